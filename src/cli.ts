@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, UserError } from './config/errors.js';
+import { prepare } from './config/pipeline.js';
+import { LIST_HELP, listPlugins } from './commands/list.js';
+import { SCHEMA_HELP, schemaText, writeSchema } from './commands/schema.js';
+import { RUN_HELP, RUN_OPTIONS, runCommand } from './commands/run.js';
+import { closestName } from './util/suggest.js';
+
+const HELP = `trainyard: declarative experiments for training neural networks on TensorFlow.js
+
+Usage: trainyard COMMAND [options]
+
+Commands:
+  run FILE          train every trial of an experiment and write its run directory
+  validate FILE...  check experiment files (exit 0 valid, 2 invalid)
+  plan FILE         print the plan (trials, data facts, normalized config) as JSON
+  list [KIND]       list plugins (datasets, layers, losses, optimizers, metrics, backends)
+  schema            print the JSON Schema of experiment files
+
+Run 'trainyard COMMAND --help' for a command's options.
+Exit codes: 0 success, 1 a run failed, 2 bad input.`;
+
+const VALIDATE_HELP = `Usage: trainyard validate FILE... [--set PATH=VALUE]...
+
+Checks each experiment file: YAML syntax, the schema, every plugin and its params,
+and what the config names (dataset headers, model widths vs classes). Prints
+FILE:LINE:COL messages for every problem. Exit 0 when all are valid, 2 otherwise.`;
+
+const PLAN_HELP = `Usage: trainyard plan FILE [--set PATH=VALUE]... [--epochs N]
+
+Prints the plan as JSON: the normalized config, the data facts and the trials
+(seeds x optimizers), exactly as a run writes it to plan.json.`;
+
+const setOption = { set: { type: 'string', multiple: true }, epochs: { type: 'string' } } as const;
+
+interface Command {
+  help: string;
+  options: ParseArgsConfig['options'];
+  run(positionals: string[], values: Record<string, unknown>): Promise<number>;
+}
+
+/** --set and --epochs as overrides in command-line order. */
+export function collectSets(values: Record<string, unknown>): { flag: string; text: string }[] {
+  const sets = ((values.set as string[] | undefined) ?? []).map((text) => ({ flag: '--set', text }));
+  if (values.epochs !== undefined) sets.push({ flag: '--epochs', text: `training.epochs=${values.epochs}` });
+  return sets;
+}
+
+const commands: Record<string, Command> = {
+  validate: {
+    help: VALIDATE_HELP,
+    options: setOption,
+    async run(files, values) {
+      if (files.length === 0) throw new UserError('validate needs at least one FILE (trainyard validate experiments/*.yaml)');
+      let failed = false;
+      for (const file of files) {
+        try {
+          const { plan } = await prepare(file, { sets: collectSets(values) });
+          console.log(`${file}: valid (${plan.trials.length} trials, ${plan.data.trainSize} training / ${plan.data.testSize} test samples)`);
+        } catch (error) {
+          if (!(error instanceof UserError)) throw error;
+          console.error(error.message);
+          failed = true;
+        }
+      }
+      return failed ? 2 : 0;
+    },
+  },
+  plan: {
+    help: PLAN_HELP,
+    options: setOption,
+    async run(files, values) {
+      if (files.length !== 1) throw new UserError('plan needs exactly one FILE');
+      const { plan } = await prepare(files[0], { sets: collectSets(values) });
+      console.log(JSON.stringify(plan, null, 2));
+      return 0;
+    },
+  },
+  list: {
+    help: LIST_HELP,
+    options: {},
+    async run(args) {
+      if (args.length > 1) throw new UserError('list takes at most one KIND');
+      console.log(listPlugins(args[0]));
+      return 0;
+    },
+  },
+  schema: {
+    help: SCHEMA_HELP,
+    options: { write: { type: 'boolean' } },
+    async run(args, values) {
+      if (args.length > 0) throw new UserError('schema takes no arguments');
+      if (values.write) console.log(`wrote ${await writeSchema()}`);
+      else process.stdout.write(schemaText());
+      return 0;
+    },
+  },
+  run: {
+    help: RUN_HELP,
+    options: RUN_OPTIONS,
+    run: (args, values) => runCommand(args, values, collectSets(values)),
+  },
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    console.log(process.env.npm_package_version ?? '0.1.0');
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    const suggestion = closestName(name, Object.keys(commands));
+    throw new UserError(`unknown command '${name}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (commands: ${Object.keys(commands).join(', ')}; see trainyard --help)`);
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UserError(`${name}: ${(error as Error).message.replace(/\. To specify a positional.*$/s, '')} (see trainyard ${name} --help)`);
+  }
+  if (parsed.values.help) {
+    console.log(command.help);
+    return 0;
+  }
+  return command.run(parsed.positionals, parsed.values as Record<string, unknown>);
+}
+
+async function entry(): Promise<void> {
+  let code: number;
+  try {
+    code = await main(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof UserError) {
+      console.error(error instanceof ConfigError ? error.message : `trainyard: ${error.message}`);
+      code = 2;
+    } else {
+      const e = error as Error;
+      console.error(`trainyard: internal error: ${e?.message ?? String(error)}`);
+      if (process.env.TRAINYARD_DEBUG) console.error(e?.stack);
+      else console.error('(this is a bug in trainyard, not in your experiment; set TRAINYARD_DEBUG=1 for details)');
+      code = 1;
+    }
+  }
+  process.exitCode = code;
+}
+
+// Run only as the program, not when tests import main().
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) await entry();

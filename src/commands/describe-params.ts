@@ -1,0 +1,36 @@
+import type { JsonSchema, PluginBase } from '../registry/registry.js';
+
+/** 'number > 0', 'integer 1..100', 'one of linear, relu' — a param's type as a person reads it. */
+export function typeText(schema: JsonSchema): string {
+  if (Array.isArray(schema.enum)) return `one of ${schema.enum.join(', ')}`;
+  let text = String(schema.type ?? 'any');
+  if (schema.type === 'array' && schema.items && typeof schema.items === 'object') text = `list of ${(schema.items as JsonSchema).type}`;
+  const bounds: string[] = [];
+  if (schema.minimum !== undefined) bounds.push(`>= ${schema.minimum}`);
+  if (schema.exclusiveMinimum !== undefined) bounds.push(`> ${schema.exclusiveMinimum}`);
+  if (schema.maximum !== undefined) bounds.push(`<= ${schema.maximum}`);
+  if (schema.exclusiveMaximum !== undefined) bounds.push(`< ${schema.exclusiveMaximum}`);
+  return bounds.length ? `${text} ${bounds.join(', ')}` : text;
+}
+
+export function defaultText(schema: JsonSchema, required: boolean): string {
+  if (required) return 'required';
+  return 'default' in schema ? JSON.stringify(schema.default) : '-';
+}
+
+/** Rows of a plugin's params: name, type, default, description. */
+export function paramRows(plugin: PluginBase): string[][] {
+  const required = new Set(plugin.params.required ?? []);
+  return Object.entries(plugin.params.properties).map(([name, schema]) => [
+    name,
+    typeText(schema),
+    defaultText(schema, required.has(name)),
+    String(schema.description ?? ''),
+  ]);
+}
+
+/** Left-aligned columns. */
+export function columns(rows: string[][], indent = ''): string {
+  const widths = rows.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)), []);
+  return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
+}

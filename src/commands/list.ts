@@ -1,0 +1,34 @@
+import { createRegistries, type RegistryKind } from '../registry/index.js';
+import { closestName } from '../util/suggest.js';
+import { UserError } from '../config/errors.js';
+import { columns, paramRows } from './describe-params.js';
+
+export const LIST_HELP = `Usage: trainyard list [KIND]
+
+Lists the plugins of every kind, or of one KIND, with their summary and params
+(type, default, description). KIND is one of: datasets, layers, losses,
+optimizers, metrics, backends (singular works too).`;
+
+export function listPlugins(kindArg: string | undefined): string {
+  const registries = createRegistries();
+  const kinds = Object.keys(registries) as RegistryKind[];
+  let selected = kinds;
+  if (kindArg !== undefined) {
+    const kind = kinds.find((k) => k === kindArg || k === `${kindArg}s` || (k === 'losses' && kindArg === 'loss'));
+    if (!kind) {
+      const suggestion = closestName(kindArg, kinds);
+      throw new UserError(`unknown plugin kind '${kindArg}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (valid: ${kinds.join(', ')})`);
+    }
+    selected = [kind];
+  }
+  const blocks = selected.map((kind) => {
+    const lines = [`${kind}:`];
+    for (const plugin of registries[kind].list()) {
+      lines.push(`  ${plugin.type}  ${plugin.summary}`);
+      const rows = paramRows(plugin);
+      if (rows.length > 0) lines.push(columns(rows, '      '));
+    }
+    return lines.join('\n');
+  });
+  return blocks.join('\n\n');
+}

@@ -1,0 +1,122 @@
+import type { JsonSchema } from '../registry/registry.js';
+import type { Registries, RegistryKind } from '../registry/index.js';
+
+/** Keys an optimizer spec has besides its params. */
+export const OPTIMIZER_SPEC_KEYS: Record<string, JsonSchema> = {
+  name: { type: 'string', minLength: 1, maxLength: 100, description: 'Label in charts and tables; its slug names the trial (default: the type)' },
+};
+
+/** The schema of one plugin reference, given how plugin specs of that slot look. */
+export type RefSchema = (kind: RegistryKind, extraKeys?: Record<string, JsonSchema>) => JsonSchema;
+
+/**
+ * The experiment file's shape, with each plugin slot filled in by `ref`: loose refs for the
+ * first validation pass (params are checked per plugin after), full if/then refs for editors.
+ */
+export function experimentShape(ref: RefSchema): JsonSchema {
+  return {
+    type: 'object',
+    properties: {
+      name: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+        maxLength: 100,
+        description: 'Experiment name: names the run directory (letters, digits, . _ -)',
+      },
+      description: { type: 'string', default: '', description: 'One line for reports' },
+      plugins: {
+        type: 'array',
+        items: { type: 'string', minLength: 1 },
+        default: [],
+        description: 'ES modules that add plugins (paths relative to this file)',
+      },
+      dataset: ref('datasets'),
+      model: {
+        type: 'object',
+        properties: { layers: { type: 'array', minItems: 1, items: ref('layers'), description: 'Layers in order, input to output' } },
+        required: ['layers'],
+        additionalProperties: false,
+      },
+      loss: ref('losses'),
+      optimizers: {
+        type: 'array',
+        minItems: 1,
+        items: ref('optimizers', OPTIMIZER_SPEC_KEYS),
+        description: 'Each optimizer trains its own copy of the model from the same initial weights',
+      },
+      metrics: { type: 'array', minItems: 1, items: ref('metrics'), default: ['loss', 'accuracy'], description: 'Measured on the test set after every epoch' },
+      training: {
+        type: 'object',
+        properties: {
+          epochs: { type: 'integer', minimum: 1, maximum: 100000, default: 10, description: 'Passes over the training set' },
+          batchSize: { type: 'integer', minimum: 1, maximum: 1000000, default: 100, description: 'Samples per training step' },
+          shuffle: { type: 'boolean', default: true, description: 'Reshuffle the training set every epoch (seeded by the trial seed)' },
+          evalBatchSize: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000, description: 'Samples per evaluation batch (larger is faster)' },
+          divergeAbove: { type: 'number', exclusiveMinimum: 0, description: 'Mark a trial diverged when its training loss exceeds this (NaN and infinity always do)' },
+          logEvery: { type: 'integer', minimum: 0, default: 0, description: 'Emit the training loss every N steps (0: only per epoch; reading it back is slow)' },
+        },
+        additionalProperties: false,
+        default: {},
+      },
+      seeds: {
+        type: 'array',
+        minItems: 1,
+        uniqueItems: true,
+        items: { type: 'integer', minimum: 0, maximum: 4294967295 },
+        default: [0],
+        description: 'One trial per seed and optimizer; a seed sets initial weights and batch order',
+      },
+      backend: { ...ref('backends'), default: 'auto', description: 'TF.js backend: auto picks the fastest that loads' },
+    },
+    required: ['name', 'dataset', 'model', 'loss', 'optimizers'],
+    additionalProperties: false,
+  };
+}
+
+/** First pass: a plugin slot is a name or a mapping with a string `type`; params are checked per plugin. */
+export const looseRef: RefSchema = () => ({
+  type: ['string', 'object'],
+  minLength: 1,
+  if: { type: 'object' },
+  then: { required: ['type'], properties: { type: { type: 'string', minLength: 1 } } },
+});
+
+/** For editors: the names of a kind, and for each type its own params (if/then on type). */
+export function editorRef(registries: Registries): RefSchema {
+  return (kind, extraKeys = {}) => {
+    const plugins = registries[kind].list();
+    const names = plugins.map((p) => p.type);
+    // A bare name means default params, so only plugins without required params can be one.
+    const bareNames = plugins.filter((p) => !p.params.required?.length).map((p) => p.type);
+    return {
+      anyOf: [
+        { type: 'string', enum: bareNames },
+        {
+          type: 'object',
+          required: ['type'],
+          properties: { type: { enum: names } },
+          allOf: plugins.map((plugin) => ({
+            if: { properties: { type: { const: plugin.type } } },
+            then: {
+              description: plugin.summary,
+              properties: { type: { const: plugin.type, description: plugin.summary }, ...extraKeys, ...plugin.params.properties },
+              ...(plugin.params.required ? { required: plugin.params.required } : {}),
+              additionalProperties: false,
+            },
+          })),
+        },
+      ],
+    };
+  };
+}
+
+/** The committed schema (npm run schema): JSON Schema draft-07, which YAML editors understand. */
+export function buildEditorSchema(registries: Registries): JsonSchema {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://trainyard.dev/schemas/experiment.schema.json',
+    title: 'trainyard experiment',
+    description: 'A trainyard experiment: dataset, model, loss, optimizers, training, seeds. Generated from the plugin registries by `npm run schema`.',
+    ...experimentShape(editorRef(registries)),
+  };
+}

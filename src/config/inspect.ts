@@ -1,0 +1,79 @@
+import { access, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { PluginInputError, type DataFacts } from '../registry/kinds.js';
+import type { Registries } from '../registry/index.js';
+import { ProblemsError, UserError, type Problem } from './errors.js';
+import type { Experiment } from './types.js';
+
+export interface InspectOptions {
+  /** Directory of the experiment file: relative paths in it resolve here. */
+  baseDir: string;
+}
+
+/**
+ * Reads what the config names (dataset headers, not pixels) and runs the checks that need those
+ * facts: model output width vs classes, batch size vs training-set size.
+ */
+export async function inspect(config: Experiment, registries: Registries, options: InspectOptions): Promise<DataFacts> {
+  const { type, ...params } = config.dataset;
+  let facts: DataFacts;
+  try {
+    facts = await registries.datasets.get(type).inspect(params, { baseDir: options.baseDir });
+  } catch (error) {
+    const param = error instanceof PluginInputError && error.param ? [error.param] : [];
+    throw new ProblemsError([{ path: ['dataset', ...param], message: `dataset '${type}': ${(error as Error).message}` }]);
+  }
+
+  const problems: Problem[] = [];
+  let shape = facts.sampleShape;
+  for (const [i, layer] of config.model.layers.entries()) {
+    const { type: layerType, ...layerParams } = layer;
+    try {
+      shape = registries.layers.get(layerType).outputShape(layerParams, shape);
+    } catch (error) {
+      problems.push({ path: ['model', 'layers', i], message: `${layerType}: ${(error as Error).message}` });
+      shape = [];
+      break;
+    }
+  }
+  const loss = registries.losses.get(config.loss.type);
+  const last = config.model.layers.length - 1;
+  if (shape.length > 0 && (shape.length !== 1 || shape[0] !== facts.classes)) {
+    const lastLayer = config.model.layers[last];
+    problems.push({
+      path: 'units' in lastLayer ? ['model', 'layers', last, 'units'] : ['model', 'layers', last],
+      message:
+        `the model gives [${shape.join(', ')}] per sample but loss '${loss.type}' compares it with ` +
+        (loss.target === 'class' ? `one score per class` : `one-hot class targets`) +
+        `: the dataset has ${facts.classes} classes, so the last layer needs ${facts.classes} units`,
+    });
+  }
+  if (config.training.batchSize > facts.trainSize) {
+    problems.push({
+      path: ['training', 'batchSize'],
+      message: `must be at most the training-set size (got ${config.training.batchSize}; the training set has ${facts.trainSize} samples)`,
+    });
+  }
+  if (problems.length > 0) throw new ProblemsError(problems);
+  return facts;
+}
+
+/** Whether runs can be written under `root`, checked before any training; nothing is created. */
+export async function checkOutputRoot(root: string, flag: string): Promise<void> {
+  let existing = resolve(root);
+  for (;;) {
+    const info = await stat(existing).catch(() => undefined);
+    if (info) {
+      if (!info.isDirectory()) throw new UserError(`${flag}: cannot write runs under ${root}: ${existing} is a file, not a directory`);
+      break;
+    }
+    const parent = dirname(existing);
+    if (parent === existing) break;
+    existing = parent;
+  }
+  await access(existing, constants.W_OK).catch((error: NodeJS.ErrnoException) => {
+    const why = error.code === 'EROFS' ? 'is on a read-only file system' : error.code === 'EACCES' ? 'is not writable' : error.message;
+    throw new UserError(`${flag}: cannot write runs under ${root}: ${existing} ${why}`);
+  });
+}

@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { ConfigError, formatPath, type LocatedProblem, type Path, type Problem } from './errors.js';
+
+/** An anchor may be referenced this many times in all; bounds "billion laughs" expansion. */
+const MAX_ALIAS_COUNT = 100;
+
+/** The experiment file as parsed, with positions kept to locate problems later. */
+export interface SourceDocument {
+  file: string;
+  doc: Document;
+  lineCounter: LineCounter;
+  /** The plain data (after overrides), which the pipeline validates. */
+  data: unknown;
+  /** Paths set from the command line, with the flag that set each. */
+  overrides: { path: Path; flag: string }[];
+}
+
+export async function loadFile(file: string): Promise<SourceDocument> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a YAML file' : (error as Error).message;
+    throw new ConfigError([{ file, path: '', message: why }]);
+  }
+  return parseSource(text, file);
+}
+
+export function parseSource(text: string, file: string): SourceDocument {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, merge: false });
+  const problems: LocatedProblem[] = [];
+  for (const issue of [...doc.errors, ...doc.warnings]) {
+    const { line, col } = lineCounter.linePos(issue.pos[0]);
+    problems.push({ file, line, col, path: '', message: yamlMessage(issue.code, issue.message) });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (doc.contents === null) {
+    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: 'the file is empty; an experiment needs at least name, dataset, model, loss and optimizers' }]);
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: `YAML aliases expand too far (${(error as Error).message.split('\n')[0]})` }]);
+  }
+  return { file, doc, lineCounter, data, overrides: [] };
+}
+
+/** YAML's own message, first line only and without its position (we print FILE:LINE:COL). */
+function yamlMessage(code: string, message: string): string {
+  const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  if (code === 'TAB_AS_INDENT') return 'YAML syntax: tabs are not allowed for indentation; indent with spaces';
+  if (code === 'TAG_RESOLVE_FAILED') return `YAML syntax: ${first} (custom tags are not allowed: nothing in an experiment file runs code)`;
+  if (code === 'DUPLICATE_KEY') return `YAML syntax: ${first}`;
+  return `YAML syntax: ${first}`;
+}
+
+/** The node at a path, and the key node when the last step is a mapping key. */
+function findNode(doc: Document, path: Path): { node?: Node; key?: Node; depth: number } {
+  let current: unknown = doc.contents;
+  let key: Node | undefined;
+  let depth = 0;
+  for (const segment of path) {
+    if (isMap(current)) {
+      const pair = current.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) break;
+      key = pair.key as Node;
+      current = pair.value;
+    } else if (isSeq(current) && typeof segment === 'number' && segment < current.items.length) {
+      key = undefined;
+      current = current.items[segment];
+    } else {
+      break;
+    }
+    depth++;
+  }
+  return { node: (current ?? undefined) as Node | undefined, key, depth };
+}
+
+/** Attaches FILE:LINE:COL (or the overriding flag) to each problem; sorted by position. */
+export function locate(source: SourceDocument, problems: Problem[]): LocatedProblem[] {
+  const located = problems.map((problem): LocatedProblem & { offset: number } => {
+    const path = formatPath(problem.path);
+    const override = source.overrides.find((o) => o.path.every((seg, i) => String(problem.path[i]) === String(seg)));
+    if (override) return { file: source.file, flag: override.flag, path, message: problem.message, offset: -1 };
+    const { node, key, depth } = findNode(source.doc, problem.path);
+    const exact = depth === problem.path.length;
+    const target = exact && problem.at === 'key' && key ? key : node;
+    const offset = target?.range?.[0] ?? key?.range?.[0] ?? 0;
+    const { line, col } = source.lineCounter.linePos(offset);
+    return { file: source.file, line, col, path, message: problem.message, offset };
+  });
+  located.sort((a, b) => a.offset - b.offset);
+  return located.map(({ offset: _offset, ...rest }) => rest);
+}
+
+/** Throws a located ConfigError for these problems (if any). */
+export function failWith(source: SourceDocument, problems: Problem[]): void {
+  if (problems.length > 0) throw new ConfigError(locate(source, problems));
+}

@@ -1,0 +1,44 @@
+import type { DataFacts } from '../registry/kinds.js';
+import { slug } from '../util/slug.js';
+import type { Experiment, OptimizerSpec } from './types.js';
+
+export const PLAN_FORMAT_VERSION = 1;
+
+export interface Trial {
+  /** '<optimizer name slug>/seed-<seed>' */
+  id: string;
+  /** The optimizer's display name. */
+  name: string;
+  optimizer: OptimizerSpec;
+  seed: number;
+}
+
+export interface Plan {
+  formatVersion: number;
+  experiment: { name: string; description: string; file: string };
+  config: Experiment;
+  /** Command-line overrides, as given (e.g. 'training.epochs=2'). */
+  overrides: string[];
+  data: DataFacts;
+  /** Absolute paths of the config's plugin modules, which worker threads import too. */
+  pluginModules: string[];
+  trials: Trial[];
+}
+
+export const trialId = (optimizerName: string, seed: number): string => `${slug(optimizerName)}/seed-${seed}`;
+
+/** seeds × optimizers → trials, seed by seed (every optimizer of a seed shares initial weights). Pure. */
+export function makePlan(config: Experiment, data: DataFacts, meta: { file: string; overrides: string[]; pluginModules: string[] }): Plan {
+  const trials: Trial[] = config.seeds.flatMap((seed) =>
+    config.optimizers.map((optimizer) => ({ id: trialId(optimizer.name, seed), name: optimizer.name, optimizer, seed })),
+  );
+  return {
+    formatVersion: PLAN_FORMAT_VERSION,
+    experiment: { name: config.name, description: config.description, file: meta.file },
+    config,
+    overrides: meta.overrides,
+    data,
+    pluginModules: meta.pluginModules,
+    trials,
+  };
+}

@@ -1,0 +1,51 @@
+/** A plugin spec after normalize: its type and every param, defaults filled. */
+export interface PluginSpec {
+  type: string;
+  [param: string]: unknown;
+}
+
+export interface OptimizerSpec extends PluginSpec {
+  name: string;
+}
+
+export interface TrainingConfig {
+  epochs: number;
+  batchSize: number;
+  shuffle: boolean;
+  evalBatchSize: number;
+  divergeAbove?: number;
+  logEvery: number;
+}
+
+/** The experiment after normalize: every default filled, every plugin spec an object. */
+export interface Experiment {
+  name: string;
+  description: string;
+  plugins: string[];
+  dataset: PluginSpec;
+  model: { layers: PluginSpec[] };
+  loss: PluginSpec;
+  optimizers: OptimizerSpec[];
+  metrics: PluginSpec[];
+  training: TrainingConfig;
+  seeds: number[];
+  backend: PluginSpec;
+}
+
+/** A plugin reference as written: a bare name or a mapping. */
+export type PluginRef = string | { type: string; [param: string]: unknown };
+
+/** The experiment as written (after validate: right shapes, defaults not yet filled). */
+export interface ExperimentInput {
+  name: string;
+  description?: string;
+  plugins?: string[];
+  dataset: PluginRef;
+  model: { layers: PluginRef[] };
+  loss: PluginRef;
+  optimizers: (PluginRef & ({ name?: string } | string))[];
+  metrics?: PluginRef[];
+  training?: Partial<TrainingConfig>;
+  seeds?: number[];
+  backend?: PluginRef;
+}

@@ -1,0 +1,18 @@
+import { defineBackend } from '../kinds.js';
+import { activate, importTfjs, reason } from './load.js';
+
+export default defineBackend<Record<string, never>>({
+  type: 'wasm',
+  summary: 'WebAssembly with SIMD (@tensorflow/tfjs-backend-wasm; one thread per worker in Node)',
+  params: { type: 'object', properties: {}, additionalProperties: false },
+  async load() {
+    try {
+      const tf = await importTfjs();
+      await import('@tensorflow/tfjs-backend-wasm');
+      await activate(tf, 'wasm');
+      return { tf, name: 'wasm', tried: [] };
+    } catch (error) {
+      throw new Error(`${reason(error)}. It needs @tensorflow/tfjs-backend-wasm, which ships its binary in the package.`);
+    }
+  },
+});

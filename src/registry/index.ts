@@ -1,0 +1,61 @@
+import { Registry } from './registry.js';
+import type { BackendPlugin, DatasetPlugin, LayerPlugin, LossPlugin, MetricPlugin, OptimizerPlugin } from './kinds.js';
+import mnistBundled from './datasets/mnist-bundled.js';
+import idx from './datasets/idx.js';
+import dense from './layers/dense.js';
+import flatten from './layers/flatten.js';
+import dropout from './layers/dropout.js';
+import { relu, sigmoid, tanh, softmax, logSoftmax } from './layers/activation.js';
+import crossEntropy from './losses/cross-entropy.js';
+import nll from './losses/nll.js';
+import multiMargin from './losses/multi-margin.js';
+import mse from './losses/mse.js';
+import l1 from './losses/l1.js';
+import sgd from './optimizers/sgd.js';
+import adam from './optimizers/adam.js';
+import loss from './metrics/loss.js';
+import accuracy from './metrics/accuracy.js';
+import auto from './backends/auto.js';
+import { tensorflow, tensorflowGpu } from './backends/tensorflow.js';
+import wasm from './backends/wasm.js';
+import cpu from './backends/cpu.js';
+
+export interface Registries {
+  datasets: Registry<DatasetPlugin>;
+  layers: Registry<LayerPlugin>;
+  losses: Registry<LossPlugin>;
+  optimizers: Registry<OptimizerPlugin>;
+  metrics: Registry<MetricPlugin>;
+  backends: Registry<BackendPlugin>;
+}
+
+export type RegistryKind = keyof Registries;
+
+/** Singular names for messages ("unknown optimizer 'x'"). */
+export const KIND_NOUNS: Record<RegistryKind, string> = {
+  datasets: 'dataset',
+  layers: 'layer',
+  losses: 'loss',
+  optimizers: 'optimizer',
+  metrics: 'metric',
+  backends: 'backend',
+};
+
+/** Fresh registries holding the built-in plugins; user plugins are added to a copy per experiment. */
+export function createRegistries(): Registries {
+  const registries: Registries = {
+    datasets: new Registry<DatasetPlugin>('dataset'),
+    layers: new Registry<LayerPlugin>('layer'),
+    losses: new Registry<LossPlugin>('loss'),
+    optimizers: new Registry<OptimizerPlugin>('optimizer'),
+    metrics: new Registry<MetricPlugin>('metric'),
+    backends: new Registry<BackendPlugin>('backend'),
+  };
+  [mnistBundled, idx].forEach((p) => registries.datasets.register(p));
+  [flatten, dense, relu, sigmoid, tanh, softmax, logSoftmax, dropout].forEach((p) => registries.layers.register(p));
+  [crossEntropy, nll, multiMargin, mse, l1].forEach((p) => registries.losses.register(p));
+  [sgd, adam].forEach((p) => registries.optimizers.register(p));
+  [loss, accuracy].forEach((p) => registries.metrics.register(p));
+  [auto, tensorflowGpu, tensorflow, wasm, cpu].forEach((p) => registries.backends.register(p));
+  return registries;
+}

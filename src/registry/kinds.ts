@@ -1,0 +1,182 @@
+// The shapes of each plugin kind. Type-only imports of TF.js: the config side never loads it.
+import type * as tfjs from '@tensorflow/tfjs';
+import type { ParamsSchema, PluginBase } from './registry.js';
+
+export type TF = typeof tfjs;
+export type Tensor = tfjs.Tensor;
+export type Variable = tfjs.Variable;
+
+/** Params as written in YAML after defaults are filled. */
+export type Params = Record<string, unknown>;
+
+/** A problem with a plugin's params that JSON Schema cannot express; path is relative to the plugin spec. */
+export interface ParamProblem {
+  path: string;
+  message: string;
+}
+
+interface Plugin<P> extends PluginBase {
+  params: ParamsSchema;
+  /** Cross-field constraints on params (pure), e.g. nesterov requires momentum > 0. */
+  check?(params: P): ParamProblem[];
+}
+
+// ---- datasets -------------------------------------------------------------------------------
+
+/** What inspect learns about a dataset without reading its pixels. */
+export interface DataFacts {
+  /** Shape of one sample, e.g. [28, 28]. */
+  sampleShape: number[];
+  /** Number of classes of the labels (0..classes-1). */
+  classes: number;
+  trainSize: number;
+  testSize: number;
+  /** Where the data comes from, for people (a package name or a directory). */
+  source: string;
+}
+
+/** One split as flat typed arrays (backed by SharedArrayBuffer, so worker threads share them). */
+export interface Split {
+  count: number;
+  /** count × prod(sampleShape) values. */
+  x: Float32Array;
+  /** count class labels. */
+  y: Uint8Array;
+}
+
+export interface LoadedData {
+  facts: DataFacts;
+  train: Split;
+  test: Split;
+}
+
+export interface DatasetContext {
+  /** Directory of the experiment file; relative paths in params resolve against it. */
+  baseDir: string;
+}
+
+export interface DatasetPlugin<P = any> extends Plugin<P> {
+  /** Reads headers only: shapes, counts, classes. Throws DataError for missing or malformed data. */
+  inspect(params: P, ctx: DatasetContext): Promise<DataFacts>;
+  /** Reads the samples into shared typed arrays. */
+  load(params: P, ctx: DatasetContext): Promise<LoadedData>;
+}
+
+// ---- layers ---------------------------------------------------------------------------------
+
+export interface LayerRuntime {
+  /** Trainable tensors in a stable order (weights before biases). */
+  variables: Variable[];
+  apply(x: Tensor, training: boolean): Tensor;
+}
+
+export interface LayerContext {
+  tf: TF;
+  /** Shape of one input sample (no batch dimension). */
+  inputShape: number[];
+  /** Seeded uniform numbers in [0, 1), for initialisation that is the same on every backend. */
+  random: () => number;
+  /** Layer index in the model, for naming variables. */
+  index: number;
+  /** False when nothing before this layer is trainable, so the gradient for its input can be skipped. */
+  inputNeedsGrad: boolean;
+}
+
+export interface LayerPlugin<P = any> extends Plugin<P> {
+  /** Shape of one output sample for a given input sample shape; pure (inspect uses it). Throws Error on a shape it cannot take. */
+  outputShape(params: P, inputShape: number[]): number[];
+  create(params: P, ctx: LayerContext): LayerRuntime;
+}
+
+// ---- losses ---------------------------------------------------------------------------------
+
+/**
+ * 'class': compares the model output [batch, classes] with int32 class indices [batch].
+ * 'value': compares it with a float target of the same shape (for class labels, their one-hot rows).
+ */
+export type TargetKind = 'class' | 'value';
+
+/** Mean over the batch, as torch.nn losses with reduction 'mean'. */
+export type LossFn = (output: Tensor, target: Tensor) => tfjs.Scalar;
+
+export interface LossPlugin<P = any> extends Plugin<P> {
+  target: TargetKind;
+  create(params: P, ctx: { tf: TF }): LossFn;
+}
+
+// ---- optimizers -----------------------------------------------------------------------------
+
+export interface OptimizerState {
+  /** Number of steps taken. */
+  step: number;
+  /** Named per-parameter buffers (e.g. momentum, exp_avg), one array per parameter, in parameter order. */
+  buffers: Record<string, (Float32Array | null)[]>;
+}
+
+export interface OptimizerRuntime {
+  /** One update in place, as torch.optim's step(): params[i] is updated from grads[i] at learning rate lr. */
+  step(params: Variable[], grads: Tensor[], lr: number): void;
+  getState(): OptimizerState;
+  setState(state: OptimizerState, params: Variable[]): void;
+  dispose(): void;
+}
+
+export interface OptimizerPlugin<P = any> extends Plugin<P> {
+  create(params: P, ctx: { tf: TF }): OptimizerRuntime;
+}
+
+// ---- metrics --------------------------------------------------------------------------------
+
+export interface MetricRuntime {
+  /** Sum over the batch (not the mean), so batches of any size add up exactly. */
+  batchSum(output: Tensor, target: Tensor, labels: Tensor): tfjs.Scalar;
+}
+
+export interface MetricPlugin<P = any> extends Plugin<P> {
+  /** Field of each epoch in metrics.json, e.g. 'testAccuracy'. */
+  key: string;
+  create(params: P, ctx: { tf: TF; loss: LossFn }): MetricRuntime;
+}
+
+// ---- backends -------------------------------------------------------------------------------
+
+export interface BackendAttempt {
+  name: string;
+  error: string;
+}
+
+export interface LoadedBackend {
+  tf: TF;
+  /** The backend that runs, e.g. 'wasm'. */
+  name: string;
+  /** Backends tried before it and why they could not run. */
+  tried: BackendAttempt[];
+}
+
+export interface BackendPlugin<P = any> extends Plugin<P> {
+  /** Loads TF.js on this backend; throws an Error that says what it needs when it cannot. */
+  load(ctx: { backends: { get(name: string): BackendPlugin } }): Promise<LoadedBackend>;
+}
+
+// ---- definers: one object per plugin, typed, tagged with its kind ---------------------------
+
+/** The `kind` a plugin object carries, so a user module can export plugins of any kind in one array. */
+export type PluginKindName = 'dataset' | 'layer' | 'loss' | 'optimizer' | 'metric' | 'backend';
+
+export const defineDataset = <P>(p: DatasetPlugin<P>): DatasetPlugin<P> & { kind: 'dataset' } => ({ kind: 'dataset', ...p });
+export const defineLayer = <P>(p: LayerPlugin<P>): LayerPlugin<P> & { kind: 'layer' } => ({ kind: 'layer', ...p });
+export const defineLoss = <P>(p: LossPlugin<P>): LossPlugin<P> & { kind: 'loss' } => ({ kind: 'loss', ...p });
+export const defineOptimizer = <P>(p: OptimizerPlugin<P>): OptimizerPlugin<P> & { kind: 'optimizer' } => ({ kind: 'optimizer', ...p });
+export const defineMetric = <P>(p: MetricPlugin<P>): MetricPlugin<P> & { kind: 'metric' } => ({ kind: 'metric', ...p });
+export const defineBackend = <P>(p: BackendPlugin<P>): BackendPlugin<P> & { kind: 'backend' } => ({ kind: 'backend', ...p });
+
+/** A problem a plugin finds in what the config names (a missing file, a bad header); param locates it in the spec. */
+export class PluginInputError extends Error {
+  constructor(
+    message: string,
+    readonly param?: string,
+  ) {
+    super(message);
+    this.name = 'PluginInputError';
+  }
+}

@@ -1,0 +1,106 @@
+import { defineLayer, type TF, type Tensor } from '../kinds.js';
+
+export type DenseActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
+
+export interface DenseParams {
+  units: number;
+  activation: DenseActivation;
+  useBias: boolean;
+}
+
+/** Uniform in ±1/sqrt(fanIn), as torch.nn.Linear initialises both weight and bias. */
+function initUniform(count: number, fanIn: number, random: () => number): Float32Array {
+  const bound = 1 / Math.sqrt(fanIn);
+  const values = new Float32Array(count);
+  for (let i = 0; i < count; i++) values[i] = (random() * 2 - 1) * bound;
+  return values;
+}
+
+function activate(tf: TF, z: Tensor, activation: DenseActivation): Tensor {
+  switch (activation) {
+    case 'relu':
+      return tf.relu(z);
+    case 'sigmoid':
+      return tf.sigmoid(z);
+    case 'tanh':
+      return tf.tanh(z);
+    default:
+      return z;
+  }
+}
+
+/** dLoss/dz from dLoss/dy and the activation's output y. */
+function activationGrad(tf: TF, dy: Tensor, y: Tensor, activation: DenseActivation): Tensor {
+  switch (activation) {
+    case 'relu':
+      return tf.mul(dy, tf.step(y));
+    case 'sigmoid':
+      return tf.mul(dy, tf.mul(y, tf.sub(1, y)));
+    case 'tanh':
+      return tf.mul(dy, tf.sub(1, tf.square(y)));
+    default:
+      return dy;
+  }
+}
+
+export default defineLayer<DenseParams>({
+  type: 'dense',
+  summary: 'Fully connected layer y = act(x W + b), initialised as torch.nn.Linear',
+  params: {
+    type: 'object',
+    properties: {
+      units: { type: 'integer', minimum: 1, maximum: 1048576, description: 'Output width (torch out_features)' },
+      activation: { enum: ['linear', 'relu', 'sigmoid', 'tanh'], default: 'linear', description: 'Activation applied to the output' },
+      useBias: { type: 'boolean', default: true, description: 'Add a learned bias (torch bias)' },
+    },
+    required: ['units'],
+    additionalProperties: false,
+  },
+  outputShape({ units }, inputShape) {
+    if (inputShape.length !== 1) {
+      throw new Error(`dense expects flat samples but gets shape [${inputShape.join(', ')}]; put a flatten layer before it`);
+    }
+    return [units];
+  },
+  create({ units, activation, useBias }, { tf, inputShape, random, inputNeedsGrad }) {
+    const fanIn = inputShape[0];
+    // The Variable shares the initial tensor's data; tidy drops the extra handle.
+    const kernel = tf.tidy(() => tf.variable(tf.tensor2d(initUniform(fanIn * units, fanIn, random), [fanIn, units]), true));
+    const bias = useBias ? tf.tidy(() => tf.variable(tf.tensor1d(initUniform(units, fanIn, random)), true)) : null;
+
+    // Autodiff's matMul gradient uses transposeA/transposeB, which is wasm's slow scalar path;
+    // explicit transposes before each product keep the backward pass on the fast kernels.
+    const forward = (x: Tensor, w: Tensor, b: Tensor | null): Tensor => {
+      const z = b ? tf.add(tf.matMul(x, w), b) : tf.matMul(x, w);
+      return activate(tf, z, activation);
+    };
+    const weightGrads = (x: Tensor, dz: Tensor): Tensor[] => {
+      const dw = tf.matMul(tf.transpose(x), dz);
+      return bias ? [dw, tf.sum(dz, 0)] : [dw];
+    };
+
+    const variables = bias ? [kernel, bias] : [kernel];
+    const apply = (x: Tensor): Tensor => {
+      // The first trainable layer's input is data: its gradient is not computed at all.
+      const inputs = inputNeedsGrad ? [x, ...variables] : variables;
+      const op = tf.customGrad(((...args: unknown[]) => {
+        const save = args[args.length - 1] as (t: Tensor[]) => void;
+        const y = forward(x, kernel, bias);
+        // Intermediates of the forward pass are freed before the backward one unless saved.
+        save([x, y]);
+        return {
+          value: y,
+          gradFunc: (dy: Tensor, saved: Tensor[]) => {
+            const [sx, sy] = saved;
+            const dz = activationGrad(tf, dy, sy, activation);
+            const grads = weightGrads(sx, dz);
+            return inputNeedsGrad ? [tf.matMul(dz, tf.transpose(kernel)), ...grads] : grads;
+          },
+        };
+      }) as never) as unknown as (...t: Tensor[]) => Tensor;
+      return op(...inputs);
+    };
+
+    return { variables, apply };
+  },
+});

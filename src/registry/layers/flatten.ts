@@ -1,0 +1,12 @@
+import { defineLayer } from '../kinds.js';
+
+export default defineLayer<Record<string, never>>({
+  type: 'flatten',
+  summary: 'Flattens each sample to one dimension, as torch.nn.Flatten',
+  params: { type: 'object', properties: {}, additionalProperties: false },
+  outputShape: (_p, inputShape) => [inputShape.reduce((a, b) => a * b, 1)],
+  create: (_p, { inputShape }) => {
+    const size = inputShape.reduce((a, b) => a * b, 1);
+    return { variables: [], apply: (x) => (x.rank === 2 && x.shape[1] === size ? x : x.reshape([x.shape[0], size])) };
+  },
+});

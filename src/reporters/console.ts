@@ -1,0 +1,130 @@
+import type { Plan } from '../config/plan.js';
+import type { EpochRecord, Reporter, RunEvent } from '../runner/events.js';
+import { columns } from '../commands/describe-params.js';
+
+export interface ConsoleOptions {
+  out?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Progress bar with ETA; defaults to whether `out` is a terminal. */
+  progress?: boolean;
+}
+
+const fmt = (value: number | undefined, digits = 4) => (value === undefined ? '-' : Number.isFinite(value) ? value.toFixed(digits) : String(value));
+
+/**
+ * The lecture's per-epoch lines: for each seed and epoch, every optimizer's training loss and
+ * test accuracy, printed once all of that seed's trials have reached the epoch. Plain lines when
+ * the output is not a terminal; on a terminal, a progress bar with ETA below them.
+ */
+export class ConsoleReporter implements Reporter {
+  private readonly out: NonNullable<ConsoleOptions['out']>;
+  private readonly progress: boolean;
+  private readonly epochs = new Map<string, EpochRecord[]>();
+  private readonly ended = new Set<string>();
+  private readonly printed = new Map<number, number>();
+  private totalSteps = 0;
+  private startedAt = 0;
+  private barShown = false;
+
+  constructor(
+    private readonly plan: Plan,
+    options: ConsoleOptions = {},
+  ) {
+    this.out = options.out ?? process.stdout;
+    this.progress = options.progress ?? Boolean(this.out.isTTY);
+    for (const trial of plan.trials) this.epochs.set(trial.id, []);
+  }
+
+  onEvent(event: RunEvent): void {
+    switch (event.type) {
+      case 'runStart': {
+        this.startedAt = Date.parse(event.time);
+        this.totalSteps = event.trials * event.epochs * event.stepsPerEpoch;
+        const why = event.backendsTried.map((t) => `${t.name}: ${t.error}`).join('\n    ');
+        this.line(`trainyard: ${event.experiment}: ${event.trials} trials on ${event.backend} (${event.workers} worker threads)`);
+        if (why) this.line(`  not used:\n    ${why}`);
+        this.line(`  run directory: ${event.runDir}`);
+        break;
+      }
+      case 'epochEnd':
+        this.epochs.get(event.trialId)?.push(event);
+        this.printReadyRows();
+        break;
+      case 'trialEnd':
+        this.ended.add(event.trialId);
+        if (event.status !== 'ok') this.line(`${event.trialId}: ${event.status}${event.reason ? `: ${event.reason}` : ''}`);
+        this.printReadyRows();
+        break;
+      case 'trialFailed':
+        this.line(`${event.trialId}: failed: ${event.error}`);
+        break;
+      case 'runEnd':
+        this.printReadyRows();
+        this.line('');
+        this.line(this.summary());
+        this.line(`\n${event.status === 'ok' ? 'done' : 'finished with failed trials'} in ${event.seconds.toFixed(1)} s`);
+        break;
+    }
+    if (this.progress && event.type !== 'runEnd') this.drawBar();
+  }
+
+  /** Rows for each seed's next epochs that every one of its trials has finished (or left). */
+  private printReadyRows(): void {
+    for (const seed of this.plan.config.seeds) {
+      const trials = this.plan.trials.filter((t) => t.seed === seed);
+      for (;;) {
+        const epoch = (this.printed.get(seed) ?? 0) + 1;
+        if (epoch > this.plan.config.training.epochs) break;
+        const ready = trials.every((t) => (this.epochs.get(t.id)?.length ?? 0) >= epoch || this.ended.has(t.id));
+        const any = trials.some((t) => (this.epochs.get(t.id)?.length ?? 0) >= epoch);
+        if (!ready || !any) break;
+        const cells = trials.map((t) => {
+          const r = this.epochs.get(t.id)?.[epoch - 1];
+          return r ? `${t.name} loss ${fmt(r.trainLoss)} acc ${fmt(r.testAccuracy)}` : `${t.name} stopped`;
+        });
+        const seedText = this.plan.config.seeds.length > 1 ? `seed ${seed} ` : '';
+        this.line(`${seedText}epoch ${String(epoch).padStart(String(this.plan.config.training.epochs).length)} | ${cells.join(' | ')}`);
+        this.printed.set(seed, epoch);
+      }
+    }
+  }
+
+  private summary(): string {
+    const header = ['trial', 'status', 'epochs', 'train loss', 'test loss', 'test acc', 'best acc (epoch)', 'seconds'];
+    const rows = this.plan.trials.map((t) => {
+      const records = this.epochs.get(t.id) ?? [];
+      const last = records[records.length - 1];
+      const best = records.reduce<EpochRecord | undefined>((b, r) => ((r.testAccuracy ?? -1) > (b?.testAccuracy ?? -1) ? r : b), undefined);
+      return [
+        `${t.name} (seed ${t.seed})`,
+        this.ended.has(t.id) ? (records.length === this.plan.config.training.epochs ? 'ok' : 'stopped') : 'unfinished',
+        String(records.length),
+        fmt(last?.trainLoss),
+        fmt(last?.testLoss),
+        fmt(last?.testAccuracy),
+        best ? `${fmt(best.testAccuracy)} (${best.epoch})` : '-',
+        last ? last.cumulativeSeconds.toFixed(1) : '-',
+      ];
+    });
+    return columns([header, ...rows]);
+  }
+
+  private drawBar(): void {
+    const done = [...this.epochs.values()].reduce((sum, records) => sum + (records[records.length - 1]?.steps ?? 0), 0);
+    const fraction = this.totalSteps > 0 ? Math.min(1, done / this.totalSteps) : 0;
+    const elapsed = (Date.now() - this.startedAt) / 1000;
+    const eta = fraction > 0 ? (elapsed / fraction) * (1 - fraction) : undefined;
+    const width = 30;
+    const filled = Math.round(fraction * width);
+    const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${elapsed.toFixed(0)} s elapsed${eta !== undefined ? `, ETA ${eta.toFixed(0)} s` : ''}`;
+    this.out.write(`\r\x1b[2K${bar}`);
+    this.barShown = true;
+  }
+
+  private line(text: string): void {
+    if (this.barShown) {
+      this.out.write('\r\x1b[2K');
+      this.barShown = false;
+    }
+    this.out.write(`${text}\n`);
+  }
+}

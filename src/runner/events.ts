@@ -1,0 +1,46 @@
+import type { BackendAttempt } from '../registry/kinds.js';
+
+/** One epoch's figures, as metrics.json records them. */
+export interface EpochRecord {
+  epoch: number;
+  /** Running mean of the training loss over the epoch's batches (as the lecture prints it). */
+  trainLoss: number;
+  testLoss?: number;
+  testAccuracy?: number;
+  /** Learning rate in effect during the epoch. */
+  lr: number;
+  seconds: number;
+  cumulativeSeconds: number;
+  /** Optimizer steps taken so far in the trial. */
+  steps: number;
+}
+
+export type TrialStatus = 'ok' | 'diverged' | 'failed' | 'interrupted';
+
+export interface TrialResult {
+  id: string;
+  status: TrialStatus;
+  error?: string;
+  epochs: EpochRecord[];
+}
+
+export type RunEvent =
+  | { type: 'runStart'; time: string; experiment: string; runDir: string; backend: string; backendsTried: BackendAttempt[]; trials: number; workers: number; epochs: number; stepsPerEpoch: number }
+  | { type: 'trialStart'; time: string; trialId: string; name: string; seed: number }
+  | { type: 'step'; time: string; trialId: string; step: number; epoch: number; loss: number }
+  | ({ type: 'epochEnd'; time: string; trialId: string } & EpochRecord)
+  | { type: 'trialEnd'; time: string; trialId: string; status: TrialStatus; reason?: string; epochs: number }
+  | { type: 'trialFailed'; time: string; trialId: string; error: string }
+  | { type: 'runEnd'; time: string; status: 'ok' | 'failed' | 'interrupted'; seconds: number };
+
+type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
+export type RunEventInput = DistributiveOmit<RunEvent, 'time'>;
+
+/** Reporters only consume events; they never reach into the runner. */
+export interface Reporter {
+  onEvent(event: RunEvent): void | Promise<void>;
+  /** Called once after runEnd (or when the run stops early). */
+  close?(): void | Promise<void>;
+}
+
+export const stamp = (event: RunEventInput): RunEvent => ({ ...event, time: new Date().toISOString() }) as RunEvent;

@@ -1,0 +1,296 @@
+// The sgd and adam optimizers against golden trajectories made by real PyTorch
+// (scripts/golden-optimizers.py writes test/fixtures/golden/optimizers.json).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import adam from '../../../src/registry/optimizers/adam.js';
+import sgd from '../../../src/registry/optimizers/sgd.js';
+import type { OptimizerPlugin, OptimizerRuntime } from '../../../src/registry/kinds.js';
+
+interface Flat {
+  shape: number[];
+  data: number[];
+}
+
+interface GoldenStep {
+  lr: number;
+  loss: number;
+  grads: number[][];
+  params: number[][];
+}
+
+interface GoldenCase {
+  name: string;
+  optimizer: 'sgd' | 'adam';
+  params: Record<string, unknown>;
+  steps: GoldenStep[];
+}
+
+interface Golden {
+  torchVersion: string;
+  problem: {
+    forward: string;
+    loss: string;
+    x: Flat;
+    t: Flat;
+    params: { name: string; shape: number[] }[];
+    initialParams: number[][];
+  };
+  cases: GoldenCase[];
+}
+
+const FIXTURE = path.resolve(process.cwd(), 'test/fixtures/golden/optimizers.json');
+const golden = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as Golden;
+const plugins: Record<string, OptimizerPlugin> = { sgd, adam };
+const shapes = golden.problem.params.map((p) => p.shape);
+
+/** Tolerances: the update rule alone (gradients from torch) and end to end (gradients from TF.js). */
+const RULE = { abs: 1e-6, rel: 1e-5 };
+const E2E = { abs: 1e-5, rel: 1e-4 };
+
+/** Largest error seen per case and test kind, printed after the suite. */
+const report = new Map<string, Record<string, number>>();
+const note = (name: string, key: string, value: number) => {
+  const row = report.get(name) ?? {};
+  row[key] = Math.max(row[key] ?? 0, value);
+  report.set(name, row);
+};
+
+/** Max |a-b| and max |a-b| / (abs + rel*|b|) (≤ 1 means within tolerance). */
+function compare(actual: ArrayLike<number>, expected: number[], tol: { abs: number; rel: number }) {
+  assert.equal(actual.length, expected.length);
+  let maxAbs = 0;
+  let maxRatio = 0;
+  let worst = -1;
+  for (let i = 0; i < expected.length; i++) {
+    const b = expected[i]!;
+    const d = Math.abs(actual[i]! - b);
+    if (!(d <= tol.abs + tol.rel * Math.abs(b)) && worst < 0) worst = i;
+    maxAbs = Math.max(maxAbs, Number.isNaN(d) ? Infinity : d);
+    maxRatio = Math.max(maxRatio, d / (tol.abs + tol.rel * Math.abs(b)));
+  }
+  return { maxAbs, maxRatio, worst };
+}
+
+function expectClose(actual: ArrayLike<number>, expected: number[], tol: { abs: number; rel: number }, what: string) {
+  const r = compare(actual, expected, tol);
+  if (r.worst >= 0) {
+    assert.fail(`${what}: element ${r.worst} is ${actual[r.worst]}, torch has ${expected[r.worst]} (max |diff| ${r.maxAbs.toExponential(3)})`);
+  }
+  return r;
+}
+
+function makeVariables(values: number[][]): tf.Variable[] {
+  return values.map((v, i) => tf.variable(tf.tensor(v, shapes[i], 'float32'), true));
+}
+
+function create(c: GoldenCase): OptimizerRuntime {
+  const plugin = plugins[c.optimizer]!;
+  assert.deepEqual(plugin.check?.(c.params) ?? [], [], 'fixture params pass check()');
+  return plugin.create(c.params, { tf });
+}
+
+/** Steps [from, to) of the case with torch's recorded gradients; compares params after each step. */
+function replay(c: GoldenCase, opt: OptimizerRuntime, vars: tf.Variable[], from: number, to: number, check: boolean) {
+  for (let s = from; s < to; s++) {
+    const step = c.steps[s]!;
+    const grads = step.grads.map((g, i) => tf.tensor(g, shapes[i], 'float32'));
+    opt.step(vars, grads, step.lr);
+    tf.dispose(grads);
+    if (check) {
+      vars.forEach((v, i) => {
+        const r = expectClose(v.dataSync(), step.params[i]!, RULE, `${c.name} step ${s + 1} param ${golden.problem.params[i]!.name}`);
+        note(c.name, 'rule maxAbs', r.maxAbs);
+        note(c.name, 'rule maxTol', r.maxRatio);
+      });
+    }
+  }
+}
+
+/** The fixture's problem in TF.js: h = tanh(x W1 + b1); y = h W2 + b2; loss = mean((y - t)^2). */
+function lossOf(x: tf.Tensor, t: tf.Tensor, [w1, b1, w2, b2]: tf.Variable[]): tf.Scalar {
+  const h = tf.tanh(tf.add(tf.matMul(x, w1!), b1!));
+  const y = tf.add(tf.matMul(h, w2!), b2!);
+  return tf.mean(tf.square(tf.sub(y, t)));
+}
+
+async function useBackend(name: string): Promise<boolean> {
+  try {
+    if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+    return await tf.setBackend(name);
+  } catch {
+    return false;
+  }
+}
+
+describe('optimizers against PyTorch golden trajectories', function () {
+  this.timeout(60_000);
+
+  before(async function () {
+    assert.ok(await useBackend('cpu'), 'the TF.js cpu backend is available');
+    assert.equal(golden.problem.forward, 'tanh-dense-dense');
+    assert.equal(golden.problem.loss, 'mse-mean');
+  });
+
+  after(function () {
+    const rows = [...report].map(([name, r]) => ({
+      case: name,
+      'rule max|diff|': fmt(r['rule maxAbs']),
+      'rule /tol': fmt(r['rule maxTol']),
+      'e2e grad max|diff|': fmt(r['e2e grad maxAbs']),
+      'e2e param max|diff|': fmt(r['e2e maxAbs']),
+      'e2e /tol': fmt(r['e2e maxTol']),
+      'wasm rule max|diff|': fmt(r['wasm rule maxAbs']),
+    }));
+    if (process.env.TRAINYARD_GOLDEN_REPORT) {
+      console.log(`torch ${golden.torchVersion}`);
+      console.table(rows);
+    }
+  });
+
+  it('has the fixture cases the task asks for', function () {
+    const names = golden.cases.map((c) => c.name);
+    for (const n of ['sgd-defaults', 'sgd-momentum', 'sgd-momentum-dampening', 'sgd-nesterov-weight-decay', 'sgd-maximize',
+      'adam-defaults', 'adam-weight-decay-amsgrad', 'adam-betas-eps', 'adam-maximize']) {
+      assert.ok(names.includes(n), `fixture has case ${n}`);
+    }
+    for (const c of golden.cases) assert.ok(c.steps.length >= 20, `${c.name} has at least 20 steps`);
+  });
+
+  for (const c of golden.cases) {
+    describe(`${c.optimizer} ${c.name} ${JSON.stringify(c.params)}`, function () {
+      it('update rule: torch gradients in, torch params out at every step', function () {
+        const vars = makeVariables(golden.problem.initialParams);
+        const opt = create(c);
+        replay(c, opt, vars, 0, c.steps.length, true);
+        opt.dispose();
+        tf.dispose(vars);
+      });
+
+      it('end to end: gradients from TF.js (variableGrads) on the same problem', function () {
+        const x = tf.tensor(golden.problem.x.data, golden.problem.x.shape, 'float32');
+        const t = tf.tensor(golden.problem.t.data, golden.problem.t.shape, 'float32');
+        const vars = makeVariables(golden.problem.initialParams);
+        const opt = create(c);
+        c.steps.forEach((step, s) => {
+          const { value, grads } = tf.variableGrads(() => lossOf(x, t, vars), vars);
+          const gs = vars.map((v) => grads[v.name]!);
+          assert.ok(Math.abs(value.dataSync()[0]! - step.loss) <= E2E.abs + E2E.rel * Math.abs(step.loss), `${c.name} step ${s + 1} loss`);
+          gs.forEach((g, i) => {
+            const r = expectClose(g.dataSync(), step.grads[i]!, E2E, `${c.name} step ${s + 1} grad ${golden.problem.params[i]!.name}`);
+            note(c.name, 'e2e grad maxAbs', r.maxAbs);
+          });
+          opt.step(vars, gs, step.lr);
+          tf.dispose([value, ...gs]);
+          vars.forEach((v, i) => {
+            const r = expectClose(v.dataSync(), step.params[i]!, E2E, `${c.name} step ${s + 1} param ${golden.problem.params[i]!.name}`);
+            note(c.name, 'e2e maxAbs', r.maxAbs);
+            note(c.name, 'e2e maxTol', r.maxRatio);
+          });
+        });
+        opt.dispose();
+        tf.dispose([x, t, ...vars]);
+      });
+
+      it('state export/import: 10 steps, getState, fresh runtime, setState, 10 more == 20 straight', function () {
+        const half = 10;
+        const full = 2 * half;
+        const straightVars = makeVariables(golden.problem.initialParams);
+        const straight = create(c);
+        replay(c, straight, straightVars, 0, full, false);
+
+        const vars = makeVariables(golden.problem.initialParams);
+        const first = create(c);
+        replay(c, first, vars, 0, half, false);
+        const state = first.getState();
+        assert.equal(state.step, half);
+        const snapshot = JSON.parse(JSON.stringify(state, (_k, v) => (v instanceof Float32Array ? Array.from(v) : v)));
+        first.dispose();
+
+        // A state exported as plain arrays (as JSON would carry it) restores the same.
+        const restoredState = {
+          step: snapshot.step,
+          buffers: Object.fromEntries(
+            Object.entries(snapshot.buffers as Record<string, (number[] | null)[]>).map(([k, arrs]) => [k, arrs.map((a) => (a ? Float32Array.from(a) : null))]),
+          ),
+        };
+        const second = create(c);
+        second.setState(restoredState, vars);
+        // getState returns copies: changing them does not change the runtime.
+        for (const arrs of Object.values(second.getState().buffers)) for (const a of arrs) a?.fill(1234);
+        replay(c, second, vars, half, full, false);
+        assert.equal(second.getState().step, full);
+
+        vars.forEach((v, i) => assert.deepEqual(Array.from(v.dataSync()), Array.from(straightVars[i]!.dataSync()), `param ${i} after resume`));
+        const a = second.getState();
+        const b = straight.getState();
+        assert.deepEqual(Object.keys(a.buffers).sort(), Object.keys(b.buffers).sort());
+        for (const k of Object.keys(b.buffers)) {
+          assert.deepEqual(a.buffers[k]!.map((x) => x && Array.from(x)), b.buffers[k]!.map((x) => x && Array.from(x)), `buffer ${k}`);
+        }
+        // And both still match torch at step 20.
+        vars.forEach((v, i) => expectClose(v.dataSync(), c.steps[full - 1]!.params[i]!, RULE, `${c.name} resumed param ${i}`));
+        second.dispose();
+        straight.dispose();
+        tf.dispose([...vars, ...straightVars]);
+      });
+
+      it('does not leak tensors: numTensors constant across steps, back to the start after dispose', function () {
+        const vars = makeVariables(golden.problem.initialParams);
+        const grads = c.steps[0]!.grads.map((g, i) => tf.tensor(g, shapes[i], 'float32'));
+        const before = tf.memory().numTensors;
+        const opt = create(c);
+        opt.step(vars, grads, c.steps[0]!.lr);
+        const afterFirst = tf.memory().numTensors;
+        for (let s = 1; s < c.steps.length; s++) {
+          opt.step(vars, grads, c.steps[s]!.lr);
+          assert.equal(tf.memory().numTensors, afterFirst, `numTensors after step ${s + 1}`);
+        }
+        opt.getState();
+        assert.equal(tf.memory().numTensors, afterFirst, 'getState creates no tensors');
+        opt.setState(opt.getState(), vars);
+        assert.equal(tf.memory().numTensors, afterFirst, 'setState replaces the buffers');
+        opt.dispose();
+        assert.equal(tf.memory().numTensors, before, 'dispose frees every tensor the runtime made');
+        tf.dispose([...vars, ...grads]);
+      });
+    });
+  }
+
+  describe('on the wasm backend (update rule, torch gradients)', function () {
+    before(async function () {
+      if (!(await useBackend('wasm'))) this.skip();
+    });
+    after(async function () {
+      await useBackend('cpu');
+    });
+
+    for (const c of golden.cases) {
+      it(`${c.name}`, function () {
+        assert.equal(tf.getBackend(), 'wasm');
+        const vars = makeVariables(golden.problem.initialParams);
+        const opt = create(c);
+        let afterFirst = -1;
+        for (let s = 0; s < c.steps.length; s++) {
+          const step = c.steps[s]!;
+          const grads = step.grads.map((g, i) => tf.tensor(g, shapes[i], 'float32'));
+          opt.step(vars, grads, step.lr);
+          tf.dispose(grads);
+          vars.forEach((v, i) => {
+            const r = expectClose(v.dataSync(), step.params[i]!, RULE, `wasm ${c.name} step ${s + 1} param ${i}`);
+            note(c.name, 'wasm rule maxAbs', r.maxAbs);
+          });
+          if (s === 0) afterFirst = tf.memory().numTensors;
+          else assert.equal(tf.memory().numTensors, afterFirst, `numTensors after step ${s + 1}`);
+        }
+        opt.dispose();
+        tf.dispose(vars);
+      });
+    }
+  });
+});
+
+function fmt(v: number | undefined): string {
+  return v === undefined ? '-' : v.toExponential(2);
+}
