@@ -19,7 +19,7 @@ export class ConsoleReporter implements Reporter {
   private readonly out: NonNullable<ConsoleOptions['out']>;
   private readonly progress: boolean;
   private readonly epochs = new Map<string, EpochRecord[]>();
-  private readonly ended = new Set<string>();
+  private readonly ended = new Map<string, string>();
   private readonly printed = new Map<number, number>();
   private totalSteps = 0;
   private startedAt = 0;
@@ -39,7 +39,7 @@ export class ConsoleReporter implements Reporter {
       case 'runStart': {
         this.startedAt = Date.parse(event.time);
         this.totalSteps = event.trials * event.epochs * event.stepsPerEpoch;
-        const why = event.backendsTried.map((t) => `${t.name}: ${t.error}`).join('\n    ');
+        const why = event.backendsTried.map((t) => `${t.name}: ${t.error.split('. ')[0]}`).join('\n    ');
         this.line(`trainyard: ${event.experiment}: ${event.trials} trials on ${event.backend} (${event.workers} worker threads)`);
         if (why) this.line(`  not used:\n    ${why}`);
         this.line(`  run directory: ${event.runDir}`);
@@ -50,7 +50,7 @@ export class ConsoleReporter implements Reporter {
         this.printReadyRows();
         break;
       case 'trialEnd':
-        this.ended.add(event.trialId);
+        this.ended.set(event.trialId, event.status);
         if (event.status !== 'ok') this.line(`${event.trialId}: ${event.status}${event.reason ? `: ${event.reason}` : ''}`);
         this.printReadyRows();
         break;
@@ -96,7 +96,7 @@ export class ConsoleReporter implements Reporter {
       const best = records.reduce<EpochRecord | undefined>((b, r) => ((r.testAccuracy ?? -1) > (b?.testAccuracy ?? -1) ? r : b), undefined);
       return [
         `${t.name} (seed ${t.seed})`,
-        this.ended.has(t.id) ? (records.length === this.plan.config.training.epochs ? 'ok' : 'stopped') : 'unfinished',
+        this.ended.get(t.id) ?? 'unfinished',
         String(records.length),
         fmt(last?.trainLoss),
         fmt(last?.testLoss),

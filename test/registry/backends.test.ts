@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { createRegistries } from '../../src/registry/index.js';
+import { cli } from '../helpers.js';
+
+describe('backends', function () {
+  this.timeout(60000);
+  const registries = createRegistries();
+
+  it('auto falls back to wasm here and says why the native builds did not load', async () => {
+    const loaded = await registries.backends.get('auto').load({ backends: registries.backends });
+    assert.equal(loaded.name, 'wasm');
+    assert.deepEqual(
+      loaded.tried.map((t) => t.name),
+      ['tensorflow-gpu', 'tensorflow'],
+    );
+    for (const attempt of loaded.tried) assert.match(attempt.error, /tfjs-node/);
+    const x = loaded.tf.tensor([1, 2, 3]);
+    assert.deepEqual(Array.from(loaded.tf.mul(x, 2).dataSync()), [2, 4, 6]);
+  });
+
+  it('cpu always loads', async () => {
+    assert.equal((await registries.backends.get('cpu').load({ backends: registries.backends })).name, 'cpu');
+  });
+
+  it('--backend tensorflow-gpu that cannot load is a clear error saying what it needs (exit 2)', () => {
+    const result = cli(['run', 'experiments/lecture-25-optimizers.yaml', '--backend', 'tensorflow-gpu', '--out', '/tmp/trainyard-never-written']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /backend 'tensorflow-gpu' cannot run/);
+    assert.match(result.stderr, /CUDA 11\.2 and cuDNN 8\.1/);
+    assert.match(result.stderr, /downloads libtensorflow/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
+  });
+
+  it('--backend with an unknown name lists the valid ones (exit 2)', () => {
+    const result = cli(['run', 'experiments/lecture-25-optimizers.yaml', '--backend', 'wasn']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--backend backend=wasn.*unknown backend 'wasn'; did you mean 'wasm'\?/);
+  });
+});

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import dense, { type DenseActivation } from '../../../src/registry/layers/dense.js';
+import { Random } from '../../../src/util/random.js';
+
+/** Largest elementwise difference relative to the reference's scale. */
+function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
+  const x = a.dataSync();
+  const y = b.dataSync();
+  let worst = 0;
+  for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]) / (1e-6 + Math.abs(y[i])));
+  return worst;
+}
+
+describe('layers/dense', () => {
+  before(async () => {
+    tf.enableProdMode();
+    await tf.setBackend('cpu');
+  });
+
+  const activations: DenseActivation[] = ['linear', 'relu', 'sigmoid', 'tanh'];
+  for (const activation of activations) {
+    for (const inputNeedsGrad of [true, false]) {
+      it(`custom gradient equals autodiff of act(xW + b) (${activation}, input gradient ${inputNeedsGrad ? 'on' : 'off'})`, () => {
+        const random = new Random(3);
+        const layer = dense.create({ units: 5, activation, useBias: true }, { tf: tf as any, inputShape: [7], random: () => random.next(), index: 0, inputNeedsGrad });
+        const [w, b] = layer.variables;
+        const x = tf.randomNormal([4, 7], 0, 1, 'float32', 1);
+        const target = tf.randomNormal([4, 5], 0, 1, 'float32', 2);
+        const loss = (out: tf.Tensor) => tf.mean(tf.square(tf.sub(out, target))) as tf.Scalar;
+        const reference = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => {
+          const z = tf.add(tf.matMul(xx, ww), bb);
+          return activation === 'relu' ? tf.relu(z) : activation === 'sigmoid' ? tf.sigmoid(z) : activation === 'tanh' ? tf.tanh(z) : z;
+        };
+        const theirs = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => loss(reference(xx, ww, bb)))([x, w, b]);
+        assert.ok(maxRelDiff(layer.apply(x, true), reference(x, w, b)) < 1e-5, 'forward');
+        const { grads } = tf.variableGrads(() => loss(layer.apply(x, true)), [w as tf.Variable, b as tf.Variable]);
+        assert.ok(maxRelDiff(grads[w.name], theirs[1]) < 1e-4, 'kernel gradient');
+        assert.ok(maxRelDiff(grads[b.name], theirs[2]) < 1e-4, 'bias gradient');
+        if (inputNeedsGrad) {
+          const dx = tf.grad((xx: tf.Tensor) => loss(layer.apply(xx, true)))(x);
+          assert.ok(maxRelDiff(dx, theirs[0]) < 1e-4, 'input gradient');
+        }
+        layer.variables.forEach((v) => v.dispose());
+      });
+    }
+  }
+
+  it('has no bias when useBias is false', () => {
+    const layer = dense.create({ units: 3, activation: 'linear', useBias: false }, { tf: tf as any, inputShape: [2], random: () => 0.5, index: 0, inputNeedsGrad: false });
+    assert.equal(layer.variables.length, 1);
+    const { grads } = tf.variableGrads(() => tf.sum(layer.apply(tf.ones([1, 2]), true)) as tf.Scalar, layer.variables as tf.Variable[]);
+    assert.deepEqual(Array.from(grads[layer.variables[0].name].dataSync()), [1, 1, 1, 1, 1, 1]);
+  });
+
+  it('needs flat samples', () => {
+    assert.throws(() => dense.outputShape({ units: 3, activation: 'linear', useBias: true }, [28, 28]), /put a flatten layer before it/);
+    assert.deepEqual(dense.outputShape({ units: 3, activation: 'linear', useBias: true }, [784]), [3]);
+  });
+});

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import crossEntropy from '../../../src/registry/losses/cross-entropy.js';
+import nll from '../../../src/registry/losses/nll.js';
+import multiMargin from '../../../src/registry/losses/multi-margin.js';
+import mse from '../../../src/registry/losses/mse.js';
+import l1 from '../../../src/registry/losses/l1.js';
+
+const ctx = { tf: tf as any };
+const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) <= 1e-5 * Math.max(1, Math.abs(expected)), `${actual} vs ${expected}`);
+
+// Reference values computed by the formulas torch.nn documents, in float64.
+const logits = [
+  [1.0, 2.0, 0.5],
+  [-1.0, 0.0, 3.0],
+];
+const labels = [1, 0];
+const logSoftmax = (row: number[]) => {
+  const max = Math.max(...row);
+  const lse = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
+  return row.map((v) => v - lse);
+};
+
+describe('losses (torch.nn meaning, reduction mean)', () => {
+  before(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('crossEntropy = mean of -log_softmax(x)[y]', () => {
+    const expected = -(logSoftmax(logits[0])[1] + logSoftmax(logits[1])[0]) / 2;
+    close(crossEntropy.create({ labelSmoothing: 0 }, ctx)(tf.tensor2d(logits), tf.tensor1d(labels, 'int32')).dataSync()[0], expected);
+  });
+
+  it('crossEntropy with label smoothing mixes in the uniform target, as torch', () => {
+    const eps = 0.1;
+    const perRow = logits.map((row, i) => {
+      const lp = logSoftmax(row);
+      return -((1 - eps) * lp[labels[i]] + (eps / 3) * lp.reduce((a, b) => a + b, 0));
+    });
+    close(crossEntropy.create({ labelSmoothing: eps }, ctx)(tf.tensor2d(logits), tf.tensor1d(labels, 'int32')).dataSync()[0], (perRow[0] + perRow[1]) / 2);
+  });
+
+  it('nll = mean of -x[y] on log-probabilities', () => {
+    close(nll.create({}, ctx)(tf.tensor2d(logits), tf.tensor1d(labels, 'int32')).dataSync()[0], -(2.0 + -1.0) / 2);
+  });
+
+  it('multiMargin matches the torch docs example (0.3250)', () => {
+    // torch.nn.MultiMarginLoss docs: x = [[0.1, 0.2, 0.4, 0.8]], y = [3] → 0.3250
+    close(multiMargin.create({ p: 1, margin: 1 }, ctx)(tf.tensor2d([[0.1, 0.2, 0.4, 0.8]]), tf.tensor1d([3], 'int32')).dataSync()[0], 0.325);
+  });
+
+  it('multiMargin with p = 2 squares each hinge', () => {
+    const expected = (0.3 ** 2 + 0.4 ** 2 + 0.6 ** 2) / 4; // hinges 1-0.8+0.1, 1-0.8+0.2, 1-0.8+0.4
+    close(multiMargin.create({ p: 2, margin: 1 }, ctx)(tf.tensor2d([[0.1, 0.2, 0.4, 0.8]]), tf.tensor1d([3], 'int32')).dataSync()[0], expected);
+  });
+
+  it('mse and l1 average over every element', () => {
+    const out = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
+    const target = tf.tensor2d([
+      [0, 2],
+      [5, 1],
+    ]);
+    close(mse.create({}, ctx)(out, target).dataSync()[0], (1 + 0 + 4 + 9) / 4);
+    close(l1.create({}, ctx)(out, target).dataSync()[0], (1 + 0 + 2 + 3) / 4);
+  });
+
+  it('declare what they compare with', () => {
+    assert.deepEqual(
+      [crossEntropy, nll, multiMargin, mse, l1].map((l) => l.target),
+      ['class', 'class', 'class', 'value', 'value'],
+    );
+  });
+});

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { createRegistries } from '../../src/registry/index.js';
+import type { LoadedData, TF } from '../../src/registry/kinds.js';
+import { prepare } from '../../src/config/pipeline.js';
+import { runTrial, seedStreams } from '../../src/runner/trial.js';
+import { buildModel } from '../../src/runner/model.js';
+import type { RunEventInput } from '../../src/runner/events.js';
+import { smallLecture, tempDir, writeExperiment } from '../helpers.js';
+
+describe('runner/trial', function () {
+  this.timeout(60000);
+  const registries = createRegistries();
+  let tf: TF;
+
+  before(async () => {
+    tf = (await registries.backends.get('wasm').load({ backends: registries.backends })).tf;
+  });
+
+  const layers = [{ type: 'flatten' }, { type: 'dense', units: 16, activation: 'linear', useBias: true }, { type: 'relu' }, { type: 'dense', units: 10, activation: 'linear', useBias: true }];
+
+  it('gives every optimizer of a seed the same initial weights, and other seeds other weights', () => {
+    const weights = (seed: number) => {
+      const model = buildModel(tf, layers, registries, [28, 28], seedStreams(seed).init);
+      const values = model.variables.map((v) => Array.from(v.dataSync()));
+      model.dispose();
+      return values;
+    };
+    const first = weights(7);
+    assert.deepEqual(weights(7), first);
+    assert.notDeepEqual(weights(8), first);
+  });
+
+  it('initialises dense layers as torch.nn.Linear: uniform within ±1/sqrt(fan_in)', () => {
+    const model = buildModel(tf, layers, registries, [28, 28], seedStreams(0).init);
+    const [kernel, bias] = model.variables.map((v) => Array.from(v.dataSync() as Float32Array));
+    const bound = 1 / Math.sqrt(784);
+    assert.ok(kernel.every((w) => Math.abs(w) <= bound));
+    assert.ok(bias.every((b) => Math.abs(b) <= bound));
+    const mean = kernel.reduce((a, b) => a + b, 0) / kernel.length;
+    const variance = kernel.reduce((a, b) => a + b * b, 0) / kernel.length;
+    assert.ok(Math.abs(mean) < bound / 20, 'centred');
+    assert.ok(Math.abs(variance - bound ** 2 / 3) < bound ** 2 / 30, 'variance of a uniform distribution');
+    model.dispose();
+  });
+
+  it('leaves no tensors behind, so memory does not grow from epoch to epoch', async () => {
+    const dir = tempDir();
+    const file = writeExperiment(dir, 'mem', smallLecture({ name: 'mem', epochs: 3 }));
+    const { plan, registries: regs } = await prepare(file);
+    const { type, ...params } = plan.config.dataset;
+    const data: LoadedData = await regs.datasets.get(type).load(params, { baseDir: dir });
+    const counts: number[] = [];
+    const before = tf.memory().numTensors;
+    const emit = (event: RunEventInput) => {
+      if (event.type === 'epochEnd') counts.push(tf.memory().numTensors);
+    };
+    for (const trial of plan.trials) {
+      counts.length = 0;
+      const result = await runTrial({ tf, registries: regs, plan, trial, data, emit });
+      assert.equal(result.status, 'ok');
+      assert.equal(new Set(counts).size, 1, `${trial.id}: tensors per epoch ${counts.join(', ')}`);
+    }
+    assert.equal(tf.memory().numTensors, before, 'everything disposed after the trials');
+  });
+});
