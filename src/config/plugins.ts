@@ -11,6 +11,7 @@ const KIND_REGISTRY: Record<PluginKindName, RegistryKind> = {
   layer: 'layers',
   loss: 'losses',
   optimizer: 'optimizers',
+  schedule: 'schedules',
   metric: 'metrics',
   backend: 'backends',
 };
@@ -21,6 +22,7 @@ const REQUIRED_MEMBERS: Record<PluginKindName, Record<string, 'function' | 'stri
   layer: { outputShape: 'function', create: 'function' },
   loss: { target: 'string', create: 'function' },
   optimizer: { create: 'function' },
+  schedule: { create: 'function' },
   metric: { key: 'string', create: 'function' },
   backend: { load: 'function' },
 };

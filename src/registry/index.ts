@@ -1,5 +1,5 @@
 import { Registry } from './registry.js';
-import type { BackendPlugin, DatasetPlugin, LayerPlugin, LossPlugin, MetricPlugin, OptimizerPlugin } from './kinds.js';
+import type { BackendPlugin, DatasetPlugin, LayerPlugin, LossPlugin, MetricPlugin, OptimizerPlugin, SchedulePlugin } from './kinds.js';
 import mnistBundled from './datasets/mnist-bundled.js';
 import idx from './datasets/idx.js';
 import dense from './layers/dense.js';
@@ -25,6 +25,7 @@ export interface Registries {
   layers: Registry<LayerPlugin>;
   losses: Registry<LossPlugin>;
   optimizers: Registry<OptimizerPlugin>;
+  schedules: Registry<SchedulePlugin>;
   metrics: Registry<MetricPlugin>;
   backends: Registry<BackendPlugin>;
 }
@@ -37,6 +38,7 @@ export const KIND_NOUNS: Record<RegistryKind, string> = {
   layers: 'layer',
   losses: 'loss',
   optimizers: 'optimizer',
+  schedules: 'schedule',
   metrics: 'metric',
   backends: 'backend',
 };
@@ -48,6 +50,7 @@ export function createRegistries(): Registries {
     layers: new Registry<LayerPlugin>('layer'),
     losses: new Registry<LossPlugin>('loss'),
     optimizers: new Registry<OptimizerPlugin>('optimizer'),
+    schedules: new Registry<SchedulePlugin>('schedule'),
     metrics: new Registry<MetricPlugin>('metric'),
     backends: new Registry<BackendPlugin>('backend'),
   };

@@ -125,6 +125,38 @@ export interface OptimizerPlugin<P = any> extends Plugin<P> {
   create(params: P, ctx: { tf: TF }): OptimizerRuntime;
 }
 
+// ---- learning-rate schedules ---------------------------------------------------------------
+
+/** When a schedule advances: after every optimizer step, or after every epoch (torch: where scheduler.step() is called). */
+export type ScheduleInterval = 'step' | 'epoch';
+
+export interface ScheduleContext {
+  /** The optimizer's lr param (torch: the param group's initial_lr). */
+  baseLr: number;
+  epochs: number;
+  stepsPerEpoch: number;
+  /** To build a nested schedule (linearWarmup's `then`) from its spec {type, ...params}. */
+  create(spec: { type: string; [param: string]: unknown }, ctx: Omit<ScheduleContext, 'create'>): ScheduleRuntime;
+}
+
+export interface ScheduleRuntime {
+  /** How often advance() is called. */
+  interval: ScheduleInterval;
+  /** The learning rate in effect now (for the next step). */
+  lr(): number;
+  /**
+   * Moves the schedule one interval on, as torch's scheduler.step(); `metrics` are the epoch's
+   * figures (testLoss, testAccuracy, trainLoss, ...) for schedules that watch one (reduceOnPlateau).
+   */
+  advance(metrics?: Record<string, number>): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
+export interface SchedulePlugin<P = any> extends Plugin<P> {
+  create(params: P, ctx: ScheduleContext): ScheduleRuntime;
+}
+
 // ---- metrics --------------------------------------------------------------------------------
 
 export interface MetricRuntime {
@@ -161,12 +193,13 @@ export interface BackendPlugin<P = any> extends Plugin<P> {
 // ---- definers: one object per plugin, typed, tagged with its kind ---------------------------
 
 /** The `kind` a plugin object carries, so a user module can export plugins of any kind in one array. */
-export type PluginKindName = 'dataset' | 'layer' | 'loss' | 'optimizer' | 'metric' | 'backend';
+export type PluginKindName = 'dataset' | 'layer' | 'loss' | 'optimizer' | 'schedule' | 'metric' | 'backend';
 
 export const defineDataset = <P>(p: DatasetPlugin<P>): DatasetPlugin<P> & { kind: 'dataset' } => ({ kind: 'dataset', ...p });
 export const defineLayer = <P>(p: LayerPlugin<P>): LayerPlugin<P> & { kind: 'layer' } => ({ kind: 'layer', ...p });
 export const defineLoss = <P>(p: LossPlugin<P>): LossPlugin<P> & { kind: 'loss' } => ({ kind: 'loss', ...p });
 export const defineOptimizer = <P>(p: OptimizerPlugin<P>): OptimizerPlugin<P> & { kind: 'optimizer' } => ({ kind: 'optimizer', ...p });
+export const defineSchedule = <P>(p: SchedulePlugin<P>): SchedulePlugin<P> & { kind: 'schedule' } => ({ kind: 'schedule', ...p });
 export const defineMetric = <P>(p: MetricPlugin<P>): MetricPlugin<P> & { kind: 'metric' } => ({ kind: 'metric', ...p });
 export const defineBackend = <P>(p: BackendPlugin<P>): BackendPlugin<P> & { kind: 'backend' } => ({ kind: 'backend', ...p });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createRegistries } from '../../src/registry/index.js';
-import { cli } from '../helpers.js';
+import { cli } from '../run-helpers.js';
 
 describe('backends', function () {
   this.timeout(60000);
@@ -34,6 +34,6 @@ describe('backends', function () {
   it('--backend with an unknown name lists the valid ones (exit 2)', () => {
     const result = cli(['run', 'experiments/lecture-25-optimizers.yaml', '--backend', 'wasn']);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /--backend backend=wasn.*unknown backend 'wasn'; did you mean 'wasm'\?/);
+    assert.match(result.stderr, /\(--backend wasn\) backend: unknown backend 'wasn'; did you mean 'wasm'\?/);
   });
 });

@@ -5,7 +5,7 @@ import { JsonReporter } from '../../src/reporters/json.js';
 import { makePlan } from '../../src/config/plan.js';
 import type { Experiment } from '../../src/config/types.js';
 import type { RunEvent } from '../../src/runner/events.js';
-import { tempDir } from '../helpers.js';
+import { makeTempDir } from '../run-helpers.js';
 
 const config = {
   name: 'j',
@@ -23,7 +23,7 @@ const config = {
 
 describe('reporters/json', () => {
   it('writes plan.json, appends events.jsonl and keeps metrics.json current after each trial', async () => {
-    const dir = tempDir();
+    const dir = makeTempDir();
     const plan = makePlan(config, { sampleShape: [2], classes: 2, trainSize: 20, testSize: 10, source: 't' }, { file: 'j.yaml', overrides: ['training.epochs=1'], pluginModules: [] });
     const reporter = new JsonReporter(dir, plan);
     await reporter.start();

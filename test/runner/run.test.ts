@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, smallLecture, tempDir, withoutTiming, writeExperiment } from '../helpers.js';
+import { cli, smallLecture, makeTempDir, withoutTiming, writeExperiment } from '../run-helpers.js';
 
 function runDirOf(out: string, experiment: string): string {
   return join(out, experiment, readlinkSync(join(out, experiment, 'latest')));
@@ -16,7 +16,7 @@ const readEvents = (dir: string) =>
 
 describe('trainyard run (end to end, a few hundred bundled digits)', function () {
   this.timeout(120000);
-  const dir = tempDir();
+  const dir = makeTempDir();
   const out = join(dir, 'runs');
   let runDir: string;
   let result: ReturnType<typeof cli>;
@@ -96,7 +96,7 @@ describe('trainyard run (end to end, a few hundred bundled digits)', function ()
 
 describe('trainyard run: determinism, divergence, failures', function () {
   this.timeout(180000);
-  const dir = tempDir();
+  const dir = makeTempDir();
 
   it('gives identical metrics (timing aside) for the same seed and backend', () => {
     const file = writeExperiment(dir, 'det', smallLecture({ name: 'det' }));

@@ -5,7 +5,7 @@ import { prepare } from '../../src/config/pipeline.js';
 import { runTrial, seedStreams } from '../../src/runner/trial.js';
 import { buildModel } from '../../src/runner/model.js';
 import type { RunEventInput } from '../../src/runner/events.js';
-import { smallLecture, tempDir, writeExperiment } from '../helpers.js';
+import { smallLecture, makeTempDir, writeExperiment } from '../run-helpers.js';
 
 describe('runner/trial', function () {
   this.timeout(60000);
@@ -44,7 +44,7 @@ describe('runner/trial', function () {
   });
 
   it('leaves no tensors behind, so memory does not grow from epoch to epoch', async () => {
-    const dir = tempDir();
+    const dir = makeTempDir();
     const file = writeExperiment(dir, 'mem', smallLecture({ name: 'mem', epochs: 3 }));
     const { plan, registries: regs } = await prepare(file);
     const { type, ...params } = plan.config.dataset;

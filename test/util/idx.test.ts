@@ -4,10 +4,10 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { readIdx, readIdxHeader } from '../../src/util/idx.js';
 import { idxBytes } from '../idx-files.js';
-import { tempDir } from '../helpers.js';
+import { makeTempDir } from '../run-helpers.js';
 
 describe('util/idx', () => {
-  const dir = tempDir();
+  const dir = makeTempDir();
   const data = Uint8Array.from({ length: 2 * 3 * 3 }, (_, i) => i);
   const raw = join(dir, 'raw');
   const gz = join(dir, 'raw.gz');

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import mnistBundled from '../../../src/registry/datasets/mnist-bundled.js';
 import idx from '../../../src/registry/datasets/idx.js';
 import { idxBytes, writeIdxDataset } from '../../idx-files.js';
-import { tempDir } from '../../helpers.js';
+import { makeTempDir } from '../../run-helpers.js';
 
 describe('datasets', function () {
   this.timeout(30000);
@@ -46,7 +46,7 @@ describe('datasets', function () {
   describe('idx', () => {
     it('loads a directory of standard names, gzipped or raw, scaled to [0, 1]', async () => {
       for (const gzip of [false, true]) {
-        const dir = writeIdxDataset(join(tempDir(), 'd'), { train: 30, test: 10, gzip });
+        const dir = writeIdxDataset(join(makeTempDir(), 'd'), { train: 30, test: 10, gzip });
         const data = await idx.load({ dir: 'd', classes: 10, scale: 1 / 255 }, { baseDir: join(dir, '..') });
         assert.deepEqual(data.facts.sampleShape, [4, 4]);
         assert.equal(data.train.count, 30);
@@ -57,12 +57,12 @@ describe('datasets', function () {
     });
 
     it('rejects a label that is not below classes, naming the file', async () => {
-      const dir = writeIdxDataset(join(tempDir(), 'd'), { classes: 12 });
+      const dir = writeIdxDataset(join(makeTempDir(), 'd'), { classes: 12 });
       await assert.rejects(idx.load({ dir, classes: 10, scale: 1 }, { baseDir: '/' }), /train-labels-idx1-ubyte: label 10 at index 10 is not below classes \(10\)/);
     });
 
     it('rejects label and image counts that differ', async () => {
-      const dir = writeIdxDataset(join(tempDir(), 'd'));
+      const dir = writeIdxDataset(join(makeTempDir(), 'd'));
       writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), idxBytes([19], new Uint8Array(19)));
       await assert.rejects(idx.inspect({ dir, classes: 10, scale: 1 }, { baseDir: '/' }), /test set has 20 images but 19 labels/);
     });
