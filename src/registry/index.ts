@@ -2,6 +2,9 @@ import { Registry } from './registry.js';
 import type { BackendPlugin, DatasetPlugin, LayerPlugin, LossPlugin, MetricPlugin, OptimizerPlugin, SchedulePlugin } from './kinds.js';
 import mnistBundled from './datasets/mnist-bundled.js';
 import idx from './datasets/idx.js';
+import mnist from './datasets/mnist.js';
+import fashionMnist from './datasets/fashion-mnist.js';
+import kmnist from './datasets/kmnist.js';
 import dense from './layers/dense.js';
 import flatten from './layers/flatten.js';
 import dropout from './layers/dropout.js';
@@ -54,7 +57,7 @@ export function createRegistries(): Registries {
     metrics: new Registry<MetricPlugin>('metric'),
     backends: new Registry<BackendPlugin>('backend'),
   };
-  [mnistBundled, idx].forEach((p) => registries.datasets.register(p));
+  [mnistBundled, idx, mnist, fashionMnist, kmnist].forEach((p) => registries.datasets.register(p));
   [flatten, dense, relu, sigmoid, tanh, softmax, logSoftmax, dropout].forEach((p) => registries.layers.register(p));
   [crossEntropy, nll, multiMargin, mse, l1].forEach((p) => registries.losses.register(p));
   [sgd, adam].forEach((p) => registries.optimizers.register(p));
