@@ -1,10 +1,11 @@
 import { Registry } from './registry.js';
-import type { BackendPlugin, DatasetPlugin, LayerPlugin, LossPlugin, MetricPlugin, OptimizerPlugin, SchedulePlugin } from './kinds.js';
+import type { BackendPlugin, DatasetPlugin, TransformPlugin, LayerPlugin, LossPlugin, MetricPlugin, OptimizerPlugin, SchedulePlugin } from './kinds.js';
 import mnistBundled from './datasets/mnist-bundled.js';
 import idx from './datasets/idx.js';
 import mnist from './datasets/mnist.js';
 import fashionMnist from './datasets/fashion-mnist.js';
 import kmnist from './datasets/kmnist.js';
+import csv from './datasets/csv.js';
 import dense from './layers/dense.js';
 import flatten from './layers/flatten.js';
 import dropout from './layers/dropout.js';
@@ -25,6 +26,7 @@ import cpu from './backends/cpu.js';
 
 export interface Registries {
   datasets: Registry<DatasetPlugin>;
+  transforms: Registry<TransformPlugin>;
   layers: Registry<LayerPlugin>;
   losses: Registry<LossPlugin>;
   optimizers: Registry<OptimizerPlugin>;
@@ -38,6 +40,7 @@ export type RegistryKind = keyof Registries;
 /** Singular names for messages ("unknown optimizer 'x'"). */
 export const KIND_NOUNS: Record<RegistryKind, string> = {
   datasets: 'dataset',
+  transforms: 'transform',
   layers: 'layer',
   losses: 'loss',
   optimizers: 'optimizer',
@@ -50,6 +53,7 @@ export const KIND_NOUNS: Record<RegistryKind, string> = {
 export function createRegistries(): Registries {
   const registries: Registries = {
     datasets: new Registry<DatasetPlugin>('dataset'),
+    transforms: new Registry<TransformPlugin>('transform'),
     layers: new Registry<LayerPlugin>('layer'),
     losses: new Registry<LossPlugin>('loss'),
     optimizers: new Registry<OptimizerPlugin>('optimizer'),
@@ -57,7 +61,7 @@ export function createRegistries(): Registries {
     metrics: new Registry<MetricPlugin>('metric'),
     backends: new Registry<BackendPlugin>('backend'),
   };
-  [mnistBundled, idx, mnist, fashionMnist, kmnist].forEach((p) => registries.datasets.register(p));
+  [mnistBundled, idx, mnist, fashionMnist, kmnist, csv].forEach((p) => registries.datasets.register(p));
   [flatten, dense, relu, sigmoid, tanh, softmax, logSoftmax, dropout].forEach((p) => registries.layers.register(p));
   [crossEntropy, nll, multiMargin, mse, l1].forEach((p) => registries.losses.register(p));
   [sgd, adam].forEach((p) => registries.optimizers.register(p));

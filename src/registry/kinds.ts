@@ -33,6 +33,13 @@ export interface DataFacts {
   testSize: number;
   /** Where the data comes from, for people (a package name or a directory). */
   source: string;
+  /**
+   * Shape of one target when the data has value targets (regression columns, or the clean input
+   * of a denoising autoencoder); absent when the targets are the class labels.
+   */
+  targetShape?: number[];
+  /** Samples held out of the training set for validation (0 or absent: none). */
+  validationSize?: number;
 }
 
 /** One split as flat typed arrays (backed by SharedArrayBuffer, so worker threads share them). */
@@ -42,12 +49,16 @@ export interface Split {
   x: Float32Array;
   /** count class labels. */
   y: Uint8Array;
+  /** count × prod(targetShape) value targets, when facts.targetShape is set. */
+  target?: Float32Array;
 }
 
 export interface LoadedData {
   facts: DataFacts;
   train: Split;
   test: Split;
+  /** Held out of the training set when the dataset spec asks for validation. */
+  validation?: Split;
 }
 
 export interface DatasetContext {
@@ -60,6 +71,15 @@ export interface DatasetPlugin<P = any> extends Plugin<P> {
   inspect(params: P, ctx: DatasetContext): Promise<DataFacts>;
   /** Reads the samples into shared typed arrays. */
   load(params: P, ctx: DatasetContext): Promise<LoadedData>;
+}
+
+// ---- transforms (applied once, after a dataset loads) ------------------------------------------
+
+export interface TransformPlugin<P = any> extends Plugin<P> {
+  /** How the transform changes the data's facts (shape, targets); pure, inspect uses it. */
+  facts?(params: P, facts: DataFacts): DataFacts;
+  /** Transforms one split; `random` is seeded (by the dataset's splitSeed), so noise is reproducible. */
+  apply(params: P, split: Split, ctx: { facts: DataFacts; random: () => number }): Split;
 }
 
 // ---- layers ---------------------------------------------------------------------------------
@@ -193,9 +213,10 @@ export interface BackendPlugin<P = any> extends Plugin<P> {
 // ---- definers: one object per plugin, typed, tagged with its kind ---------------------------
 
 /** The `kind` a plugin object carries, so a user module can export plugins of any kind in one array. */
-export type PluginKindName = 'dataset' | 'layer' | 'loss' | 'optimizer' | 'schedule' | 'metric' | 'backend';
+export type PluginKindName = 'dataset' | 'transform' | 'layer' | 'loss' | 'optimizer' | 'schedule' | 'metric' | 'backend';
 
 export const defineDataset = <P>(p: DatasetPlugin<P>): DatasetPlugin<P> & { kind: 'dataset' } => ({ kind: 'dataset', ...p });
+export const defineTransform = <P>(p: TransformPlugin<P>): TransformPlugin<P> & { kind: 'transform' } => ({ kind: 'transform', ...p });
 export const defineLayer = <P>(p: LayerPlugin<P>): LayerPlugin<P> & { kind: 'layer' } => ({ kind: 'layer', ...p });
 export const defineLoss = <P>(p: LossPlugin<P>): LossPlugin<P> & { kind: 'loss' } => ({ kind: 'loss', ...p });
 export const defineOptimizer = <P>(p: OptimizerPlugin<P>): OptimizerPlugin<P> & { kind: 'optimizer' } => ({ kind: 'optimizer', ...p });

@@ -1,0 +1,18 @@
+import { defineTransform } from '../kinds.js';
+import { sharedFloat32 } from '../../util/shared.js';
+
+export default defineTransform<{ factor: number }>({
+  type: 'scale',
+  summary: 'Multiplies every input value by factor (e.g. 1/255 for raw bytes, as torchvision ToTensor)',
+  params: {
+    type: 'object',
+    properties: { factor: { type: 'number', description: 'Factor applied to every input value' } },
+    required: ['factor'],
+    additionalProperties: false,
+  },
+  apply({ factor }, split) {
+    const x = sharedFloat32(split.x.length);
+    for (let i = 0; i < x.length; i++) x[i] = split.x[i] * factor;
+    return { ...split, x };
+  },
+});
