@@ -6,6 +6,11 @@ import mnist from './datasets/mnist.js';
 import fashionMnist from './datasets/fashion-mnist.js';
 import kmnist from './datasets/kmnist.js';
 import csv from './datasets/csv.js';
+import scale from './transforms/scale.js';
+import normalize from './transforms/normalize.js';
+import flattenTransform from './transforms/flatten.js';
+import oneHot from './transforms/one-hot.js';
+import addNoise from './transforms/add-noise.js';
 import dense from './layers/dense.js';
 import flatten from './layers/flatten.js';
 import dropout from './layers/dropout.js';
@@ -62,6 +67,7 @@ export function createRegistries(): Registries {
     backends: new Registry<BackendPlugin>('backend'),
   };
   [mnistBundled, idx, mnist, fashionMnist, kmnist, csv].forEach((p) => registries.datasets.register(p));
+  [scale, normalize, flattenTransform, oneHot, addNoise].forEach((p) => registries.transforms.register(p));
   [flatten, dense, relu, sigmoid, tanh, softmax, logSoftmax, dropout].forEach((p) => registries.layers.register(p));
   [crossEntropy, nll, multiMargin, mse, l1].forEach((p) => registries.losses.register(p));
   [sgd, adam].forEach((p) => registries.optimizers.register(p));
