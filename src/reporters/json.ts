@@ -27,6 +27,8 @@ export interface Metrics {
   finishedAt: string | null;
   seconds: number | null;
   status: 'running' | 'ok' | 'failed' | 'interrupted';
+  /** Peak resident memory of the whole run (all worker threads). */
+  peakRssMB?: number;
   trials: TrialMetrics[];
 }
 
@@ -95,6 +97,7 @@ export class JsonReporter implements Reporter {
           this.metrics.status = event.status;
           this.metrics.finishedAt = event.time;
           this.metrics.seconds = event.seconds;
+          if (event.peakRssMB !== undefined) this.metrics.peakRssMB = Math.round(event.peakRssMB);
         }
         await this.write();
         break;

@@ -31,7 +31,7 @@ export type RunEvent =
   | ({ type: 'epochEnd'; time: string; trialId: string } & EpochRecord)
   | { type: 'trialEnd'; time: string; trialId: string; status: TrialStatus; reason?: string; epochs: number }
   | { type: 'trialFailed'; time: string; trialId: string; error: string }
-  | { type: 'runEnd'; time: string; status: 'ok' | 'failed' | 'interrupted'; seconds: number };
+  | { type: 'runEnd'; time: string; status: 'ok' | 'failed' | 'interrupted'; seconds: number; peakRssMB?: number };
 
 type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
 export type RunEventInput = DistributiveOmit<RunEvent, 'time'>;

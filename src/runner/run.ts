@@ -81,7 +81,8 @@ export async function runPlan(prepared: Prepared, data: LoadedData, backend: Loa
   const ordered = plan.trials.map((t) => results.get(t.id) as TrialResult);
   const status = ordered.some((r) => r.status === 'failed') ? 'failed' : 'ok';
   const seconds = (performance.now() - started) / 1000;
-  await emit({ type: 'runEnd', status, seconds });
+  // Worker threads share the process, so this is the whole run's peak.
+  await emit({ type: 'runEnd', status, seconds, peakRssMB: process.resourceUsage().maxRSS / 1024 });
   for (const reporter of options.reporters) await reporter.close?.();
   return { status, results: ordered, seconds };
 }
