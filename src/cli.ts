@@ -59,7 +59,7 @@ const commands: Record<string, Command> = {
       for (const file of files) {
         try {
           const { plan } = await prepare(file, { sets: collectSets(values) });
-          console.log(`${file}: valid (${plan.trials.length} trials, ${plan.data.trainSize} training / ${plan.data.testSize} test samples)`);
+          console.log(`${file}: valid (${plan.trials.length} trial${plan.trials.length === 1 ? '' : 's'}, ${plan.data.trainSize} training / ${plan.data.testSize} test samples)`);
         } catch (error) {
           if (!(error instanceof UserError)) throw error;
           console.error(error.message);

@@ -1,10 +1,11 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { JsonSchema } from '../registry/registry.js';
 import { closestName } from '../util/suggest.js';
-import { describe, type Path, type Problem } from './errors.js';
+import { describe, formatPath, type Path, type Problem } from './errors.js';
 
 /** One ajv instance for the whole process; compiled validators are cached per schema object. */
-const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true });
+// verbose: errors carry their parentSchema, which lists the valid keys for unknown-key messages.
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, allowUnionTypes: true });
 const cache = new WeakMap<object, ValidateFunction>();
 
 export function compile(schema: JsonSchema): ValidateFunction {
@@ -29,8 +30,10 @@ export function schemaProblem(schema: unknown): string | undefined {
 export interface ValidateOptions {
   /** Path of the validated value inside the document. */
   at: Path;
-  /** What unknown keys are called: 'key' at the top level, "parameter for optimizer 'sgd'" in a plugin. */
+  /** What unknown keys are called: 'key' at the top level, 'parameter' in a plugin. */
   keyNoun: string;
+  /** Whose keys they are, e.g. "optimizer 'sgd'" (unknown parameter 'x' for optimizer 'sgd'). */
+  owner?: string;
 }
 
 /** Validates and turns ajv's errors into problems a person can act on. */
@@ -74,7 +77,7 @@ const TYPE_WORDS: Record<string, string> = {
   'string,object': 'a type name or a mapping with a type key',
 };
 
-function toProblem(error: ErrorObject, root: unknown, { at, keyNoun }: ValidateOptions): Problem | undefined {
+function toProblem(error: ErrorObject, root: unknown, { at, keyNoun, owner }: ValidateOptions): Problem | undefined {
   const local = toPath(error.instancePath, root);
   const path = [...at, ...local];
   const value = valueAt(root, local);
@@ -93,7 +96,7 @@ function toProblem(error: ErrorObject, root: unknown, { at, keyNoun }: ValidateO
         path: [...path, p.additionalProperty],
         at: 'key',
         message:
-          `unknown ${keyNoun} '${p.additionalProperty}'` +
+          `unknown ${keyNoun} '${p.additionalProperty}'${owner ? ` for ${owner}` : ''}` +
           (suggestion ? `; did you mean '${suggestion}'?` : '') +
           ` (valid: ${allowed.length ? allowed.join(', ') : 'none'})`,
       };
@@ -121,9 +124,16 @@ function toProblem(error: ErrorObject, root: unknown, { at, keyNoun }: ValidateO
     case 'maxLength':
       return { path, message: `must be at most ${p.limit} characters${got}` };
     case 'pattern':
-      return { path, message: `must use only letters, digits, '.', '_' and '-', starting with a letter or digit${got}` };
+      // The experiment name's pattern in words; any other (a plugin's own) as written.
+      return p.pattern === '^[A-Za-z0-9][A-Za-z0-9._-]*$'
+        ? { path, message: `must use only letters, digits, '.', '_' and '-', starting with a letter or digit${got}` }
+        : { path, message: `must match the pattern ${p.pattern}${got}` };
     case 'uniqueItems':
-      return { path: [...path, p.i], message: `repeats item ${p.j} (${describe((value as unknown[])[p.i])}); each must be different` };
+      // ajv scans from the end: j is the later of the two equal items, i the earlier one.
+      return {
+        path: [...path, p.j],
+        message: `repeats ${describe((value as unknown[])[p.j])} (already ${formatPath([...path, p.i])}); each item must be different`,
+      };
     case 'if':
     case 'anyOf':
     case 'oneOf':

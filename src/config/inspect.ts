@@ -32,7 +32,8 @@ export async function inspect(config: Experiment, registries: Registries, option
     try {
       shape = registries.layers.get(layerType).outputShape(layerParams, shape);
     } catch (error) {
-      problems.push({ path: ['model', 'layers', i], message: `${layerType}: ${(error as Error).message}` });
+      const message = (error as Error).message;
+      problems.push({ path: ['model', 'layers', i], message: message.startsWith(layerType) ? message : `${layerType}: ${message}` });
       shape = [];
       break;
     }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { ConfigError, formatPath, type LocatedProblem, type Path, type Problem } from './errors.js';
 
 /** An anchor may be referenced this many times in all; bounds "billion laughs" expansion. */
@@ -33,8 +33,18 @@ export function parseSource(text: string, file: string): SourceDocument {
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, merge: false });
   const problems: LocatedProblem[] = [];
   for (const issue of [...doc.errors, ...doc.warnings]) {
-    const { line, col } = lineCounter.linePos(issue.pos[0]);
-    problems.push({ file, line, col, path: '', message: yamlMessage(issue.code, issue.message) });
+    const unclosed = /end with an? ([}\]])/.exec(issue.message) ? unclosedFlow(doc, text, issue.pos[0]) : undefined;
+    const { line, col } = lineCounter.linePos(unclosed?.offset ?? issue.pos[0]);
+    // One error a line: the parser's follow-on complaints (after a tab, say) only confuse.
+    if (problems.some((p) => p.line === line)) continue;
+    const message = unclosed
+      ? `YAML syntax: this ${unclosed.open} is never closed; add ${unclosed.close} at the end of its ${unclosed.open === '{' ? 'mapping' : 'list'}`
+      : issue.code === 'DUPLICATE_KEY'
+        ? `YAML syntax: duplicate key '${duplicateKey(text, issue.pos[0])}'; a key may appear only once in a mapping`
+        : issue.code === 'TAG_RESOLVE_FAILED'
+          ? `YAML syntax: unknown tag ${text.slice(issue.pos[0], issue.pos[1])} (custom tags are not allowed: nothing in an experiment file runs code)`
+          : yamlMessage(issue.code, issue.message);
+    problems.push({ file, line, col, path: '', message });
   }
   if (problems.length > 0) throw new ConfigError(problems);
   if (doc.contents === null) {
@@ -49,12 +59,34 @@ export function parseSource(text: string, file: string): SourceDocument {
   return { file, doc, lineCounter, data, overrides: [] };
 }
 
+/** The innermost flow collection ({...} or [...]) opened before `offset` and never closed. */
+function unclosedFlow(doc: Document, text: string, offset: number): { offset: number; open: string; close: string } | undefined {
+  let found: { offset: number; open: string; close: string } | undefined;
+  visit(doc, {
+    Collection(_, node) {
+      const [start, end] = node.range ?? [0, 0];
+      if (!node.flow || start >= offset) return;
+      const open = text[start];
+      const close = open === '{' ? '}' : ']';
+      // Closed when the text after its last item (or after the opening bracket) holds the closing one.
+      const last = node.items.at(-1) as unknown;
+      const lastNode = (isPair(last) ? (last.value ?? last.key) : last) as Node | null | undefined;
+      const after = lastNode?.range ? lastNode.range[1] : start + 1;
+      if ((open === '{' || open === '[') && !text.slice(after, end).includes(close) && (!found || start > found.offset)) {
+        found = { offset: start, open, close };
+      }
+    },
+  });
+  return found;
+}
+
+/** The key a DUPLICATE_KEY error points at. */
+const duplicateKey = (text: string, offset: number): string => /^[^:,{}\n]*/.exec(text.slice(offset))![0].trim().replace(/^["']|["']$/g, '');
+
 /** YAML's own message, first line only and without its position (we print FILE:LINE:COL). */
 function yamlMessage(code: string, message: string): string {
   const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
   if (code === 'TAB_AS_INDENT') return 'YAML syntax: tabs are not allowed for indentation; indent with spaces';
-  if (code === 'TAG_RESOLVE_FAILED') return `YAML syntax: ${first} (custom tags are not allowed: nothing in an experiment file runs code)`;
-  if (code === 'DUPLICATE_KEY') return `YAML syntax: ${first}`;
   return `YAML syntax: ${first}`;
 }
 

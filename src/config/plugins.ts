@@ -8,6 +8,7 @@ import { schemaProblem } from './ajv.js';
 
 const KIND_REGISTRY: Record<PluginKindName, RegistryKind> = {
   dataset: 'datasets',
+  transform: 'transforms',
   layer: 'layers',
   loss: 'losses',
   optimizer: 'optimizers',
@@ -19,6 +20,7 @@ const KIND_REGISTRY: Record<PluginKindName, RegistryKind> = {
 /** What each kind must provide besides type, summary and params. */
 const REQUIRED_MEMBERS: Record<PluginKindName, Record<string, 'function' | 'string'>> = {
   dataset: { inspect: 'function', load: 'function' },
+  transform: { apply: 'function' },
   layer: { outputShape: 'function', create: 'function' },
   loss: { target: 'string', create: 'function' },
   optimizer: { create: 'function' },

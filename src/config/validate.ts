@@ -54,7 +54,9 @@ export function validate(data: unknown, registries: Registries): ExperimentInput
   }
   const problems: Problem[] = [];
   findNonFinite(data, [], problems);
-  if (problems.length === 0) problems.push(...check(structure, data, { at: [], keyNoun: 'key' }));
+  // Every other shape problem too, but none more about a value already reported as infinite.
+  const infinite = [...problems];
+  problems.push(...check(structure, data, { at: [], keyNoun: 'key' }).filter((p) => !infinite.some((q) => isWithin(p.path, q.path))));
   for (const slot of pluginSlots(data as Record<string, unknown>)) {
     if (problems.some((p) => isWithin(p.path, slot.path))) continue;
     problems.push(...checkSpec(registries, slot.kind, slot.path, slot.value, slot.extraKeys));
@@ -79,5 +81,5 @@ function checkSpec(registries: Registries, kind: RegistryKind, path: Path, value
   if (typeof value === 'string' && plugin.params.required?.length) {
     return [{ path, message: `${KIND_NOUNS[kind]} '${type}' needs ${plugin.params.required.join(', ')}; write it as {type: ${type}, ${plugin.params.required.map((r) => `${r}: ...`).join(', ')}}` }];
   }
-  return check(plugin.params as unknown as JsonSchema, params, { at: path, keyNoun: `parameter for ${KIND_NOUNS[kind]} '${type}'` });
+  return check(plugin.params as unknown as JsonSchema, params, { at: path, keyNoun: 'parameter', owner: `${KIND_NOUNS[kind]} '${type}'` });
 }

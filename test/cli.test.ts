@@ -1,0 +1,115 @@
+// The trainyard command line as a user runs it (child processes): help, mistakes in the command
+// line itself, list, plan and validate. Exit codes: 0 success, 2 bad input.
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { fromRoot, runCli, stackLines } from './config/support.js';
+
+const COMMANDS = ['run', 'validate', 'plan', 'list', 'schema'];
+
+/** A bad-input outcome: exit 2, the message on stderr, no stack trace. */
+function assertBadInput(result: { status: number | null; stderr: string; stdout: string }, pattern: RegExp): void {
+  assert.equal(result.status, 2, `exit code (stderr: ${result.stderr})`);
+  assert.match(result.stderr, pattern);
+  assert.deepEqual(stackLines(result.stderr), [], result.stderr);
+  assert.ok(!/internal error/.test(result.stderr), result.stderr);
+}
+
+describe('trainyard CLI', () => {
+  it('--help lists every command and the exit codes', () => {
+    for (const flag of ['--help', '-h', 'help']) {
+      const result = runCli([flag]);
+      assert.equal(result.status, 0);
+      for (const command of COMMANDS) assert.match(result.stdout, new RegExp(`^  ${command} `, 'm'), `${flag}: ${command}`);
+      assert.match(result.stdout, /Exit codes: 0 success, 1 a run failed, 2 bad input/);
+    }
+  });
+
+  it('with no command prints the help and exits 2', () => {
+    const result = runCli([]);
+    assert.equal(result.status, 2);
+    assert.match(result.stdout, /Usage: trainyard COMMAND/);
+  });
+
+  for (const command of COMMANDS) {
+    it(`${command} --help prints its usage and exits 0`, () => {
+      for (const flag of ['--help', '-h']) {
+        const result = runCli([command, flag]);
+        assert.equal(result.status, 0, result.stderr);
+        assert.match(result.stdout, new RegExp(`^Usage: trainyard ${command}\\b`));
+        assert.equal(result.stderr, '');
+      }
+    });
+  }
+
+  it('an unknown command exits 2 and suggests the nearest', () => {
+    const typo = runCli(['valdate', 'x.yaml']);
+    assertBadInput(typo, /unknown command 'valdate'; did you mean 'validate'\? \(commands: /);
+    for (const command of COMMANDS) assert.match(typo.stderr, new RegExp(`\\b${command}\\b`));
+    assertBadInput(runCli(['frobnicate']), /unknown command 'frobnicate' \(commands: /);
+  });
+
+  it('an unknown flag exits 2 and names the flag', () => {
+    assertBadInput(runCli(['validate', '--strict', 'experiments/lecture-25-optimizers.yaml']), /validate: Unknown option '--strict'.*\(see trainyard validate --help\)/);
+    assertBadInput(runCli(['list', '--all']), /list: Unknown option '--all'/);
+    assertBadInput(runCli(['plan', '--set']), /plan: Option '--set <value>' argument missing/);
+  });
+
+  it('wrong numbers of arguments exit 2 with a usage hint', () => {
+    assertBadInput(runCli(['validate']), /validate needs at least one FILE/);
+    assertBadInput(runCli(['plan', 'a.yaml', 'b.yaml']), /plan needs exactly one FILE/);
+    assertBadInput(runCli(['schema', 'extra']), /schema takes no arguments/);
+    assertBadInput(runCli(['list', 'optimizers', 'losses']), /list takes at most one KIND/);
+  });
+
+  it('list optimizers shows sgd and adam with their params, types and defaults', () => {
+    const result = runCli(['list', 'optimizers']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^optimizers:$/m);
+    assert.match(result.stdout, /^ {2}sgd {2}Stochastic gradient descent/m);
+    assert.match(result.stdout, /^ {2}adam {2}Adam/m);
+    assert.match(result.stdout, /^ +lr +number > 0 +0\.001 +Learning rate$/m);
+    assert.match(result.stdout, /^ +momentum +number >= 0, < 1 +0 +Momentum factor/m);
+    assert.match(result.stdout, /^ +nesterov +boolean +false /m);
+    assert.match(result.stdout, /^ +betas +list of number +\[0\.9,0\.999\] /m);
+    assert.match(result.stdout, /^ +eps +number >= 0 +1e-8 /m);
+    assert.ok(!/^layers:/m.test(result.stdout), 'only the kind asked for');
+  });
+
+  it('list takes a singular kind, lists everything without one, and suggests for a typo', () => {
+    const one = runCli(['list', 'layer']);
+    assert.equal(one.status, 0);
+    assert.match(one.stdout, /^ {2}dense .*\n +units +integer >= 1.* required /m);
+    const all = runCli(['list']);
+    for (const kind of ['datasets', 'layers', 'losses', 'optimizers', 'metrics', 'backends']) assert.match(all.stdout, new RegExp(`^${kind}:$`, 'm'));
+    assertBadInput(runCli(['list', 'optimisers']), /unknown plugin kind 'optimisers'; did you mean 'optimizers'\?/);
+  });
+
+  it('plan prints the plan as JSON with the lecture’s 3 trials', () => {
+    const result = runCli(['plan', 'experiments/lecture-25-optimizers.yaml']);
+    assert.equal(result.status, 0, result.stderr);
+    const plan = JSON.parse(result.stdout);
+    assert.deepEqual(
+      plan.trials.map((t: { id: string }) => t.id),
+      ['sgd/seed-0', 'sgd-with-momentum/seed-0', 'adam/seed-0'],
+    );
+    assert.equal(plan.experiment.name, 'lecture-25-optimizers');
+    assert.equal(plan.config.optimizers[1].momentum, 0.9);
+    assert.equal(plan.data.trainSize, 8000);
+  });
+
+  it('plan of a bad file exits 2 with FILE:LINE:COL and prints no JSON', () => {
+    const result = runCli(['plan', 'test/fixtures/bad/zero-lr.yaml']);
+    assertBadInput(result, /^test\/fixtures\/bad\/zero-lr\.yaml:11:34 optimizers\[2\]\.lr: must be > 0 \(got 0\)$/m);
+    assert.equal(result.stdout, '');
+  });
+
+  it('validate experiments/*.yaml exits 0 and reports each file valid', () => {
+    const files = readdirSync(fromRoot('experiments'))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => `experiments/${f}`);
+    const result = runCli(['validate', ...files]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    for (const file of files) assert.match(result.stdout, new RegExp(`^${file.replace(/\./g, '\\.')}: valid \\(\\d+ trials?, `, 'm'));
+  });
+});

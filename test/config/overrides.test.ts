@@ -1,0 +1,105 @@
+// --set PATH=VALUE (and --epochs N): values read as YAML, validated like the file's, and problems
+// with them name the flag instead of a line.
+import assert from 'node:assert/strict';
+import { UserError, ConfigError, formatLocated } from '../../src/config/errors.js';
+import { parseSource } from '../../src/config/load.js';
+import { applyOverrides, parseKeyPath } from '../../src/config/overrides.js';
+import { prepare } from '../../src/config/pipeline.js';
+import { configError, fromRoot, LECTURE, runCli, stackLines } from './support.js';
+
+const TEXT = `name: demo
+dataset: mnist-bundled
+model: {layers: [flatten, {type: dense, units: 10}]}
+loss: crossEntropy
+optimizers:
+  - {name: SGD, type: sgd, lr: 0.1}
+  - adam
+`;
+const set = (...texts: string[]) => texts.map((text) => ({ flag: '--set', text }));
+const apply = (...texts: string[]) => applyOverrides(parseSource(TEXT, 'demo.yaml'), set(...texts));
+
+describe('config/overrides', () => {
+  it('parses key paths with dots and indices', () => {
+    assert.deepEqual(parseKeyPath('optimizers[2].lr'), ['optimizers', 2, 'lr']);
+    assert.deepEqual(parseKeyPath('model.layers[0][1].units'), ['model', 'layers', 0, 1, 'units']);
+    assert.deepEqual(parseKeyPath('training.batchSize'), ['training', 'batchSize']);
+    for (const bad of ['', 'a..b', '.a', '[0]', 'a[x]', 'a b', 'a[-1]', 'a.', 'a.0']) assert.equal(parseKeyPath(bad), undefined, bad);
+  });
+
+  it('reads values as YAML and leaves the original document alone', () => {
+    const original = parseSource(TEXT, 'demo.yaml');
+    const before = JSON.stringify(original.data);
+    const changed = applyOverrides(original, set('optimizers[0].lr=1e-3', 'seeds=[0, 1]', 'training.shuffle=false', 'description=hello: world'));
+    const data = changed.data as any;
+    assert.equal(data.optimizers[0].lr, 0.001);
+    assert.deepEqual(data.seeds, [0, 1]);
+    assert.deepEqual(data.training, { shuffle: false });
+    assert.equal(JSON.stringify(original.data), before);
+    assert.equal(original.doc.getIn(['optimizers', 0, 'lr']), 0.1);
+  });
+
+  it('turns a plugin given by bare name into a mapping to set one of its params', () => {
+    const data = apply('loss.labelSmoothing=0.1', 'optimizers[1].lr=0.01', 'dataset.trainSize=500').data as any;
+    assert.deepEqual(data.loss, { type: 'crossEntropy', labelSmoothing: 0.1 });
+    assert.deepEqual(data.optimizers[1], { type: 'adam', lr: 0.01 });
+    assert.deepEqual(data.dataset, { type: 'mnist-bundled', trainSize: 500 });
+  });
+
+  it('replaces a whole plugin spec', () => {
+    const data = apply('optimizers[1]={type: sgd, momentum: 0.5}').data as any;
+    assert.deepEqual(data.optimizers[1], { type: 'sgd', momentum: 0.5 });
+  });
+
+  it('rejects a malformed path, saying what a path looks like', () => {
+    for (const text of ['lr', 'optimizers..lr=1', '=3', 'optimizers[0]lr=1']) {
+      assert.throws(() => apply(text), (e: Error) => e instanceof UserError && !(e instanceof ConfigError) && /expected PATH=VALUE, e\.g\. --set optimizers\[0\]\.lr=0\.01/.test(e.message), text);
+    }
+  });
+
+  it('rejects an index out of range, giving the valid ones', () => {
+    assert.throws(() => apply('optimizers[2].lr=1'), /--set optimizers\[2\]\.lr=1: optimizers is a list of 2 in demo\.yaml; use optimizers\[0\] to optimizers\[1\]/);
+    assert.throws(() => apply('optimizers.lr=1'), /optimizers is a list of 2/);
+  });
+
+  it('rejects a path through a single value', () => {
+    assert.throws(() => apply('name.first=x'), /--set name\.first=x: name is a single value in demo\.yaml, not a mapping or a list/);
+  });
+
+  it('names the flag, not a line, for a problem in an overridden value; file problems keep their lines', async () => {
+    const error = await configError(
+      prepare(fromRoot('test', 'fixtures', 'bad', 'negative-lr.yaml'), { sets: set('training.batchSize=0', 'optimizers[2].momentum=0.5') }),
+    );
+    const lines = error.problems.map(formatLocated);
+    const file = fromRoot('test', 'fixtures', 'bad', 'negative-lr.yaml');
+    assert.ok(lines.includes(`${file} (--set training.batchSize=0) training.batchSize: must be >= 1 (got 0)`), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.startsWith(`${file} (--set optimizers[2].momentum=0.5) optimizers[2].momentum: unknown parameter 'momentum' for optimizer 'adam'`)),
+      lines.join('\n'),
+    );
+    assert.ok(lines.includes(`${file}:9:32 optimizers[0].lr: must be > 0 (got -0.1)`), lines.join('\n'));
+    const flagged = error.problems.filter((p) => p.flag);
+    assert.ok(flagged.every((p) => p.line === undefined && p.col === undefined));
+  });
+
+  it('a valid override reaches the plan, which records it', async () => {
+    const { plan } = await prepare(LECTURE, { sets: set('training.epochs=1', 'optimizers[2].lr=0.01') });
+    assert.equal(plan.config.training.epochs, 1);
+    assert.equal(plan.trials[2].optimizer.lr, 0.01);
+    assert.deepEqual(plan.overrides, ['training.epochs=1', 'optimizers[2].lr=0.01']);
+  });
+
+  it('on the command line: --epochs N is training.epochs, and its problems name --epochs N', () => {
+    const ok = runCli(['plan', 'experiments/lecture-25-optimizers.yaml', '--epochs', '2', '--set', 'seeds=[1]']);
+    assert.equal(ok.status, 0, ok.stderr);
+    const plan = JSON.parse(ok.stdout);
+    assert.equal(plan.config.training.epochs, 2);
+    assert.deepEqual(plan.trials.map((t: { id: string }) => t.id), ['sgd/seed-1', 'sgd-with-momentum/seed-1', 'adam/seed-1']);
+    const bad = runCli(['validate', 'experiments/lecture-25-optimizers.yaml', '--epochs', '0']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^experiments\/lecture-25-optimizers\.yaml \(--epochs 0\) training\.epochs: must be >= 1 \(got 0\)$/m);
+    const path = runCli(['validate', 'experiments/lecture-25-optimizers.yaml', '--set', 'optimizers[9].lr=1']);
+    assert.equal(path.status, 2);
+    assert.match(path.stderr, /use optimizers\[0\] to optimizers\[2\]/);
+    assert.deepEqual(stackLines(bad.stderr + path.stderr), []);
+  });
+});

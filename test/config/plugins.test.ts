@@ -1,0 +1,132 @@
+// User plugin modules (plugins: in the YAML): the example under examples/plugins/, and the errors a
+// module can cause, each pointing at its entry in the YAML.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { prepare } from '../../src/config/pipeline.js';
+import { createRegistries } from '../../src/registry/index.js';
+import type { LayerPlugin } from '../../src/registry/kinds.js';
+import { configError, fromRoot, runCli, show, tempDir } from './support.js';
+
+const EXAMPLE = fromRoot('examples', 'plugins', 'swish-experiment.yaml');
+const SWISH = fromRoot('examples', 'plugins', 'swish.js');
+
+/** A small experiment using plugins from the given modules (absolute paths), with extra layers. */
+const experiment = (modules: string[], layers = '{type: swish, beta: 2}') => `name: user-plugins
+plugins: [${modules.join(', ')}]
+dataset: {type: mnist-bundled, trainSize: 100, testSize: 50}
+model:
+  layers: [flatten, ${layers}, {type: dense, units: 10}]
+loss: crossEntropy
+optimizers: [sgd]
+`;
+
+describe('user plugin modules', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ dir, cleanup } = tempDir()));
+  afterEach(() => cleanup());
+  const write = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+
+  it('the example experiment loads examples/plugins/swish.js and plans with its layer', async () => {
+    const { config, plan, registries } = await prepare(EXAMPLE);
+    assert.ok(registries.layers.has('swish'));
+    const swish = config.model.layers.filter((l) => l.type === 'swish');
+    assert.deepEqual(swish, [
+      { type: 'swish', beta: 1 },
+      { type: 'swish', beta: 2 },
+    ]);
+    assert.deepEqual(plan.pluginModules, [SWISH], 'worker threads get the absolute path');
+    assert.equal(plan.trials.length, 1);
+    assert.ok(!createRegistries().layers.has('swish'), 'the built-in registries stay as they were');
+  });
+
+  it('validates the example plugin’s params like a built-in one’s', async () => {
+    const file = write('bad.yaml', experiment([SWISH], '{type: swish, beta: 0}, {type: swish, bta: 1}'));
+    const error = await configError(prepare(file));
+    const found = Object.fromEntries(error.problems.map((p) => [p.path, `${p.line}: ${p.message}`]));
+    assert.match(found['model.layers[1].beta'], /^5: must be > 0 \(got 0\)/);
+    assert.match(found['model.layers[2].bta'], /^5: unknown parameter 'bta' for layer 'swish'; did you mean 'beta'\?/);
+  });
+
+  it('the example layer computes x * sigmoid(beta * x) with the TF.js it is given', async () => {
+    const { tf } = await createRegistries().backends.get('cpu').load({ backends: createRegistries().backends });
+    const module = (await import(SWISH)) as { default: (LayerPlugin & { kind: string })[] };
+    const [swish] = module.default;
+    assert.equal(swish.kind, 'layer');
+    assert.deepEqual(swish.outputShape({ beta: 2 }, [7, 3]), [7, 3]);
+    const layer = swish.create({ beta: 2 }, { tf, inputShape: [3], random: Math.random, index: 0, inputNeedsGrad: true });
+    assert.deepEqual(layer.variables, []);
+    const x = [-2, 0, 0.5];
+    const y = Array.from(layer.apply(tf.tensor2d([x]), true).dataSync());
+    y.forEach((v, i) => assert.ok(Math.abs(v - x[i] / (1 + Math.exp(-2 * x[i]))) < 1e-6, `${v} at ${x[i]}`));
+  });
+
+  it('trainyard validate accepts the example (exit 0)', () => {
+    const result = runCli(['validate', 'examples/plugins/swish-experiment.yaml']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /swish-experiment\.yaml: valid/);
+  });
+
+  it('accepts a module whose default export is a function (registries) => void', async () => {
+    write(
+      'register.js',
+      `export default (registries) => registries.losses.register({
+        type: 'half-mse', summary: 'mse / 2', target: 'value',
+        params: { type: 'object', properties: {}, additionalProperties: false },
+        create: () => () => 0,
+      });`,
+    );
+    const file = write('exp.yaml', experiment(['./register.js'], 'relu').replace('loss: crossEntropy', 'loss: half-mse'));
+    const { config } = await prepare(file);
+    assert.deepEqual(config.loss, { type: 'half-mse' });
+  });
+
+  it('reports a function export that throws, at its entry', async () => {
+    write('boom.js', `export default () => { throw new Error('no GPU here'); };`);
+    const error = await configError(prepare(write('exp.yaml', experiment(['./boom.js'], 'relu'))));
+    assert.deepEqual(
+      error.problems.map((p) => [p.line, p.path]),
+      [[2, 'plugins[0]']],
+    );
+    assert.match(error.problems[0].message, /plugin module \.\/boom\.js threw while registering: no GPU here/);
+  });
+
+  const malformed: [string, string, RegExp][] = [
+    ['a type already built in', `{kind: 'layer', type: 'dense', summary: 's', params: {type: 'object', properties: {}}, outputShape: (p, s) => s, create() {}}`, /layer 'dense' is already registered; choose another type name/],
+    ['no kind', `{type: 'gelu', summary: 's'}`, /plugin 'gelu' needs kind: one of dataset, .*layer.*\(got nothing\)/],
+    ['an unknown kind', `{kind: 'layers', type: 'gelu'}`, /needs kind: .*\(got 'layers'\)/],
+    ['no summary', `{kind: 'layer', type: 'gelu', params: {type: 'object', properties: {}}}`, /layer 'gelu' needs a summary/],
+    ['params that are not a schema object', `{kind: 'layer', type: 'gelu', summary: 's', params: {beta: 1}}`, /layer 'gelu' needs params: a JSON Schema \{type: 'object'/],
+    ['an invalid params schema', `{kind: 'layer', type: 'gelu', summary: 's', params: {type: 'object', properties: {beta: {type: 'numbr'}}}}`, /layer 'gelu' has an invalid params schema/],
+    ['a loss without target', `{kind: 'loss', type: 'l3', summary: 's', params: {type: 'object', properties: {}}, create() {}}`, /loss 'l3' needs target/],
+    ['not an object', `'gelu'`, /a plugin must be an object, not 'gelu'/],
+  ];
+  for (const [what, plugin, message] of malformed) {
+    it(`reports a malformed plugin (${what}) at its module's entry`, async () => {
+      write('bad-plugin.js', `export default [${plugin}];`);
+      const error = await configError(prepare(write('exp.yaml', experiment([SWISH, './bad-plugin.js'], 'relu'))));
+      assert.equal(error.problems.length, 1, show(error.problems));
+      const [problem] = error.problems;
+      assert.deepEqual([problem.line, problem.path], [2, 'plugins[1]']);
+      assert.match(problem.message, /plugin module \.\/bad-plugin\.js, export default\[0\]: /);
+      assert.match(problem.message, message);
+    });
+  }
+
+  it('reports a module with a syntax error, and one that is not there, at their entries', async () => {
+    write('broken.js', 'export default [;\n');
+    const error = await configError(prepare(write('exp.yaml', experiment(['./broken.js', './missing.js'], 'relu'))));
+    const found = Object.fromEntries(error.problems.map((p) => [p.path, p.message]));
+    assert.match(found['plugins[0]'], /plugin module \.\/broken\.js failed to load: .*Unexpected token/);
+    assert.match(found['plugins[1]'], new RegExp(`plugin module not found: ${join(dir, 'missing.js').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+  });
+
+  it('runs no module for a config that names none', async () => {
+    const { plan } = await prepare(fromRoot('experiments', 'lecture-25-optimizers.yaml'));
+    assert.deepEqual(plan.pluginModules, []);
+  });
+});
