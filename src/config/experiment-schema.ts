@@ -1,13 +1,33 @@
 import type { JsonSchema } from '../registry/registry.js';
 import type { Registries, RegistryKind } from '../registry/index.js';
 
-/** Keys an optimizer spec has besides its params. */
-export const OPTIMIZER_SPEC_KEYS: Record<string, JsonSchema> = {
-  name: { type: 'string', minLength: 1, maxLength: 100, description: 'Label in charts and tables; its slug names the trial (default: the type)' },
-};
-
 /** The schema of one plugin reference, given how plugin specs of that slot look. */
 export type RefSchema = (kind: RegistryKind, extraKeys?: Record<string, JsonSchema>) => JsonSchema;
+
+/** Keys an optimizer spec has besides its params. */
+export const optimizerSpecKeys = (ref: RefSchema): Record<string, JsonSchema> => ({
+  name: { type: 'string', minLength: 1, maxLength: 100, description: 'Label in charts and tables; its slug names the trial (default: the type)' },
+  schedule: { ...ref('schedules'), description: 'Learning-rate schedule, stepped per epoch or per step as torch.optim.lr_scheduler' },
+});
+
+/** Keys a dataset spec has besides its params. */
+export const datasetSpecKeys = (ref: RefSchema): Record<string, JsonSchema> => ({
+  transforms: { type: 'array', items: ref('transforms'), default: [], description: 'Applied in order, once, when the data loads' },
+  validation: {
+    type: 'object',
+    properties: {
+      fraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'Share of the training set held out (seeded, stratified by class)' },
+      seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of the hold-out (the same for every trial)' },
+    },
+    required: ['fraction'],
+    additionalProperties: false,
+    description: 'Hold out part of the training set; its loss and accuracy are measured every epoch (valLoss, valAccuracy)',
+  },
+});
+
+/** The names of those keys, which are not plugin params. */
+export const OPTIMIZER_SPEC_KEYS = Object.keys(optimizerSpecKeys(() => ({})));
+export const DATASET_SPEC_KEYS = Object.keys(datasetSpecKeys(() => ({})));
 
 /**
  * The experiment file's shape, with each plugin slot filled in by `ref`: loose refs for the
@@ -30,7 +50,7 @@ export function experimentShape(ref: RefSchema): JsonSchema {
         default: [],
         description: 'ES modules that add plugins (paths relative to this file)',
       },
-      dataset: ref('datasets'),
+      dataset: ref('datasets', datasetSpecKeys(ref)),
       model: {
         type: 'object',
         properties: { layers: { type: 'array', minItems: 1, items: ref('layers'), description: 'Layers in order, input to output' } },
@@ -41,7 +61,7 @@ export function experimentShape(ref: RefSchema): JsonSchema {
       optimizers: {
         type: 'array',
         minItems: 1,
-        items: ref('optimizers', OPTIMIZER_SPEC_KEYS),
+        items: ref('optimizers', optimizerSpecKeys(ref)),
         description: 'Each optimizer trains its own copy of the model from the same initial weights',
       },
       metrics: { type: 'array', minItems: 1, items: ref('metrics'), default: ['loss', 'accuracy'], description: 'Measured on the test set after every epoch' },
@@ -54,6 +74,20 @@ export function experimentShape(ref: RefSchema): JsonSchema {
           evalBatchSize: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000, description: 'Samples per evaluation batch (larger is faster)' },
           divergeAbove: { type: 'number', exclusiveMinimum: 0, description: 'Mark a trial diverged when its training loss exceeds this (NaN and infinity always do)' },
           logEvery: { type: 'integer', minimum: 0, default: 0, description: 'Emit the training loss every N steps (0: only per epoch; reading it back is slow)' },
+          clipGradNorm: { type: 'number', exclusiveMinimum: 0, description: 'Scale the gradients so that their overall L2 norm is at most this (torch.nn.utils.clip_grad_norm_)' },
+          clipGradValue: { type: 'number', exclusiveMinimum: 0, description: 'Clamp every gradient value to [-v, v] (torch.nn.utils.clip_grad_value_)' },
+          earlyStopping: {
+            type: 'object',
+            properties: {
+              metric: { type: 'string', minLength: 1, default: 'testLoss', description: 'Epoch figure to watch: trainLoss, testLoss, testAccuracy, valLoss, valAccuracy' },
+              mode: { enum: ['min', 'max'], description: 'Whether lower (min) or higher (max) is better (default: max for an accuracy, min otherwise)' },
+              patience: { type: 'integer', minimum: 1, default: 5, description: 'Epochs without improvement before the trial stops' },
+              minDelta: { type: 'number', minimum: 0, default: 0, description: 'Smallest change that counts as an improvement' },
+              restoreBest: { type: 'boolean', default: false, description: "At the end, evaluate the best epoch's weights and report them as the final figures" },
+            },
+            additionalProperties: false,
+            description: 'Stop a trial when the watched figure stops improving; a stopped trial is ok',
+          },
         },
         additionalProperties: false,
         default: {},
@@ -74,11 +108,11 @@ export function experimentShape(ref: RefSchema): JsonSchema {
 }
 
 /** First pass: a plugin slot is a name or a mapping with a string `type`; params are checked per plugin. */
-export const looseRef: RefSchema = () => ({
+export const looseRef: RefSchema = (_kind, extraKeys = {}) => ({
   type: ['string', 'object'],
   minLength: 1,
   if: { type: 'object' },
-  then: { required: ['type'], properties: { type: { type: 'string', minLength: 1 } } },
+  then: { required: ['type'], properties: { type: { type: 'string', minLength: 1 }, ...extraKeys } },
 });
 
 /** For editors: the names of a kind, and for each type its own params (if/then on type). */
@@ -88,10 +122,12 @@ export function editorRef(registries: Registries): RefSchema {
     const names = plugins.map((p) => p.type);
     // A bare name means default params, so only plugins without required params can be one.
     const bareNames = plugins.filter((p) => !p.params.required?.length).map((p) => p.type);
+    // A kind with no plugins (or none usable by bare name) accepts nothing there: draft-07 has no empty enum.
+    const nothing = { not: {} };
     return {
       anyOf: [
-        { type: 'string', enum: bareNames },
-        {
+        bareNames.length > 0 ? { type: 'string', enum: bareNames } : nothing,
+        names.length === 0 ? nothing : {
           type: 'object',
           required: ['type'],
           properties: { type: { enum: names } },

@@ -16,14 +16,15 @@ export interface InspectOptions {
  * facts: model output width vs classes, batch size vs training-set size.
  */
 export async function inspect(config: Experiment, registries: Registries, options: InspectOptions): Promise<DataFacts> {
-  const { type, ...params } = config.dataset;
-  let facts: DataFacts;
+  const { type, transforms: _t, validation: _v, ...params } = config.dataset;
+  let loaded: DataFacts;
   try {
-    facts = await registries.datasets.get(type).inspect(params, { baseDir: options.baseDir });
+    loaded = await registries.datasets.get(type).inspect(params, { baseDir: options.baseDir });
   } catch (error) {
     const param = error instanceof PluginInputError && error.param ? [error.param] : [];
     throw new ProblemsError([{ path: ['dataset', ...param], message: `dataset '${type}': ${(error as Error).message}` }]);
   }
+  const facts = dataFacts(config, registries, loaded);
 
   const problems: Problem[] = [];
   let shape = facts.sampleShape;
@@ -40,14 +41,28 @@ export async function inspect(config: Experiment, registries: Registries, option
   }
   const loss = registries.losses.get(config.loss.type);
   const last = config.model.layers.length - 1;
-  if (shape.length > 0 && (shape.length !== 1 || shape[0] !== facts.classes)) {
-    const lastLayer = config.model.layers[last];
+  const lastPath = 'units' in config.model.layers[last] ? ['model', 'layers', last, 'units'] : ['model', 'layers', last];
+  const got = `the model gives [${shape.join(', ')}] per sample but loss '${loss.type}'`;
+  if (loss.target === 'class' && facts.classes < 2) {
+    problems.push({ path: ['loss'], message: `loss '${loss.type}' compares the output with class labels, but the dataset has value targets: use mse or l1` });
+  } else if (loss.target === 'value' && facts.targetShape) {
+    const width = facts.targetShape.reduce((a, b) => a * b, 1);
+    if (shape.length > 0 && (shape.length !== 1 || shape[0] !== width)) {
+      problems.push({ path: lastPath, message: `${got} compares it with targets of [${facts.targetShape.join(', ')}]: the last layer needs ${width} units` });
+    }
+  } else if (shape.length > 0 && (shape.length !== 1 || shape[0] !== facts.classes)) {
     problems.push({
-      path: 'units' in lastLayer ? ['model', 'layers', last, 'units'] : ['model', 'layers', last],
+      path: lastPath,
       message:
-        `the model gives [${shape.join(', ')}] per sample but loss '${loss.type}' compares it with ` +
+        `${got} compares it with ` +
         (loss.target === 'class' ? `one score per class` : `one-hot class targets`) +
         `: the dataset has ${facts.classes} classes, so the last layer needs ${facts.classes} units`,
+    });
+  }
+  if (facts.validationSize !== undefined && (facts.validationSize === 0 || facts.trainSize === 0)) {
+    problems.push({
+      path: ['dataset', 'validation', 'fraction'],
+      message: `holds out ${facts.validationSize} of ${facts.validationSize + facts.trainSize} training samples; both parts must keep at least one`,
     });
   }
   if (config.training.batchSize > facts.trainSize) {
@@ -57,6 +72,18 @@ export async function inspect(config: Experiment, registries: Registries, option
     });
   }
   if (problems.length > 0) throw new ProblemsError(problems);
+  return facts;
+}
+
+/** The facts after the dataset's transforms and validation hold-out (pure: plugins' facts functions). */
+export function dataFacts(config: Experiment, registries: Registries, loaded: DataFacts): DataFacts {
+  let facts = loaded;
+  for (const { type, ...params } of config.dataset.transforms) facts = registries.transforms.get(type).facts?.(params, facts) ?? facts;
+  const validation = config.dataset.validation;
+  if (validation) {
+    const validationSize = Math.round(facts.trainSize * validation.fraction);
+    facts = { ...facts, trainSize: facts.trainSize - validationSize, validationSize };
+  }
   return facts;
 }
 

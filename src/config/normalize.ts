@@ -1,14 +1,37 @@
 import type { JsonSchema } from '../registry/registry.js';
 import { type Registries, type RegistryKind } from '../registry/index.js';
 import { ProblemsError, type Path, type Problem } from './errors.js';
-import { experimentShape, looseRef } from './experiment-schema.js';
+import { datasetSpecKeys, experimentShape, looseRef } from './experiment-schema.js';
 import { paramsOf, pluginSlots } from './validate.js';
-import type { Experiment, ExperimentInput, OptimizerSpec, PluginSpec } from './types.js';
+import type { EarlyStopping, Experiment, ExperimentInput, OptimizerSpec, PluginSpec } from './types.js';
 import { slug } from '../util/slug.js';
 
 const shape = experimentShape(looseRef) as { properties: Record<string, JsonSchema & { default?: unknown; properties?: Record<string, JsonSchema> }> };
 
 const clone = <T>(value: T): T => structuredClone(value);
+
+type Properties = { properties: Record<string, JsonSchema> };
+const validationSchema = datasetSpecKeys(looseRef).validation as Properties;
+const earlyStoppingSchema = (shape.properties.training.properties as Record<string, JsonSchema>).earlyStopping as Properties;
+
+/** The epoch figures a run records: trainLoss, each metric's key, and their val* twins with validation. */
+export function epochFigures(experiment: Experiment, registries: Registries): string[] {
+  const keys = experiment.metrics.map((m) => registries.metrics.get(m.type).key);
+  const validation = experiment.dataset.validation ? keys.map((k) => k.replace(/^test/, 'val')) : [];
+  return ['trainLoss', ...keys, ...validation];
+}
+
+/** Early stopping and plateau schedules must watch a figure the run records. */
+function checkWatchedFigures(experiment: Experiment, registries: Registries, problems: Problem[]): void {
+  const figures = epochFigures(experiment, registries);
+  const check = (metric: unknown, path: Path) => {
+    if (typeof metric === 'string' && !figures.includes(metric)) {
+      problems.push({ path, message: `'${metric}' is not a figure this run records (it records: ${figures.join(', ')})` });
+    }
+  };
+  if (experiment.training.earlyStopping) check(experiment.training.earlyStopping.metric, ['training', 'earlyStopping', 'metric']);
+  experiment.optimizers.forEach((o, i) => check(o.schedule?.metric, ['optimizers', i, 'schedule', 'metric']));
+}
 
 /** Each property's default from a schema's properties, for the keys the input leaves out. */
 function withDefaults(properties: Record<string, JsonSchema>, given: Record<string, unknown>): Record<string, unknown> {
@@ -49,22 +72,41 @@ export function normalize(input: ExperimentInput, registries: Registries): Exper
   for (const slot of slots) specs.set(slot.path.join('/'), normalizeSpec(registries, slot.kind, slot.path, slot.value, slot.extraKeys, problems));
   const spec = (...path: (string | number)[]) => specs.get(path.join('/')) as PluginSpec;
 
+  const { transforms: _t, validation, ...datasetSpec } = spec('dataset');
+  const datasetInput = typeof input.dataset === 'string' ? {} : (input.dataset as Record<string, unknown>);
   const experiment: Experiment = {
     name: input.name,
     description: top.description as string,
     plugins: top.plugins as string[],
-    dataset: spec('dataset'),
+    dataset: {
+      ...datasetSpec,
+      transforms: ((datasetInput.transforms as unknown[] | undefined) ?? []).map((_, i) => spec('dataset', 'transforms', i)),
+      ...(validation ? { validation: withDefaults(validationSchema.properties, validation as Record<string, unknown>) as { fraction: number; seed: number } } : {}),
+    },
     model: { layers: input.model.layers.map((_, i) => spec('model', 'layers', i)) },
     loss: spec('loss'),
     optimizers: input.optimizers.map((_, i) => {
       const s = spec('optimizers', i);
-      return { ...s, name: (s.name as string | undefined) ?? s.type } as OptimizerSpec;
+      const scheduleAt = (path: (string | number)[]): PluginSpec | undefined => {
+        const found = specs.get(path.join('/'));
+        const then = found && scheduleAt([...path, 'then']);
+        return found && (then ? { ...found, then } : found);
+      };
+      const schedule = scheduleAt(['optimizers', i, 'schedule']);
+      return { ...s, name: (s.name as string | undefined) ?? s.type, ...(schedule ? { schedule } : {}) } as OptimizerSpec;
     }),
     metrics: (top.metrics as unknown[]).map((_, i) => spec('metrics', i)),
     training: top.training as Experiment['training'],
     seeds: top.seeds as number[],
     backend: spec('backend'),
   };
+  const stopping = experiment.training.earlyStopping;
+  if (stopping) {
+    const filled = withDefaults(earlyStoppingSchema.properties, stopping as unknown as Record<string, unknown>) as unknown as EarlyStopping;
+    filled.mode ??= /accuracy/i.test(filled.metric) ? 'max' : 'min';
+    experiment.training = { ...experiment.training, earlyStopping: filled };
+  }
+  checkWatchedFigures(experiment, registries, problems);
   // Move name first for readability of plan.json.
   experiment.optimizers = experiment.optimizers.map(({ name, ...rest }) => ({ name, ...rest }));
 

@@ -6,6 +6,21 @@ export interface PluginSpec {
 
 export interface OptimizerSpec extends PluginSpec {
   name: string;
+  schedule?: PluginSpec;
+}
+
+export interface DatasetSpec extends PluginSpec {
+  /** Applied in order when the data loads. */
+  transforms: PluginSpec[];
+  validation?: { fraction: number; seed: number };
+}
+
+export interface EarlyStopping {
+  metric: string;
+  mode: 'min' | 'max';
+  patience: number;
+  minDelta: number;
+  restoreBest: boolean;
 }
 
 export interface TrainingConfig {
@@ -15,6 +30,9 @@ export interface TrainingConfig {
   evalBatchSize: number;
   divergeAbove?: number;
   logEvery: number;
+  clipGradNorm?: number;
+  clipGradValue?: number;
+  earlyStopping?: EarlyStopping;
 }
 
 /** The experiment after normalize: every default filled, every plugin spec an object. */
@@ -22,7 +40,7 @@ export interface Experiment {
   name: string;
   description: string;
   plugins: string[];
-  dataset: PluginSpec;
+  dataset: DatasetSpec;
   model: { layers: PluginSpec[] };
   loss: PluginSpec;
   optimizers: OptimizerSpec[];

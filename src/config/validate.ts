@@ -2,7 +2,7 @@ import { UnknownNameError, type JsonSchema } from '../registry/registry.js';
 import { KIND_NOUNS, type Registries, type RegistryKind } from '../registry/index.js';
 import { check } from './ajv.js';
 import { describe, ProblemsError, type Path, type Problem } from './errors.js';
-import { experimentShape, looseRef, OPTIMIZER_SPEC_KEYS } from './experiment-schema.js';
+import { DATASET_SPEC_KEYS, experimentShape, looseRef, OPTIMIZER_SPEC_KEYS } from './experiment-schema.js';
 import type { ExperimentInput } from './types.js';
 
 const structure = experimentShape(looseRef);
@@ -14,11 +14,19 @@ export function pluginSlots(data: Record<string, unknown>): { kind: RegistryKind
     if (value !== undefined) slots.push({ kind, path, value, extraKeys });
   };
   const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-  add('datasets', ['dataset'], data.dataset);
+  const spec = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  add('datasets', ['dataset'], data.dataset, DATASET_SPEC_KEYS);
+  list(spec(data.dataset).transforms).forEach((t, i) => add('transforms', ['dataset', 'transforms', i], t));
   const model = data.model as { layers?: unknown } | undefined;
   list(model?.layers).forEach((layer, i) => add('layers', ['model', 'layers', i], layer));
   add('losses', ['loss'], data.loss);
-  list(data.optimizers).forEach((spec, i) => add('optimizers', ['optimizers', i], spec, Object.keys(OPTIMIZER_SPEC_KEYS)));
+  list(data.optimizers).forEach((o, i) => {
+    add('optimizers', ['optimizers', i], o, OPTIMIZER_SPEC_KEYS);
+    // A schedule may chain another under `then` (linearWarmup): each link is a schedule spec of its own.
+    for (let path: Path = ['optimizers', i, 'schedule'], s = spec(o).schedule; s !== undefined; path = [...path, 'then'], s = spec(s).then) {
+      add('schedules', path, s);
+    }
+  });
   list(data.metrics).forEach((spec, i) => add('metrics', ['metrics', i], spec));
   add('backends', ['backend'], data.backend);
   return slots;

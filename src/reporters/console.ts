@@ -52,6 +52,11 @@ export class ConsoleReporter implements Reporter {
       case 'trialEnd':
         this.ended.set(event.trialId, event.status);
         if (event.status !== 'ok') this.line(`${event.trialId}: ${event.status}${event.reason ? `: ${event.reason}` : ''}`);
+        if (event.stoppedEarly) {
+          const s = event.stoppedEarly;
+          this.line(`${event.trialId}: stopped early at epoch ${s.epoch}: ${s.metric} was best at epoch ${s.bestEpoch} (${fmt(s.best)})`);
+        }
+        if (event.restoredBest) this.line(`${event.trialId}: restored the weights of epoch ${event.restoredBest.epoch}: test accuracy ${fmt(event.restoredBest.testAccuracy)}`);
         this.printReadyRows();
         break;
       case 'trialFailed':

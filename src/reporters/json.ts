@@ -3,7 +3,7 @@ import { cpus, platform, release, arch } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Plan } from '../config/plan.js';
-import type { EpochRecord, Reporter, RunEvent, TrialStatus } from '../runner/events.js';
+import type { EpochRecord, Reporter, RestoredBest, RunEvent, StoppedEarly, TrialStatus } from '../runner/events.js';
 import type { BackendAttempt } from '../registry/kinds.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 
@@ -16,6 +16,8 @@ export interface TrialMetrics {
   seed: number;
   status: TrialStatus;
   error?: string;
+  stoppedEarly?: StoppedEarly;
+  restoredBest?: RestoredBest;
   epochs: EpochRecord[];
 }
 
@@ -89,6 +91,8 @@ export class JsonReporter implements Reporter {
         if (trial) {
           trial.status = event.status;
           if (event.reason) trial.error = event.reason;
+          if (event.stoppedEarly) trial.stoppedEarly = event.stoppedEarly;
+          if (event.restoredBest) trial.restoredBest = event.restoredBest;
         }
         await this.write();
         break;

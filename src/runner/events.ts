@@ -7,6 +7,9 @@ export interface EpochRecord {
   trainLoss: number;
   testLoss?: number;
   testAccuracy?: number;
+  /** With a validation hold-out: the same metrics on it. */
+  valLoss?: number;
+  valAccuracy?: number;
   /** Learning rate in effect during the epoch. */
   lr: number;
   seconds: number;
@@ -17,19 +20,32 @@ export interface EpochRecord {
 
 export type TrialStatus = 'ok' | 'diverged' | 'failed' | 'interrupted';
 
+/** Early stopping ended the trial at `epoch`; the watched figure was best at `bestEpoch`. */
+export interface StoppedEarly {
+  epoch: number;
+  bestEpoch: number;
+  metric: string;
+  best: number;
+}
+
+/** With restoreBest: the best epoch's weights evaluated again at the end (its test and validation figures). */
+export type RestoredBest = { epoch: number } & Record<string, number>;
+
 export interface TrialResult {
   id: string;
   status: TrialStatus;
   error?: string;
+  stoppedEarly?: StoppedEarly;
+  restoredBest?: RestoredBest;
   epochs: EpochRecord[];
 }
 
 export type RunEvent =
   | { type: 'runStart'; time: string; experiment: string; runDir: string; backend: string; backendsTried: BackendAttempt[]; trials: number; workers: number; epochs: number; stepsPerEpoch: number }
   | { type: 'trialStart'; time: string; trialId: string; name: string; seed: number }
-  | { type: 'step'; time: string; trialId: string; step: number; epoch: number; loss: number }
+  | { type: 'step'; time: string; trialId: string; step: number; epoch: number; loss: number; lr: number }
   | ({ type: 'epochEnd'; time: string; trialId: string } & EpochRecord)
-  | { type: 'trialEnd'; time: string; trialId: string; status: TrialStatus; reason?: string; epochs: number }
+  | { type: 'trialEnd'; time: string; trialId: string; status: TrialStatus; reason?: string; stoppedEarly?: StoppedEarly; restoredBest?: RestoredBest; epochs: number }
   | { type: 'trialFailed'; time: string; trialId: string; error: string }
   | { type: 'runEnd'; time: string; status: 'ok' | 'failed' | 'interrupted'; seconds: number; peakRssMB?: number };
 

@@ -1,9 +1,13 @@
 import type { Registries } from '../registry/index.js';
-import type { LoadedData, MetricRuntime, TF, Tensor } from '../registry/kinds.js';
+import type { LoadedData, TF, Tensor, Variable } from '../registry/kinds.js';
 import type { Plan, Trial } from '../config/plan.js';
 import { permutation, Random } from '../util/random.js';
-import { BatchMaker, evaluationBatches } from './batches.js';
+import { BatchMaker, disposeBatch, fixedBatches, type Batch } from './batches.js';
 import { buildModel, type Model } from './model.js';
+import { evaluate, type Metric } from './evaluate.js';
+import { clipGradients } from './clip.js';
+import { EarlyStopper } from './early-stopping.js';
+import { createSchedule } from './schedule.js';
 import type { EpochRecord, RunEventInput, TrialResult } from './events.js';
 
 export interface TrialContext {
@@ -22,13 +26,19 @@ export function seedStreams(seed: number): { init: Random; order: Random; dropou
 }
 
 const now = () => performance.now() / 1000;
-
 const inOrder = (n: number): Uint32Array => Uint32Array.from({ length: n }, (_, i) => i);
+
+/** Why the loss means the trial diverged, if it does. */
+function divergence(trainLoss: number, divergeAbove: number | undefined): string | undefined {
+  if (!Number.isFinite(trainLoss)) return `training loss became ${trainLoss}`;
+  if (divergeAbove !== undefined && trainLoss > divergeAbove) return `training loss ${trainLoss} exceeded divergeAbove (${divergeAbove})`;
+  return undefined;
+}
 
 /**
  * Trains one trial: per epoch the running mean of the training loss, then the metrics over the
- * whole test set. The loss is accumulated on the backend and read once per epoch (or every
- * logEvery steps), because reading it back each step stalls the pipeline.
+ * whole test set (and validation set). The loss is accumulated on the backend and read once per
+ * epoch (or every logEvery steps), because reading it back each step stalls the pipeline.
  */
 export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
   const { tf, registries, plan, trial, data, emit } = ctx;
@@ -37,93 +47,104 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
   const result: TrialResult = { id: trial.id, status: 'ok', epochs: [] };
   const disposables: { dispose(): void }[] = [];
   let model: Model | undefined;
+  let best: Tensor[] | undefined;
   emit({ type: 'trialStart', trialId: trial.id, name: trial.name, seed: trial.seed });
   try {
     const streams = seedStreams(trial.seed);
-    model = buildModel(tf, config.model.layers, registries, data.facts.sampleShape, streams.init);
-    const { type: lossType, ...lossParams } = config.loss;
-    const lossPlugin = registries.losses.get(lossType);
+    const m = (model = buildModel(tf, config.model.layers, registries, data.facts.sampleShape, streams.init));
+    const variables = m.variables;
+    const lossPlugin = registries.losses.get(config.loss.type);
+    const { type: _lossType, ...lossParams } = config.loss;
     const loss = lossPlugin.create(lossParams, { tf });
-    const { type: optimizerType, name: _name, ...optimizerParams } = trial.optimizer;
+    const { type: optimizerType, name: _name, schedule: scheduleSpec, ...optimizerParams } = trial.optimizer;
     const optimizer = registries.optimizers.get(optimizerType).create(optimizerParams, { tf });
     disposables.push(optimizer);
-    const metrics: { key: string; runtime: MetricRuntime }[] = config.metrics.map(({ type, ...params }) => {
+    const stepsPerEpoch = Math.ceil(data.train.count / training.batchSize);
+    const schedule = createSchedule(registries, scheduleSpec, { baseLr: Number(trial.optimizer.lr), epochs: training.epochs, stepsPerEpoch });
+    const metrics: Metric[] = config.metrics.map(({ type, ...params }) => {
       const plugin = registries.metrics.get(type);
       return { key: plugin.key, runtime: plugin.create(params, { tf, loss }) };
     });
     const classes = data.facts.classes;
-    const targetOf = (labels: Tensor): Tensor => (lossPlugin.target === 'class' ? labels : tf.oneHot(labels, classes).toFloat());
-    const lr = Number(trial.optimizer.lr);
+    // Class losses compare with labels; value losses with the data's targets, else one-hot labels.
+    const targetOf = (b: Batch): Tensor => (lossPlugin.target === 'class' ? b.labels : (b.target ?? tf.oneHot(b.labels, classes).toFloat()));
+    const stopper = training.earlyStopping ? new EarlyStopper(training.earlyStopping) : undefined;
 
     const trainBatches = new BatchMaker(tf, data.train, data.facts.sampleShape, training.batchSize);
-    const testBatches = evaluationBatches(tf, data.test, data.facts.sampleShape, training.evalBatchSize);
-    disposables.push(...testBatches.flatMap((b) => [b.x, b.labels]));
-    const variables = model.variables;
-    const m = model;
+    const testBatches = fixedBatches(tf, data.test, data.facts.sampleShape, training.evalBatchSize);
+    const validationBatches = data.validation ? fixedBatches(tf, data.validation, data.facts.sampleShape, training.evalBatchSize) : [];
+    disposables.push(...[...testBatches, ...validationBatches].map((b) => ({ dispose: () => disposeBatch(tf, b) })));
+    const measure = async (): Promise<Record<string, number>> => {
+      const figures: Record<string, number> = {};
+      const test = await evaluate(tf, m, testBatches, data.test.count, metrics, targetOf);
+      metrics.forEach((metric, i) => (figures[metric.key] = test[i]));
+      if (data.validation) {
+        const validation = await evaluate(tf, m, validationBatches, data.validation.count, metrics, targetOf);
+        metrics.forEach((metric, i) => (figures[metric.key.replace(/^test/, 'val')] = validation[i]));
+      }
+      return figures;
+    };
 
     let steps = 0;
     let cumulativeSeconds = 0;
     for (let epoch = 1; epoch <= training.epochs; epoch++) {
       const started = now();
+      const epochLr = schedule.lr();
       const order = training.shuffle ? permutation(data.train.count, streams.order) : inOrder(data.train.count);
       let lossSum: Tensor = tf.scalar(0);
       let batches = 0;
       for (let start = 0; start < data.train.count; start += training.batchSize) {
-        const n = Math.min(training.batchSize, data.train.count - start);
-        const batch = trainBatches.make(order, start, n);
+        const batch = trainBatches.make(order, start, Math.min(training.batchSize, data.train.count - start));
+        const lr = schedule.lr();
         const batchLoss = tf.tidy(() => {
-          const target = targetOf(batch.labels);
+          const target = targetOf(batch);
           const { value, grads } = tf.variableGrads(() => loss(m.apply(batch.x, true), target), variables);
-          optimizer.step(variables, variables.map((v) => grads[v.name]), lr);
+          optimizer.step(variables, clipGradients(tf, variables.map((v) => grads[v.name]), training), lr);
           return value;
         });
-        tf.dispose([batch.x, batch.labels]);
+        disposeBatch(tf, batch);
         const nextSum = tf.add(lossSum, batchLoss);
         tf.dispose([lossSum]);
         lossSum = nextSum;
         steps++;
         batches++;
+        if (schedule.interval === 'step') schedule.advance();
         if (training.logEvery > 0 && steps % training.logEvery === 0) {
-          emit({ type: 'step', trialId: trial.id, step: steps, epoch, loss: (await batchLoss.data())[0] });
+          emit({ type: 'step', trialId: trial.id, step: steps, epoch, loss: (await batchLoss.data())[0], lr });
         }
         batchLoss.dispose();
       }
       const trainLoss = (await lossSum.data())[0] / batches;
       lossSum.dispose();
-
-      const sums: Tensor[] = metrics.map(() => tf.scalar(0));
-      for (const batch of testBatches) {
-        tf.tidy(() => {
-          const output = m.apply(batch.x, false);
-          const target = targetOf(batch.labels);
-          metrics.forEach((metric, i) => {
-            const next = tf.keep(tf.add(sums[i], metric.runtime.batchSum(output, target, batch.labels)));
-            sums[i].dispose();
-            sums[i] = next;
-          });
-        });
-      }
-      const values = await Promise.all(sums.map(async (s) => (await s.data())[0] / data.test.count));
-      tf.dispose(sums);
-
+      const figures = await measure();
       const seconds = now() - started;
       cumulativeSeconds += seconds;
-      const record: EpochRecord = { epoch, trainLoss, lr, seconds, cumulativeSeconds, steps };
-      // Metric plugins name their own fields (testLoss, testAccuracy, ...).
-      metrics.forEach((metric, i) => ((record as unknown as Record<string, number>)[metric.key] = values[i]));
+      const record = { epoch, trainLoss, ...figures, lr: epochLr, seconds, cumulativeSeconds, steps } as EpochRecord;
       result.epochs.push(record);
       emit({ type: 'epochEnd', trialId: trial.id, ...record });
+      if (schedule.interval === 'epoch') schedule.advance({ trainLoss, ...figures });
 
-      const divergedBy = !Number.isFinite(trainLoss)
-        ? `training loss became ${trainLoss}`
-        : training.divergeAbove !== undefined && trainLoss > training.divergeAbove
-          ? `training loss ${trainLoss} exceeded divergeAbove (${training.divergeAbove})`
-          : undefined;
-      if (divergedBy) {
+      const diverged = divergence(trainLoss, training.divergeAbove);
+      if (diverged) {
         result.status = 'diverged';
-        result.error = `${divergedBy} at epoch ${epoch}`;
+        result.error = `${diverged} at epoch ${epoch}`;
         break;
       }
+      if (stopper) {
+        const watched = (record as unknown as Record<string, number>)[stopper.options.metric];
+        if (stopper.improved(epoch, watched) && stopper.options.restoreBest) {
+          tf.dispose(best ?? []);
+          best = variables.map((v) => tf.keep(v.clone()));
+        }
+        if (stopper.shouldStop && epoch < training.epochs) {
+          result.stoppedEarly = { epoch, bestEpoch: stopper.bestEpoch, metric: stopper.options.metric, best: stopper.best };
+          break;
+        }
+      }
+    }
+    if (best && stopper) {
+      best.forEach((b, i) => (variables[i] as Variable).assign(b));
+      result.restoredBest = { epoch: stopper.bestEpoch, ...(await measure()) };
     }
   } catch (error) {
     result.status = 'failed';
@@ -132,8 +153,17 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
     emit({ type: 'trialFailed', trialId: trial.id, error: result.error });
   } finally {
     model?.dispose();
+    tf.dispose(best ?? []);
     disposables.forEach((d) => d.dispose());
   }
-  emit({ type: 'trialEnd', trialId: trial.id, status: result.status, ...(result.error && result.status !== 'failed' ? { reason: result.error } : {}), epochs: result.epochs.length });
+  emit({
+    type: 'trialEnd',
+    trialId: trial.id,
+    status: result.status,
+    ...(result.error && result.status !== 'failed' ? { reason: result.error } : {}),
+    ...(result.stoppedEarly ? { stoppedEarly: result.stoppedEarly } : {}),
+    ...(result.restoredBest ? { restoredBest: result.restoredBest } : {}),
+    epochs: result.epochs.length,
+  });
   return result;
 }

@@ -67,7 +67,7 @@ describe('config/normalize', () => {
 
   it('turns a bare plugin name into {type, ...its param defaults}', () => {
     const config = run(minimal());
-    assert.deepEqual(config.dataset, { type: 'mnist-bundled', trainSize: 8000, testSize: 2000, splitSeed: 0 });
+    assert.deepEqual(config.dataset, { type: 'mnist-bundled', trainSize: 8000, testSize: 2000, splitSeed: 0, transforms: [] });
     assert.deepEqual(config.loss, { type: 'crossEntropy', labelSmoothing: 0 });
     assert.deepEqual(config.model.layers[0], { type: 'flatten' });
     assert.deepEqual(config.optimizers[0], { name: 'sgd', type: 'sgd', lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false });

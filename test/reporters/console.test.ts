@@ -21,7 +21,7 @@ const config = {
   name: 'c',
   description: '',
   plugins: [],
-  dataset: { type: 'mnist-bundled' },
+  dataset: { type: 'mnist-bundled', transforms: [] },
   model: { layers: [] },
   loss: { type: 'crossEntropy' },
   optimizers: [

@@ -11,7 +11,7 @@ const config = {
   name: 'j',
   description: 'd',
   plugins: [],
-  dataset: { type: 'mnist-bundled' },
+  dataset: { type: 'mnist-bundled', transforms: [] },
   model: { layers: [] },
   loss: { type: 'crossEntropy' },
   optimizers: [{ name: 'SGD', type: 'sgd', lr: 0.1 }],

@@ -4,6 +4,7 @@ import type { LoadedData, TF } from '../../src/registry/kinds.js';
 import { prepare } from '../../src/config/pipeline.js';
 import { runTrial, seedStreams } from '../../src/runner/trial.js';
 import { buildModel } from '../../src/runner/model.js';
+import { loadExperimentData } from '../../src/runner/data.js';
 import type { RunEventInput } from '../../src/runner/events.js';
 import { smallLecture, makeTempDir, writeExperiment } from '../run-helpers.js';
 
@@ -47,8 +48,7 @@ describe('runner/trial', function () {
     const dir = makeTempDir();
     const file = writeExperiment(dir, 'mem', smallLecture({ name: 'mem', epochs: 3 }));
     const { plan, registries: regs } = await prepare(file);
-    const { type, ...params } = plan.config.dataset;
-    const data: LoadedData = await regs.datasets.get(type).load(params, { baseDir: dir });
+    const data: LoadedData = await loadExperimentData(plan.config, regs, dir);
     const counts: number[] = [];
     const before = tf.memory().numTensors;
     const emit = (event: RunEventInput) => {

@@ -1,0 +1,42 @@
+/**
+ * One colour per optimizer name, the same in every chart, every table swatch and every report.
+ *
+ * How: the name's FNV-1a hash picks a slot of a fixed palette, so 'Adam' has the same colour in
+ * any run that names an 'Adam', whatever else it compares (order of first appearance would
+ * recolour every optimizer when one is added in front). Two names landing on one slot would be
+ * indistinguishable, so a later name (in order of first appearance) moves to the next free slot;
+ * only then does a colour depend on the other names present. Past the palette's size colours
+ * repeat.
+ */
+
+/**
+ * Tableau 10 without its yellow and grey, which read poorly as thin lines on white. The order
+ * only decides which hash slot holds which colour.
+ */
+export const PALETTE = ['#b07aa1', '#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#9c755f', '#ff9da7'] as const;
+
+/** 32-bit FNV-1a over UTF-16 code units: tiny, stable across platforms and versions. */
+export function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+/** Names (first appearance first, duplicates ignored) → colours. Pure. */
+export function colorMap(names: readonly string[]): Map<string, string> {
+  const map = new Map<string, string>();
+  const taken = new Set<number>();
+  for (const name of names) {
+    if (map.has(name)) continue;
+    let slot = fnv1a(name) % PALETTE.length;
+    if (taken.size < PALETTE.length) {
+      while (taken.has(slot)) slot = (slot + 1) % PALETTE.length;
+      taken.add(slot);
+    }
+    map.set(name, PALETTE[slot]);
+  }
+  return map;
+}
