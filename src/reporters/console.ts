@@ -56,7 +56,10 @@ export class ConsoleReporter implements Reporter {
           const s = event.stoppedEarly;
           this.line(`${event.trialId}: stopped early at epoch ${s.epoch}: ${s.metric} was best at epoch ${s.bestEpoch} (${fmt(s.best)})`);
         }
-        if (event.restoredBest) this.line(`${event.trialId}: restored the weights of epoch ${event.restoredBest.epoch}: test accuracy ${fmt(event.restoredBest.testAccuracy)}`);
+        if (event.restoredBest) {
+          const { epoch, ...figures } = event.restoredBest;
+          this.line(`${event.trialId}: restored the weights of epoch ${epoch}: ${Object.entries(figures).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
+        }
         this.printReadyRows();
         break;
       case 'trialFailed':
@@ -84,7 +87,8 @@ export class ConsoleReporter implements Reporter {
         if (!ready || !any) break;
         const cells = trials.map((t) => {
           const r = this.epochs.get(t.id)?.[epoch - 1];
-          return r ? `${t.name} loss ${fmt(r.trainLoss)} acc ${fmt(r.testAccuracy)}` : `${t.name} stopped`;
+          if (!r) return `${t.name} stopped`;
+          return r.testAccuracy !== undefined ? `${t.name} loss ${fmt(r.trainLoss)} acc ${fmt(r.testAccuracy)}` : `${t.name} loss ${fmt(r.trainLoss)} test loss ${fmt(r.testLoss)}`;
         });
         const seedText = this.plan.config.seeds.length > 1 ? `seed ${seed} ` : '';
         this.line(`${seedText}epoch ${String(epoch).padStart(String(this.plan.config.training.epochs).length)} | ${cells.join(' | ')}`);
