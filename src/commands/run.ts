@@ -5,12 +5,15 @@ import { failWith } from '../config/load.js';
 import { UserError } from '../config/errors.js';
 import { PluginInputError, type LoadedData } from '../registry/kinds.js';
 import { createRunDir } from '../runner/run-dir.js';
-import { loadBackend, runPlan } from '../runner/run.js';
+import { loadBackend, newStopFlag, runPlan, type RunInputs } from '../runner/run.js';
+import { inputsFromRunDir, readEvents } from './resume.js';
+import { loadExperimentData } from '../runner/data.js';
 import { ConsoleReporter } from '../reporters/console.js';
 import { JsonReporter } from '../reporters/json.js';
 import type { Prepared } from '../config/pipeline.js';
 
 export const RUN_HELP = `Usage: trainyard run FILE [options]
+       trainyard run --resume RUN_DIR [--workers N] [--quiet]
 
 Trains every trial of the experiment (seeds x optimizers) and writes
 <out>/<experiment name>/<run id>/: plan.json, events.jsonl, metrics.json.
@@ -24,6 +27,11 @@ Options:
                       or --set training.batchSize=32 (repeatable; validated like the file)
   --out DIR           root of run directories (default: runs/ in the current directory)
   --quiet             no per-epoch lines, only the summary
+  --resume RUN_DIR    continue a run that was interrupted or killed: finished trials are
+                      kept, the others continue from their last epoch checkpoint
+
+Ctrl-C (SIGINT) or SIGTERM stops every trial at its next step and keeps the checkpoints of the
+finished epochs (exit 130); a second Ctrl-C exits at once.
   -h, --help          this help`;
 
 export const RUN_OPTIONS = {
@@ -33,6 +41,7 @@ export const RUN_OPTIONS = {
   set: { type: 'string', multiple: true },
   out: { type: 'string' },
   quiet: { type: 'boolean' },
+  resume: { type: 'string' },
 } as const;
 
 function positiveInt(flag: string, text: string | undefined): number | undefined {
@@ -42,9 +51,9 @@ function positiveInt(flag: string, text: string | undefined): number | undefined
 }
 
 async function loadData(prepared: Prepared, file: string): Promise<LoadedData> {
-  const { type, ...params } = prepared.config.dataset;
+  const { type } = prepared.config.dataset;
   try {
-    return await prepared.registries.datasets.get(type).load(params, { baseDir: dirname(resolve(file)) });
+    return await loadExperimentData(prepared.config, prepared.registries, dirname(resolve(file)));
   } catch (error) {
     const param = error instanceof PluginInputError && error.param ? [error.param] : [];
     failWith(prepared.source, [{ path: ['dataset', ...param], message: `dataset '${type}': ${(error as Error).message}` }]);
@@ -52,22 +61,67 @@ async function loadData(prepared: Prepared, file: string): Promise<LoadedData> {
   }
 }
 
+/** SIGINT/SIGTERM stop every trial at its next step (checkpoints stay); a second one exits at once. */
+function onInterrupt(stopFlag: Int32Array): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    if (Atomics.load(stopFlag, 0) !== 0) process.exit(130);
+    Atomics.store(stopFlag, 0, 1);
+    process.stderr.write(`\n${signal}: stopping after the current step; the last finished epochs are checkpointed (again to quit at once)\n`);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+/** Trains the inputs' trials in runDir with the JSON and console reporters; returns the exit code. */
+async function train(inputs: RunInputs, data: LoadedData, runDir: string, values: Record<string, unknown>, resume: boolean): Promise<number> {
+  const backend = await loadBackend(inputs);
+  const json = new JsonReporter(runDir, inputs.plan);
+  const terminal = values.quiet ? undefined : new ConsoleReporter(inputs.plan);
+  if (resume) {
+    const events = await readEvents(runDir);
+    json.replay(events);
+    terminal?.replay(events);
+  } else {
+    await json.start();
+  }
+  const stopFlag = newStopFlag();
+  const release = onInterrupt(stopFlag);
+  try {
+    const workers = positiveInt('--workers', values.workers as string | undefined);
+    const outcome = await runPlan(inputs, data, backend, { runDir, workers, resume, stopFlag, reporters: [json, ...(terminal ? [terminal] : [])] });
+    if (values.quiet) console.log(`${outcome.status}: ${runDir}`);
+    if (outcome.status === 'interrupted') console.error(`interrupted; continue with: trainyard run --resume ${runDir}`);
+    return outcome.status === 'ok' ? 0 : outcome.status === 'interrupted' ? 130 : 1;
+  } finally {
+    release();
+  }
+}
+
 export async function runCommand(args: string[], values: Record<string, unknown>, sets: { flag: string; text: string }[]): Promise<number> {
-  if (args.length !== 1) throw new UserError('run needs exactly one FILE (trainyard run experiments/lecture-25-optimizers.yaml)');
+  if (values.resume !== undefined) {
+    if (args.length > 0 || sets.length > 0 || values.backend !== undefined || values.out !== undefined) {
+      throw new UserError('run --resume RUN_DIR takes no FILE, --set, --epochs, --backend or --out: the plan comes from the run directory');
+    }
+    const runDir = resolve(values.resume as string);
+    const inputs = await inputsFromRunDir(runDir);
+    const data = await loadExperimentData(inputs.config, inputs.registries, inputs.baseDir).catch((error: Error) => {
+      throw new UserError(`--resume ${runDir}: the data cannot be loaded: ${error.message}`);
+    });
+    return train(inputs, data, runDir, values, true);
+  }
+  if (args.length !== 1) throw new UserError('run needs exactly one FILE (trainyard run experiments/lecture-25-optimizers.yaml), or --resume RUN_DIR');
   const file = args[0];
-  const workers = positiveInt('--workers', values.workers as string | undefined);
+  positiveInt('--workers', values.workers as string | undefined);
   const allSets = values.backend !== undefined ? [...sets, { flag: '--backend', text: `backend=${values.backend}` }] : sets;
   const prepared = await prepare(file, { sets: allSets });
   const outRoot = resolve((values.out as string | undefined) ?? 'runs');
   await checkOutputRoot(outRoot, values.out !== undefined ? '--out' : 'output directory runs/');
-  const backend = await loadBackend(prepared);
+  await loadBackend(prepared); // a backend that cannot run is an error before anything is written
   const data = await loadData(prepared, file);
-
   const { dir } = await createRunDir(outRoot, prepared.plan.experiment.name);
-  const json = new JsonReporter(dir, prepared.plan);
-  await json.start();
-  const reporters = [json, ...(values.quiet ? [] : [new ConsoleReporter(prepared.plan)])];
-  const outcome = await runPlan(prepared, data, backend, { runDir: dir, workers, reporters });
-  if (values.quiet) console.log(`${outcome.status}: ${dir}`);
-  return outcome.status === 'ok' ? 0 : 1;
+  return train(prepared, data, dir, values, false);
 }

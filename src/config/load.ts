@@ -1,9 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { ConfigError, formatPath, type LocatedProblem, type Path, type Problem } from './errors.js';
-
-/** An anchor may be referenced this many times in all; bounds "billion laughs" expansion. */
-const MAX_ALIAS_COUNT = 100;
+import { documentProblems, MAX_DEPTH, readExperimentText, toData } from './guards.js';
 
 /** The experiment file as parsed, with positions kept to locate problems later. */
 export interface SourceDocument {
@@ -17,20 +14,13 @@ export interface SourceDocument {
 }
 
 export async function loadFile(file: string): Promise<SourceDocument> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a YAML file' : (error as Error).message;
-    throw new ConfigError([{ file, path: '', message: why }]);
-  }
-  return parseSource(text, file);
+  return parseSource(await readExperimentText(file), file);
 }
 
 export function parseSource(text: string, file: string): SourceDocument {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, merge: false });
+  // logLevel 'error': warnings come back in doc.warnings (reported below), never on the console.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, merge: false, logLevel: 'error' });
   const problems: LocatedProblem[] = [];
   for (const issue of [...doc.errors, ...doc.warnings]) {
     const unclosed = /end with an? ([}\]])/.exec(issue.message) ? unclosedFlow(doc, text, issue.pos[0]) : undefined;
@@ -43,20 +33,20 @@ export function parseSource(text: string, file: string): SourceDocument {
         ? `YAML syntax: duplicate key '${duplicateKey(text, issue.pos[0])}'; a key may appear only once in a mapping`
         : issue.code === 'TAG_RESOLVE_FAILED'
           ? `YAML syntax: unknown tag ${text.slice(issue.pos[0], issue.pos[1])} (custom tags are not allowed: nothing in an experiment file runs code)`
-          : yamlMessage(issue.code, issue.message);
+          : issue.code === 'RESOURCE_EXHAUSTION'
+            ? `YAML syntax: lists and mappings are nested too deeply to read (an experiment needs only a few levels; at most ${MAX_DEPTH})`
+            : issue.code === 'MULTIPLE_DOCS'
+              ? "YAML syntax: a second document starts here ('---'); an experiment file holds one document"
+              : yamlMessage(issue.code, issue.message);
     problems.push({ file, line, col, path: '', message });
   }
   if (problems.length > 0) throw new ConfigError(problems);
   if (doc.contents === null) {
     throw new ConfigError([{ file, line: 1, col: 1, path: '', message: 'the file is empty; an experiment needs at least name, dataset, model, loss and optimizers' }]);
   }
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (error) {
-    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: `YAML aliases expand too far (${(error as Error).message.split('\n')[0]})` }]);
-  }
-  return { file, doc, lineCounter, data, overrides: [] };
+  const structural = documentProblems(doc, lineCounter, file);
+  if (structural.length > 0) throw new ConfigError(structural);
+  return { file, doc, lineCounter, data: toData(doc, lineCounter, file), overrides: [] };
 }
 
 /** The innermost flow collection ({...} or [...]) opened before `offset` and never closed. */

@@ -48,7 +48,8 @@ export async function prepare(file: string, options: PrepareOptions = {}): Promi
     throw error;
   });
   const plan = makePlan(config, facts, {
-    file,
+    // Absolute, so that `run --resume` finds the data and plugins from any directory.
+    file: resolve(file),
     overrides: (options.sets ?? []).map((s) => s.text),
     pluginModules: pluginModulePaths(resolve(file), config.plugins),
   });

@@ -24,6 +24,7 @@ export class ConsoleReporter implements Reporter {
   private totalSteps = 0;
   private startedAt = 0;
   private barShown = false;
+  private silent = false;
 
   constructor(
     private readonly plan: Plan,
@@ -32,6 +33,13 @@ export class ConsoleReporter implements Reporter {
     this.out = options.out ?? process.stdout;
     this.progress = options.progress ?? Boolean(this.out.isTTY);
     for (const trial of plan.trials) this.epochs.set(trial.id, []);
+  }
+
+  /** Takes in the events of the run so far (on resume) without printing them again. */
+  replay(events: RunEvent[]): void {
+    this.silent = true;
+    events.forEach((e) => this.onEvent(e));
+    this.silent = false;
   }
 
   onEvent(event: RunEvent): void {
@@ -45,6 +53,15 @@ export class ConsoleReporter implements Reporter {
         this.line(`  run directory: ${event.runDir}`);
         break;
       }
+      case 'trialStart':
+        if (event.resumedFrom !== undefined) {
+          this.epochs.set(event.trialId, (this.epochs.get(event.trialId) ?? []).slice(0, event.resumedFrom));
+          // Rows after the checkpoint were printed without this trial (it had stopped): print them again.
+          this.printed.set(event.seed, Math.min(this.printed.get(event.seed) ?? 0, event.resumedFrom));
+          this.line(`${event.trialId}: resumed after epoch ${event.resumedFrom}`);
+        }
+        this.ended.delete(event.trialId);
+        break;
       case 'epochEnd':
         this.epochs.get(event.trialId)?.push(event);
         this.printReadyRows();
@@ -69,10 +86,11 @@ export class ConsoleReporter implements Reporter {
         this.printReadyRows();
         this.line('');
         this.line(this.summary());
-        this.line(`\n${event.status === 'ok' ? 'done' : 'finished with failed trials'} in ${event.seconds.toFixed(1)} s`);
+        const ending = { ok: 'done', failed: 'finished with failed trials', interrupted: 'interrupted' }[event.status];
+        this.line(`\n${ending} in ${event.seconds.toFixed(1)} s`);
         break;
     }
-    if (this.progress && event.type !== 'runEnd') this.drawBar();
+    if (this.progress && !this.silent && event.type !== 'runEnd') this.drawBar();
   }
 
   /** Rows for each seed's next epochs that every one of its trials has finished (or left). */
@@ -130,6 +148,7 @@ export class ConsoleReporter implements Reporter {
   }
 
   private line(text: string): void {
+    if (this.silent) return;
     if (this.barShown) {
       this.out.write('\r\x1b[2K');
       this.barShown = false;

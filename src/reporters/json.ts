@@ -53,32 +53,48 @@ export class JsonReporter implements Reporter {
     await writeJsonAtomic(join(this.runDir, 'plan.json'), this.plan);
   }
 
+  /** Takes in the events of the run so far (on resume), without appending them again. */
+  replay(events: RunEvent[]): void {
+    for (const event of events) this.apply(event);
+  }
+
   async onEvent(event: RunEvent): Promise<void> {
     await appendFile(join(this.runDir, 'events.jsonl'), `${JSON.stringify(event)}\n`);
+    this.apply(event);
+    if (event.type === 'runStart' || event.type === 'trialEnd' || event.type === 'runEnd') await this.write();
+  }
+
+  private apply(event: RunEvent): void {
     const trial = 'trialId' in event ? this.metrics?.trials.find((t) => t.id === event.trialId) : undefined;
     switch (event.type) {
       case 'runStart': {
         const cpuList = cpus();
+        const environment = {
+          trainyard: trainyardVersion(),
+          node: process.version,
+          backend: event.backend,
+          backendsTried: event.backendsTried,
+          cpu: `${cpuList[0]?.model ?? 'unknown'} x ${cpuList.length}`,
+          platform: `${platform()} ${release()} ${arch()}`,
+        };
+        // A resumed run keeps what its earlier part recorded.
         this.metrics = {
           formatVersion: METRICS_FORMAT_VERSION,
           experiment: this.plan.experiment,
-          environment: {
-            trainyard: trainyardVersion(),
-            node: process.version,
-            backend: event.backend,
-            backendsTried: event.backendsTried,
-            cpu: `${cpuList[0]?.model ?? 'unknown'} x ${cpuList.length}`,
-            platform: `${platform()} ${release()} ${arch()}`,
-          },
-          startedAt: event.time,
+          environment,
+          startedAt: this.metrics?.startedAt ?? event.time,
           finishedAt: null,
           seconds: null,
           status: 'running',
-          trials: this.plan.trials.map((t) => ({ id: t.id, name: t.name, optimizer: t.optimizer, seed: t.seed, status: 'ok', epochs: [] })),
+          trials: this.metrics?.trials ?? this.plan.trials.map((t) => ({ id: t.id, name: t.name, optimizer: t.optimizer, seed: t.seed, status: 'ok', epochs: [] })),
         };
-        await this.write();
         break;
       }
+      case 'trialStart':
+        // Epochs after the checkpoint a trial resumes from are run again.
+        if (trial && event.resumedFrom !== undefined) trial.epochs = trial.epochs.slice(0, event.resumedFrom);
+        if (trial) delete trial.error;
+        break;
       case 'epochEnd': {
         const { type: _t, time: _time, trialId: _id, ...record } = event;
         trial?.epochs.push(record);
@@ -94,7 +110,6 @@ export class JsonReporter implements Reporter {
           if (event.stoppedEarly) trial.stoppedEarly = event.stoppedEarly;
           if (event.restoredBest) trial.restoredBest = event.restoredBest;
         }
-        await this.write();
         break;
       case 'runEnd':
         if (this.metrics) {
@@ -103,7 +118,6 @@ export class JsonReporter implements Reporter {
           this.metrics.seconds = event.seconds;
           if (event.peakRssMB !== undefined) this.metrics.peakRssMB = Math.round(event.peakRssMB);
         }
-        await this.write();
         break;
     }
   }

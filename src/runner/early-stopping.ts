@@ -26,6 +26,17 @@ export class EarlyStopper {
     return better;
   }
 
+  getState(): { best: number; bestEpoch: number; waited: number } {
+    return { best: this.best, bestEpoch: this.bestEpoch, waited: this.waited };
+  }
+
+  setState(state: { best: number; bestEpoch: number; waited: number }): void {
+    // JSON turns NaN (nothing seen yet) into null.
+    this.best = state.best ?? Number.NaN;
+    this.bestEpoch = state.bestEpoch;
+    this.waited = state.waited;
+  }
+
   /** Whether patience has run out. */
   get shouldStop(): boolean {
     return this.waited >= this.options.patience;

@@ -41,8 +41,8 @@ export interface TrialResult {
 }
 
 export type RunEvent =
-  | { type: 'runStart'; time: string; experiment: string; runDir: string; backend: string; backendsTried: BackendAttempt[]; trials: number; workers: number; epochs: number; stepsPerEpoch: number }
-  | { type: 'trialStart'; time: string; trialId: string; name: string; seed: number }
+  | { type: 'runStart'; time: string; experiment: string; runDir: string; backend: string; backendsTried: BackendAttempt[]; trials: number; workers: number; epochs: number; stepsPerEpoch: number; resumed?: number }
+  | { type: 'trialStart'; time: string; trialId: string; name: string; seed: number; resumedFrom?: number }
   | { type: 'step'; time: string; trialId: string; step: number; epoch: number; loss: number; lr: number }
   | ({ type: 'epochEnd'; time: string; trialId: string } & EpochRecord)
   | { type: 'trialEnd'; time: string; trialId: string; status: TrialStatus; reason?: string; stoppedEarly?: StoppedEarly; restoredBest?: RestoredBest; epochs: number }

@@ -8,6 +8,8 @@ import { evaluate, type Metric } from './evaluate.js';
 import { clipGradients } from './clip.js';
 import { EarlyStopper } from './early-stopping.js';
 import { createSchedule } from './schedule.js';
+import { loadCheckpoint, saveCheckpoint, saveResult } from './checkpoint.js';
+import { captureState, restoreState, saveFinalWeights, type TrialParts } from './trial-state.js';
 import type { EpochRecord, RunEventInput, TrialResult } from './events.js';
 
 export interface TrialContext {
@@ -17,7 +19,15 @@ export interface TrialContext {
   trial: Trial;
   data: LoadedData;
   emit(event: RunEventInput): void;
+  /** The run directory: when given, the trial checkpoints every epoch and saves its final weights. */
+  runDir?: string;
+  /** Continue from the trial's newest checkpoint, if it has one. */
+  resume?: boolean;
+  /** Polled every step: true asks the trial to stop now (SIGINT); it ends 'interrupted'. */
+  shouldStop?: () => boolean;
 }
+
+class Interrupted extends Error {}
 
 /** Independent PRNG streams of one seed: every optimizer of the seed draws the same numbers. */
 export function seedStreams(seed: number): { init: Random; order: Random; dropout: Random } {
@@ -48,7 +58,6 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
   const disposables: { dispose(): void }[] = [];
   let model: Model | undefined;
   let best: Tensor[] | undefined;
-  emit({ type: 'trialStart', trialId: trial.id, name: trial.name, seed: trial.seed });
   try {
     const streams = seedStreams(trial.seed);
     const m = (model = buildModel(tf, config.model.layers, registries, data.facts.sampleShape, streams.init));
@@ -85,15 +94,26 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
       return figures;
     };
 
+    const parts: TrialParts = { tf, variables, optimizer, schedule, streams, stopper };
     let steps = 0;
     let cumulativeSeconds = 0;
-    for (let epoch = 1; epoch <= training.epochs; epoch++) {
+    let firstEpoch = 1;
+    const checkpoint = ctx.resume && ctx.runDir ? await loadCheckpoint(ctx.runDir, trial.id) : undefined;
+    if (checkpoint) {
+      best = restoreState(parts, checkpoint);
+      ({ steps, cumulativeSeconds } = checkpoint);
+      result.epochs = [...checkpoint.epochs];
+      firstEpoch = checkpoint.epoch + 1;
+    }
+    emit({ type: 'trialStart', trialId: trial.id, name: trial.name, seed: trial.seed, ...(checkpoint ? { resumedFrom: checkpoint.epoch } : {}) });
+    for (let epoch = firstEpoch; epoch <= training.epochs; epoch++) {
       const started = now();
       const epochLr = schedule.lr();
       const order = training.shuffle ? permutation(data.train.count, streams.order) : inOrder(data.train.count);
       let lossSum: Tensor = tf.scalar(0);
       let batches = 0;
       for (let start = 0; start < data.train.count; start += training.batchSize) {
+        if (ctx.shouldStop?.()) throw new Interrupted();
         const batch = trainBatches.make(order, start, Math.min(training.batchSize, data.train.count - start));
         const lr = schedule.lr();
         const batchLoss = tf.tidy(() => {
@@ -141,21 +161,35 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
           break;
         }
       }
+      // Only a trial that goes on needs a checkpoint; one that stops here is decided again on resume.
+      if (ctx.runDir && epoch < training.epochs) {
+        await saveCheckpoint(ctx.runDir, trial.id, captureState(parts, { epoch, steps, cumulativeSeconds, epochs: result.epochs }, best));
+      }
     }
     if (best && stopper) {
       best.forEach((b, i) => (variables[i] as Variable).assign(b));
       result.restoredBest = { epoch: stopper.bestEpoch, ...(await measure()) };
     }
+    if (ctx.runDir) {
+      const epoch = result.restoredBest?.epoch ?? result.epochs.length;
+      await saveFinalWeights(ctx.runDir, { trialId: trial.id, epoch, layers: config.model.layers, sampleShape: data.facts.sampleShape }, variables);
+    }
   } catch (error) {
-    result.status = 'failed';
-    result.error = error instanceof Error ? error.message : String(error);
-    if (process.env.TRAINYARD_DEBUG) console.error(error);
-    emit({ type: 'trialFailed', trialId: trial.id, error: result.error });
+    if (error instanceof Interrupted) {
+      result.status = 'interrupted';
+    } else {
+      result.status = 'failed';
+      result.error = error instanceof Error ? error.message : String(error);
+      if (process.env.TRAINYARD_DEBUG) console.error(error);
+      emit({ type: 'trialFailed', trialId: trial.id, error: result.error });
+    }
   } finally {
     model?.dispose();
     tf.dispose(best ?? []);
     disposables.forEach((d) => d.dispose());
   }
+  // A finished trial is skipped on resume; an interrupted or failed one runs again from its checkpoint.
+  if (ctx.runDir && (result.status === 'ok' || result.status === 'diverged')) await saveResult(ctx.runDir, result);
   emit({
     type: 'trialEnd',
     trialId: trial.id,

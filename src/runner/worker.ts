@@ -14,6 +14,11 @@ export interface WorkerInit {
   backend: string;
   /** Typed arrays on SharedArrayBuffer: shared, not copied. */
   data: LoadedData;
+  /** Where trials checkpoint and save their weights. */
+  runDir: string;
+  resume: boolean;
+  /** Shared flag the main thread sets to 1 to stop every trial at its next step. */
+  stopFlag: Int32Array;
 }
 
 export type ToWorker = { type: 'trial'; trial: Trial } | { type: 'stop' };
@@ -27,7 +32,8 @@ const port = parentPort!;
 const post = (message: FromWorker) => port.postMessage(message);
 
 async function start(): Promise<void> {
-  const { plan, backend, data } = workerData as WorkerInit;
+  const { plan, backend, data, runDir, resume, stopFlag } = workerData as WorkerInit;
+  const shouldStop = () => Atomics.load(stopFlag, 0) !== 0;
   const registries = createRegistries();
   let tf;
   try {
@@ -44,7 +50,7 @@ async function start(): Promise<void> {
       port.close();
       return;
     }
-    void runTrial({ tf: loadedTf, registries, plan, trial: message.trial, data, emit: (event) => post({ type: 'event', event }) }).then((result) =>
+    void runTrial({ tf: loadedTf, registries, plan, trial: message.trial, data, runDir, resume, shouldStop, emit: (event) => post({ type: 'event', event }) }).then((result) =>
       post({ type: 'done', result }),
     );
   });

@@ -1,0 +1,144 @@
+import type { EpochRecord } from '../runner/events.js';
+import type { Metrics, TrialMetrics } from './json.js';
+
+/** One run as the charts see it: its metrics and a label that tells it apart in a comparison. */
+export interface ChartRun {
+  label: string;
+  metrics: Metrics;
+  /** The loss plugin's name, for axis titles. */
+  loss?: string;
+}
+
+/** Epoch fields a chart can plot; the val* ones arrive with validation splits. */
+export type EpochField = 'trainLoss' | 'testLoss' | 'testAccuracy' | 'valLoss' | 'valAccuracy' | 'lr';
+
+/** A line of a chart: one optimizer of one run, its seeds pooled. */
+export interface SeriesKey {
+  run: string;
+  optimizer: string;
+  /** 'optimizer', or 'run / optimizer' when several runs share a chart. */
+  series: string;
+}
+
+export interface SeriesGroup {
+  key: SeriesKey;
+  trials: TrialMetrics[];
+}
+
+/** One epoch of a series over its seeds; null where no seed has a finite value (a gap). */
+export interface SeriesPoint extends SeriesKey {
+  epoch: number;
+  value: number | null;
+  min: number | null;
+  max: number | null;
+  /** Seeds with a finite value at this epoch, and seeds in the series. */
+  seeds: number;
+  of: number;
+  /** Mean wall-clock seconds since the trial began, at the end of this epoch. */
+  time: number | null;
+}
+
+/** Where a diverged or failed trial stopped: its last finite value. */
+export interface StopMark extends SeriesKey {
+  epoch: number;
+  value: number;
+  time: number;
+  seed: number;
+  status: string;
+  message: string;
+}
+
+/** metrics.json writes NaN and infinity as null; both are gaps, never zeros. */
+export function finite(record: EpochRecord, field: EpochField): number | null {
+  const v = (record as unknown as Record<string, unknown>)[field];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
+/** Trials grouped into series, in order of first appearance (plan order, then run order). */
+export function groupSeries(runs: readonly ChartRun[]): SeriesGroup[] {
+  const groups = new Map<string, SeriesGroup>();
+  for (const run of runs) {
+    for (const trial of run.metrics.trials) {
+      const series = runs.length > 1 ? `${run.label} / ${trial.name}` : trial.name;
+      const id = JSON.stringify([run.label, trial.name]);
+      let group = groups.get(id);
+      if (!group) groups.set(id, (group = { key: { run: run.label, optimizer: trial.name, series }, trials: [] }));
+      group.trials.push(trial);
+    }
+  }
+  return [...groups.values()];
+}
+
+/** Optimizer names in order of first appearance: the colour domain. */
+export const optimizerNames = (runs: readonly ChartRun[]): string[] => [...new Set(runs.flatMap((r) => r.metrics.trials.map((t) => t.name)))];
+
+/** Per series and epoch: mean, min and max over the seeds that have a finite value. */
+export function aggregate(runs: readonly ChartRun[], field: EpochField): SeriesPoint[] {
+  const points: SeriesPoint[] = [];
+  for (const { key, trials } of groupSeries(runs)) {
+    const epochs = [...new Set(trials.flatMap((t) => t.epochs.map((e) => e.epoch)))].sort((a, b) => a - b);
+    for (const epoch of epochs) {
+      const records = trials.map((t) => t.epochs.find((e) => e.epoch === epoch)).filter((r): r is EpochRecord => r !== undefined);
+      const values = records.map((r) => finite(r, field)).filter((v): v is number => v !== null);
+      const times = records.map((r) => r.cumulativeSeconds).filter((v) => Number.isFinite(v));
+      points.push({
+        ...key,
+        epoch,
+        value: values.length ? mean(values) : null,
+        min: values.length ? Math.min(...values) : null,
+        max: values.length ? Math.max(...values) : null,
+        seeds: values.length,
+        of: trials.length,
+        time: times.length ? mean(times) : null,
+      });
+    }
+  }
+  return points;
+}
+
+/** The last finite point of every trial that diverged or failed after some epochs. */
+export function stopMarks(runs: readonly ChartRun[], field: EpochField): StopMark[] {
+  const marks: StopMark[] = [];
+  for (const { key, trials } of groupSeries(runs)) {
+    for (const trial of trials) {
+      if (trial.status !== 'diverged' && trial.status !== 'failed') continue;
+      const last = [...trial.epochs].reverse().find((e) => finite(e, field) !== null);
+      if (!last) continue;
+      marks.push({
+        ...key,
+        epoch: last.epoch,
+        value: finite(last, field) as number,
+        time: last.cumulativeSeconds,
+        seed: trial.seed,
+        status: trial.status,
+        message: trial.error ?? trial.status,
+      });
+    }
+  }
+  return marks;
+}
+
+/** Whether any trial's value of a field changes over its epochs (a schedule, say). */
+export function varies(runs: readonly ChartRun[], field: EpochField): boolean {
+  return runs.some((r) =>
+    r.metrics.trials.some((t) => {
+      const values = t.epochs.map((e) => finite(e, field)).filter((v) => v !== null);
+      return values.some((v) => v !== values[0]);
+    }),
+  );
+}
+
+export const hasField = (runs: readonly ChartRun[], field: EpochField): boolean => runs.some((r) => r.metrics.trials.some((t) => t.epochs.some((e) => finite(e, field) !== null)));
+
+/** Seeds per series: the most any series has (bands appear only where there are several). */
+export const maxSeeds = (runs: readonly ChartRun[]): number => Math.max(0, ...groupSeries(runs).map((g) => g.trials.length));
+
+/** Seconds per epoch of each series, over all its epochs and seeds. */
+export function epochSeconds(runs: readonly ChartRun[]): (SeriesKey & { mean: number; min: number; max: number; epochs: number })[] {
+  return groupSeries(runs).flatMap(({ key, trials }) => {
+    const seconds = trials.flatMap((t) => t.epochs.map((e) => e.seconds)).filter((s) => Number.isFinite(s));
+    return seconds.length ? [{ ...key, mean: mean(seconds), min: Math.min(...seconds), max: Math.max(...seconds), epochs: seconds.length }] : [];
+  });
+}

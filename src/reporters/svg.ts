@@ -1,0 +1,41 @@
+// Vega-Lite specs → static SVG files, headless: vega-lite compiles to Vega, a Vega View with the
+// 'none' renderer lays the scene out and serialises it. No canvas, no browser; text widths are
+// Vega's estimates, close enough for labels.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse, View } from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import type { ChartSpec, VegaLiteSpec } from './charts.js';
+
+/** Renders one Vega-Lite spec to an SVG document. */
+export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
+  const vega = compile(spec as unknown as TopLevelSpec).spec;
+  const view = new View(parse(vega), { renderer: 'none' });
+  try {
+    const svg = await view.toSVG();
+    // A standalone file needs the XML declaration's encoding for viewers that guess otherwise.
+    return svg.startsWith('<?xml') ? svg : `<?xml version="1.0" encoding="UTF-8"?>\n${svg}`;
+  } finally {
+    view.finalize();
+  }
+}
+
+export interface RenderedChart extends ChartSpec {
+  /** The SVG document (as written to charts/<name>.svg). */
+  svg: string;
+}
+
+/** Writes charts/<name>.vl.json and charts/<name>.svg for every chart, atomically; returns the SVGs. */
+export async function writeCharts(outDir: string, charts: readonly ChartSpec[]): Promise<RenderedChart[]> {
+  const dir = join(outDir, 'charts');
+  await mkdir(dir, { recursive: true });
+  return Promise.all(
+    charts.map(async (chart) => {
+      const svg = await renderSvg(chart.spec);
+      await writeJsonAtomic(join(dir, `${chart.name}.vl.json`), chart.spec);
+      await writeFileAtomic(join(dir, `${chart.name}.svg`), svg);
+      return { ...chart, svg };
+    }),
+  );
+}
