@@ -7,6 +7,7 @@ import { prepare } from './config/pipeline.js';
 import { LIST_HELP, listPlugins } from './commands/list.js';
 import { SCHEMA_HELP, schemaText, writeSchema } from './commands/schema.js';
 import { RUN_HELP, RUN_OPTIONS, runCommand } from './commands/run.js';
+import { EVALUATE_HELP, EVALUATE_OPTIONS, evaluateCommand } from './commands/evaluate.js';
 import { closestName } from './util/suggest.js';
 
 const HELP = `trainyard: declarative experiments for training neural networks on TensorFlow.js
@@ -15,6 +16,8 @@ Usage: trainyard COMMAND [options]
 
 Commands:
   run FILE          train every trial of an experiment and write its run directory
+  run --resume DIR  continue an interrupted run from its checkpoints
+  evaluate RUN_DIR  evaluate the saved final weights of a run on the test set again
   validate FILE...  check experiment files (exit 0 valid, 2 invalid)
   plan FILE         print the plan (trials, data facts, normalized config) as JSON
   list [KIND]       list plugins (datasets, layers, losses, optimizers, metrics, backends)
@@ -97,6 +100,11 @@ const commands: Record<string, Command> = {
       else process.stdout.write(schemaText());
       return 0;
     },
+  },
+  evaluate: {
+    help: EVALUATE_HELP,
+    options: EVALUATE_OPTIONS,
+    run: (args, values) => evaluateCommand(args, values),
   },
   run: {
     help: RUN_HELP,

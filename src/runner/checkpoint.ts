@@ -1,6 +1,6 @@
 // Per-trial checkpoints in <run>/checkpoints/<trial id>/: one epoch-NNNN bundle per finished
 // epoch (the newest kept), and result.json once the trial is over.
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OptimizerState } from '../registry/kinds.js';
 import { writeJsonAtomic } from '../util/atomic.js';
@@ -35,9 +35,12 @@ export async function saveCheckpoint(runDir: string, trialId: string, state: Che
   for (const old of await numberedDirs(dir, 'epoch')) if (old.n < state.epoch) await rm(join(dir, old.name), { recursive: true, force: true });
 }
 
-/** The newest complete checkpoint of a trial, if any. */
+/** The newest complete checkpoint of a trial, if any; half-written ones (a kill mid-write) are removed. */
 export async function loadCheckpoint(runDir: string, trialId: string): Promise<CheckpointState | undefined> {
   const dir = trialDir(runDir, trialId);
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (name.endsWith('.tmp')) await rm(join(dir, name), { recursive: true, force: true });
+  }
   const newest = (await numberedDirs(dir, 'epoch')).at(-1);
   if (!newest) return undefined;
   const { meta, tensors } = await readBundle<CheckpointMeta>(join(dir, newest.name), 'checkpoint');
