@@ -1,10 +1,18 @@
-// The sgd and adam optimizers against golden trajectories made by real PyTorch
+// Every built-in optimizer against golden trajectories made by real PyTorch
 // (scripts/golden-optimizers.py writes test/fixtures/golden/optimizers.json).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { Ajv } from 'ajv';
+import adadelta from '../../../src/registry/optimizers/adadelta.js';
+import adagrad from '../../../src/registry/optimizers/adagrad.js';
 import adam from '../../../src/registry/optimizers/adam.js';
+import adamax from '../../../src/registry/optimizers/adamax.js';
+import adamw from '../../../src/registry/optimizers/adamw.js';
+import nadam from '../../../src/registry/optimizers/nadam.js';
+import radam from '../../../src/registry/optimizers/radam.js';
+import rmsprop from '../../../src/registry/optimizers/rmsprop.js';
 import sgd from '../../../src/registry/optimizers/sgd.js';
 import type { OptimizerPlugin, OptimizerRuntime } from '../../../src/registry/kinds.js';
 
@@ -22,7 +30,7 @@ interface GoldenStep {
 
 interface GoldenCase {
   name: string;
-  optimizer: 'sgd' | 'adam';
+  optimizer: string;
   params: Record<string, unknown>;
   steps: GoldenStep[];
 }
@@ -42,7 +50,7 @@ interface Golden {
 
 const FIXTURE = path.resolve(process.cwd(), 'test/fixtures/golden/optimizers.json');
 const golden = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as Golden;
-const plugins: Record<string, OptimizerPlugin> = { sgd, adam };
+const plugins: Record<string, OptimizerPlugin> = { sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam, radam };
 const shapes = golden.problem.params.map((p) => p.shape);
 
 /** Tolerances: the update rule alone (gradients from torch) and end to end (gradients from TF.js). */
@@ -156,6 +164,30 @@ describe('optimizers against PyTorch golden trajectories', function () {
       assert.ok(names.includes(n), `fixture has case ${n}`);
     }
     for (const c of golden.cases) assert.ok(c.steps.length >= 20, `${c.name} has at least 20 steps`);
+  });
+
+  it('covers every optimizer with its defaults and at least one other setting, with params that pass its schema', function () {
+    const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true });
+    for (const [type, plugin] of Object.entries(plugins)) {
+      const cases = golden.cases.filter((c) => c.optimizer === type);
+      assert.ok(cases.length >= 2, `${type} has at least two fixture cases`);
+      const defaults = Object.fromEntries(Object.entries(plugin.params.properties).map(([k, s]) => [k, s.default]));
+      assert.ok(cases.some((c) => c.name === `${type}-defaults`), `${type} has a defaults case`);
+      for (const c of cases) {
+        // Every param the fixture names is one of the plugin's (and vice versa): the fixture tests the plugin's names.
+        assert.deepEqual(Object.keys(c.params).sort(), Object.keys(defaults).sort(), `${c.name} names the plugin's params`);
+        const validate = ajv.compile(plugin.params);
+        assert.ok(validate(c.params), `${c.name} params pass the ${type} schema: ${ajv.errorsText(validate.errors)}`);
+        if (c.name === `${type}-defaults`) {
+          // torch 1.13's SGD has no default lr (the fixture uses 0.1); every other default is torch's.
+          const strip = (o: Record<string, unknown>) => (type === 'sgd' ? { ...o, lr: undefined } : o);
+          assert.deepEqual(strip(c.params), strip(defaults), `${c.name}: the plugin's defaults are torch's`);
+        }
+      }
+      for (const [k, s] of Object.entries(plugin.params.properties)) {
+        assert.ok(typeof s.description === 'string' && s.description.length > 0, `${type}.${k} has a description`);
+      }
+    }
   });
 
   for (const c of golden.cases) {
