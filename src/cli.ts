@@ -8,6 +8,8 @@ import { LIST_HELP, listPlugins } from './commands/list.js';
 import { SCHEMA_HELP, schemaText, writeSchema } from './commands/schema.js';
 import { RUN_HELP, RUN_OPTIONS, runCommand } from './commands/run.js';
 import { EVALUATE_HELP, EVALUATE_OPTIONS, evaluateCommand } from './commands/evaluate.js';
+import { REPORT_HELP, REPORT_OPTIONS, reportCommand } from './commands/report.js';
+import { COMPARE_HELP, COMPARE_OPTIONS, compareCommand } from './commands/compare.js';
 import { closestName } from './util/suggest.js';
 
 const HELP = `trainyard: declarative experiments for training neural networks on TensorFlow.js
@@ -18,6 +20,8 @@ Commands:
   run FILE          train every trial of an experiment and write its run directory
   run --resume DIR  continue an interrupted run from its checkpoints
   evaluate RUN_DIR  evaluate the saved final weights of a run on the test set again
+  report RUN_DIR    rebuild a run's charts and report.html from its run directory
+  compare DIR...    one report for several run directories, their charts overlaid
   validate FILE...  check experiment files (exit 0 valid, 2 invalid)
   plan FILE         print the plan (trials, data facts, normalized config) as JSON
   list [KIND]       list plugins (datasets, layers, losses, optimizers, metrics, backends)
@@ -105,6 +109,16 @@ const commands: Record<string, Command> = {
     help: EVALUATE_HELP,
     options: EVALUATE_OPTIONS,
     run: (args, values) => evaluateCommand(args, values),
+  },
+  report: {
+    help: REPORT_HELP,
+    options: REPORT_OPTIONS,
+    run: (args) => reportCommand(args),
+  },
+  compare: {
+    help: COMPARE_HELP,
+    options: COMPARE_OPTIONS,
+    run: (args, values) => compareCommand(args, values),
   },
   run: {
     help: RUN_HELP,

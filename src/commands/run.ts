@@ -10,13 +10,15 @@ import { inputsFromRunDir, readEvents } from './resume.js';
 import { loadExperimentData } from '../runner/data.js';
 import { ConsoleReporter } from '../reporters/console.js';
 import { JsonReporter } from '../reporters/json.js';
+import { ReportReporter } from '../reporters/report.js';
 import type { Prepared } from '../config/pipeline.js';
 
 export const RUN_HELP = `Usage: trainyard run FILE [options]
        trainyard run --resume RUN_DIR [--workers N] [--quiet]
 
 Trains every trial of the experiment (seeds x optimizers) and writes
-<out>/<experiment name>/<run id>/: plan.json, events.jsonl, metrics.json.
+<out>/<experiment name>/<run id>/: plan.json, events.jsonl, metrics.json, and
+at the end charts/ and report.html (see trainyard report).
 
 Options:
   --backend NAME      auto, tensorflow-gpu, tensorflow, wasm or cpu (overrides the file)
@@ -27,6 +29,7 @@ Options:
                       or --set training.batchSize=32 (repeatable; validated like the file)
   --out DIR           root of run directories (default: runs/ in the current directory)
   --quiet             no per-epoch lines, only the summary
+  --no-report         skip charts/ and report.html (trainyard report RUN_DIR makes them later)
   --resume RUN_DIR    continue a run that was interrupted or killed: finished trials are
                       kept, the others continue from their last epoch checkpoint
 
@@ -41,6 +44,7 @@ export const RUN_OPTIONS = {
   set: { type: 'string', multiple: true },
   out: { type: 'string' },
   quiet: { type: 'boolean' },
+  'no-report': { type: 'boolean' },
   resume: { type: 'string' },
 } as const;
 
@@ -76,7 +80,7 @@ function onInterrupt(stopFlag: Int32Array): () => void {
   };
 }
 
-/** Trains the inputs' trials in runDir with the JSON and console reporters; returns the exit code. */
+/** Trains the inputs' trials in runDir with the JSON, console and report reporters; returns the exit code. */
 async function train(inputs: RunInputs, data: LoadedData, runDir: string, values: Record<string, unknown>, resume: boolean): Promise<number> {
   const backend = await loadBackend(inputs);
   const json = new JsonReporter(runDir, inputs.plan);
@@ -92,8 +96,14 @@ async function train(inputs: RunInputs, data: LoadedData, runDir: string, values
   const release = onInterrupt(stopFlag);
   try {
     const workers = positiveInt('--workers', values.workers as string | undefined);
-    const outcome = await runPlan(inputs, data, backend, { runDir, workers, resume, stopFlag, reporters: [json, ...(terminal ? [terminal] : [])] });
+    // After the JSON reporter: the report is built from the metrics.json it writes at runEnd.
+    const report = values['no-report'] ? undefined : new ReportReporter(runDir);
+    const reporters = [json, ...(terminal ? [terminal] : []), ...(report ? [report] : [])];
+    const outcome = await runPlan(inputs, data, backend, { runDir, workers, resume, stopFlag, reporters });
     if (values.quiet) console.log(`${outcome.status}: ${runDir}`);
+    if (report?.result) console.log(`report: ${report.result.path}`);
+    // The run's records are complete either way, so a report that could not be built only warns.
+    if (report?.error) console.error(`trainyard: the report could not be built: ${report.error.message} (trainyard report ${runDir} tries again)`);
     if (outcome.status === 'interrupted') console.error(`interrupted; continue with: trainyard run --resume ${runDir}`);
     return outcome.status === 'ok' ? 0 : outcome.status === 'interrupted' ? 130 : 1;
   } finally {

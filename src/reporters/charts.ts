@@ -17,9 +17,11 @@ export interface ChartSpec {
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /**
- * Click a legend entry to hide its series, click again to bring it back (double-click: all).
- * The selection holds the *shown* optimizers and starts with all of them, because Vega-Lite
- * fades legend entries outside a legend-bound selection: so hidden entries are the faded ones.
+ * Click a legend entry to hide its series, click again to bring it back. The selection holds
+ * the *shown* optimizers and starts with all of them, because Vega-Lite fades legend entries
+ * outside a legend-bound selection: so hidden entries are the faded ones. (Vega-Lite 6 cannot
+ * combine a legend binding with `clear`, so there is no double-click reset; hiding the last
+ * shown series empties the selection, which shows them all.)
  */
 const SHOW = 'show';
 const shown = (opacity: number) => ({ condition: { param: SHOW, value: opacity }, value: 0 });
@@ -72,24 +74,27 @@ interface EpochChartOptions {
   step?: boolean;
   /** What the value is, for the subtitle (axis titles must stay short: they are centred on the axis). */
   note?: string;
+  /** Mark where diverged or failed trials stopped (not on the learning rate: it did not diverge). */
+  stops?: boolean;
 }
 
 /** A value per epoch for every series: band (several seeds), line, points with tooltips, stop marks. */
 function epochChart(runs: readonly ChartRun[], o: EpochChartOptions): ChartSpec {
   const points = aggregate(runs, o.field);
-  const marks = stopMarks(runs, o.field);
+  const marks = o.stops === false ? [] : stopMarks(runs, o.field);
   const log = Boolean(o.log) && useLog([...points.map((p) => p.min), ...points.map((p) => p.max)]);
   const format = o.percent ? FORMAT.percent : FORMAT.value;
   const xField = o.x === 'epoch' ? 'epoch' : 'time';
   const x = o.x === 'epoch'
     ? { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' }, scale: { nice: false } }
-    : { field: 'time', type: 'quantitative', title: 'wall-clock time since the trial began (s)', scale: { zero: true } };
+    : { field: 'time', type: 'quantitative', title: 'wall-clock time since the trial began (s)', scale: { zero: true }, axis: { tickCount: 8 } };
   const y = {
     field: 'value',
     type: 'quantitative',
     title: `${o.yTitle}${log ? ', log scale' : ''}`,
-    scale: log ? { type: 'log' } : { zero: false },
-    axis: o.percent ? { format: '.0%' } : {},
+    scale: log ? { type: 'log', nice: false, padding: 6 } : { zero: false },
+    // '~g' keeps log ticks short across many decades (1e+12, not 1,000,000,000,000).
+    axis: o.percent ? { format: '.0%' } : log ? { format: '~g' } : {},
   };
   const several = maxSeeds(runs) > 1;
   const tooltip = [
@@ -178,7 +183,7 @@ function secondsChart(runs: readonly ChartRun[]): ChartSpec {
         {
           mark: { type: 'bar', cornerRadiusEnd: 2, height: { band: 0.62 } },
           // No legend: the axis names every bar, and the colours match the other charts.
-          encoding: { x: { field: 'mean', type: 'quantitative', title: 'seconds per epoch (s)', scale: { zero: true } }, opacity: { value: 0.9 }, tooltip, ...seriesEncoding(runs, false) },
+          encoding: { x: { field: 'mean', type: 'quantitative', title: 'seconds per epoch (s)', scale: { zero: true }, axis: { tickCount: 6 } }, opacity: { value: 0.9 }, tooltip, ...seriesEncoding(runs, false) },
         },
         {
           mark: { type: 'rule', color: '#424a53', strokeWidth: 1.2, opacity: 0.8 },
@@ -194,17 +199,16 @@ function secondsChart(runs: readonly ChartRun[]): ChartSpec {
 export function buildCharts(runs: readonly ChartRun[]): ChartSpec[] {
   const losses = [...new Set(runs.map((r) => r.loss).filter(Boolean))];
   const lossName = losses.length === 1 ? ` (${losses[0]})` : '';
-  const charts: ChartSpec[] = [
-    epochChart(runs, { name: 'train-loss', field: 'trainLoss', title: 'Training loss', yTitle: `training loss${lossName}`, x: 'epoch', log: true, note: "each epoch's mean batch loss" }),
-    epochChart(runs, { name: 'test-accuracy', field: 'testAccuracy', title: 'Test accuracy', yTitle: 'test accuracy (%)', x: 'epoch', percent: true }),
-    epochChart(runs, { name: 'test-loss', field: 'testLoss', title: 'Test loss', yTitle: `test loss${lossName}`, x: 'epoch', log: true }),
-  ];
+  const charts: ChartSpec[] = [epochChart(runs, { name: 'train-loss', field: 'trainLoss', title: 'Training loss', yTitle: `training loss${lossName}`, x: 'epoch', log: true, note: "each epoch's mean batch loss" })];
+  // Value targets (an autoencoder, a regression) have no accuracy: no empty chart for it.
+  if (hasField(runs, 'testAccuracy')) charts.push(epochChart(runs, { name: 'test-accuracy', field: 'testAccuracy', title: 'Test accuracy', yTitle: 'test accuracy (%)', x: 'epoch', percent: true }));
+  if (hasField(runs, 'testLoss')) charts.push(epochChart(runs, { name: 'test-loss', field: 'testLoss', title: 'Test loss', yTitle: `test loss${lossName}`, x: 'epoch', log: true }));
   if (hasField(runs, 'valLoss')) charts.push(epochChart(runs, { name: 'val-loss', field: 'valLoss', title: 'Validation loss', yTitle: `validation loss${lossName}`, x: 'epoch', log: true }));
   if (hasField(runs, 'valAccuracy')) charts.push(epochChart(runs, { name: 'val-accuracy', field: 'valAccuracy', title: 'Validation accuracy', yTitle: 'validation accuracy (%)', x: 'epoch', percent: true }));
   charts.push(
     epochChart(runs, { name: 'loss-vs-time', field: 'trainLoss', title: 'Training loss over wall-clock time', yTitle: `training loss${lossName}`, x: 'time', log: true, note: 'one point per epoch' }),
     secondsChart(runs),
   );
-  if (varies(runs, 'lr')) charts.push(epochChart(runs, { name: 'learning-rate', field: 'lr', title: 'Learning rate', yTitle: 'learning rate in effect', x: 'epoch', log: true, step: true }));
+  if (varies(runs, 'lr')) charts.push(epochChart(runs, { name: 'learning-rate', field: 'lr', title: 'Learning rate', yTitle: 'learning rate in effect', x: 'epoch', log: true, step: true, stops: false }));
   return charts;
 }

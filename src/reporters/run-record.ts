@@ -69,6 +69,8 @@ export function mergeEvents(metrics: Metrics, events: RunEvent[]): Metrics {
       ended.add(trial.id);
       trial.status = event.status;
       if (event.reason) trial.error ??= event.reason;
+      if (event.stoppedEarly) trial.stoppedEarly ??= event.stoppedEarly;
+      if (event.restoredBest) trial.restoredBest ??= event.restoredBest;
     } else if (event.type === 'runEnd') {
       runEnd = event;
     }
@@ -86,7 +88,8 @@ export function mergeEvents(metrics: Metrics, events: RunEvent[]): Metrics {
 
 /** Reads and checks a run directory; anything that is not one is a UserError saying why. */
 export async function readRun(dirArg: string): Promise<RunRecord> {
-  const dir = resolve(dirArg);
+  // `runs/x/latest` is a link: the report names the run it points at.
+  const dir = await realpath(resolve(dirArg)).catch(() => resolve(dirArg));
   const info = await stat(dir).catch(() => undefined);
   if (!info) throw new UserError(`${dirArg}: no such directory`);
   if (!info.isDirectory()) throw new UserError(`${dirArg}: not a directory (give a run directory, e.g. runs/<experiment>/latest)`);
@@ -107,8 +110,7 @@ export async function readRun(dirArg: string): Promise<RunRecord> {
   const start = events.find((e) => e.type === 'runStart');
   return {
     dir,
-    // `runs/x/latest` is a link: the report names the run it points at.
-    id: basename(await realpath(dir).catch(() => dir)),
+    id: basename(dir),
     plan,
     metrics: mergeEvents(metrics, events),
     workers: start?.type === 'runStart' ? start.workers : undefined,

@@ -26,6 +26,8 @@ export interface SummaryRow extends SeriesKey {
   /** Wall-clock seconds per trial, from its start to its last epoch. */
   seconds: Stat | null;
   statuses: Partial<Record<TrialStatus, number>>;
+  /** Trials that early stopping ended: at which epoch, and the best epoch it kept. */
+  stoppedEarly: { seed: number; epoch: number; bestEpoch: number; metric: string }[];
 }
 
 export function stat(values: readonly (number | null | undefined)[]): Stat | null {
@@ -57,6 +59,7 @@ export function summarize(runs: readonly ChartRun[]): SummaryRow[] {
       finalTestLoss: final('testLoss'),
       seconds: stat(lasts.map((e) => e.cumulativeSeconds)),
       statuses,
+      stoppedEarly: trials.flatMap((t) => (t.stoppedEarly ? [{ seed: t.seed, epoch: t.stoppedEarly.epoch, bestEpoch: t.stoppedEarly.bestEpoch, metric: t.stoppedEarly.metric }] : [])),
     };
   });
 }

@@ -8,12 +8,23 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import type { ChartSpec, VegaLiteSpec } from './charts.js';
 
+/**
+ * Vega numbers clip paths with a counter global to the process ('clip7'), so the same chart would
+ * come out different on a rebuild; numbered per document, the same spec gives the same bytes.
+ */
+export function renumberIds(svg: string): string {
+  const ids = new Map<string, string>();
+  for (const [, id] of svg.matchAll(/\bid="([^"]+)"/g)) if (!ids.has(id)) ids.set(id, `id${ids.size + 1}`);
+  return svg.replace(/(\bid="|url\(#|href="#)([^")]+)/g, (whole, lead: string, id: string) => (ids.has(id) ? `${lead}${ids.get(id)}` : whole));
+}
+
 /** Renders one Vega-Lite spec to an SVG document. */
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
-  const vega = compile(spec as unknown as TopLevelSpec).spec;
+  // Vega tags the data objects it ingests (a symbol-keyed id); a copy keeps the caller's spec as it was.
+  const vega = compile(structuredClone(spec) as unknown as TopLevelSpec).spec;
   const view = new View(parse(vega), { renderer: 'none' });
   try {
-    const svg = await view.toSVG();
+    const svg = renumberIds(await view.toSVG());
     // A standalone file needs the XML declaration's encoding for viewers that guess otherwise.
     return svg.startsWith('<?xml') ? svg : `<?xml version="1.0" encoding="UTF-8"?>\n${svg}`;
   } finally {

@@ -75,6 +75,30 @@ backend: wasm
     assert.equal(trial.restoredBest.testLoss, trial.epochs[0].testLoss);
   });
 
+  it('steps learning-rate schedules per epoch and per step, and records the lr of every epoch', () => {
+    const optimizers = `  - {name: stepped, type: sgd, lr: 0.1, schedule: {type: step, stepSize: 1, gamma: 0.5}}
+  - {name: warm, type: adam, lr: 0.01, schedule: {type: linearWarmup, warmup: 2, startFactor: 0.25, then: {type: exponential, gamma: 0.5}}}
+  - {name: cycle, type: sgd, lr: 0.1, schedule: {type: oneCycle, maxLr: 0.2}}`;
+    const out = join(dir, 'sched-out');
+    const result = cli(['run', writeExperiment(dir, 'sched', smallLecture({ name: 'sched', optimizers, epochs: 4 })), '--out', out, '--quiet']);
+    assert.equal(result.code, 0, result.stderr);
+    const [stepped, warm, cycle] = metricsOf(out, 'sched').trials;
+    const lrs = (t: any) => t.epochs.map((e: any) => Number(e.lr.toPrecision(6)));
+    assert.deepEqual(lrs(stepped), [0.1, 0.05, 0.025, 0.0125]);
+    // torch LinearLR 0.25 → 1 over 2 epochs, then ExponentialLR(0.5) from the base lr
+    assert.deepEqual(lrs(warm), [0.0025, 0.00625, 0.01, 0.005]);
+    // oneCycle steps every batch: it starts at maxLr / divFactor (25)
+    assert.equal(lrs(cycle)[0], 0.008);
+    assert.ok(lrs(cycle)[1] > lrs(cycle)[0]);
+  });
+
+  it('rejects a plateau schedule watching a figure the run does not record', () => {
+    const optimizers = '  - {type: sgd, lr: 0.1, schedule: {type: reduceOnPlateau, metric: valLoss}}';
+    const result = cli(['validate', writeExperiment(dir, 'plateau', smallLecture({ name: 'plateau', optimizers }))]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /optimizers\[0\]\.schedule\.metric: 'valLoss' is not a figure this run records/);
+  });
+
   it('rejects early stopping on a figure the run does not record', () => {
     const yaml = smallLecture({ name: 'nostop' }).replace('batchSize: 50}', 'batchSize: 50, earlyStopping: {metric: valAccuracy}}');
     const result = cli(['validate', writeExperiment(dir, 'nostop', yaml)]);
