@@ -1,5 +1,6 @@
 import type { JsonSchema } from '../registry/registry.js';
 import type { Registries, RegistryKind } from '../registry/index.js';
+import { DEFAULT_MEMORY_MB } from './estimate.js';
 
 /** The schema of one plugin reference, given how plugin specs of that slot look. */
 export type RefSchema = (kind: RegistryKind, extraKeys?: Record<string, JsonSchema>) => JsonSchema;
@@ -101,6 +102,21 @@ export function experimentShape(ref: RefSchema): JsonSchema {
         description: 'One trial per seed and optimizer; a seed sets initial weights and batch order',
       },
       backend: { ...ref('backends'), default: 'auto', description: 'TF.js backend: auto picks the fastest that loads' },
+      limits: {
+        type: 'object',
+        properties: {
+          memoryMB: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 16777216,
+            default: DEFAULT_MEMORY_MB,
+            description: 'Refuse a plan whose estimated memory exceeds this many MB: the data once, plus one trial (weights, gradients, optimizer state, the activations of a batch)',
+          },
+        },
+        additionalProperties: false,
+        default: {},
+        description: 'Resource limits, checked when the plan is made (before any data is loaded)',
+      },
     },
     required: ['name', 'dataset', 'model', 'loss', 'optimizers'],
     additionalProperties: false,

@@ -1,19 +1,19 @@
 // Guards on an experiment file before its data is used: size, encoding, nesting depth and YAML
 // aliases. Each turns input that would exhaust memory or the stack, or that would be silently
 // misread, into a located problem.
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
-import { isCollection, isPair, visit, type Document, type LineCounter, type Node } from 'yaml';
+import { CST, isCollection, visit, type Document, type LineCounter, type Node } from 'yaml';
 import { ConfigError, type LocatedProblem } from './errors.js';
 
-/** An experiment file is a few hundred bytes; anything near this is not one. */
-export const MAX_FILE_BYTES = 1024 * 1024;
+/** An experiment file is a few kilobytes; one this large is not one (and would take seconds to parse). */
+export const MAX_FILE_BYTES = 256 * 1024;
 /** Lists and mappings nested deeper than this are refused (an experiment needs about 5). */
 export const MAX_DEPTH = 100;
 /** An anchor may be referenced this many times in all; bounds "billion laughs" expansion. */
 export const MAX_ALIAS_COUNT = 100;
 
-const mb = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+const size = (bytes: number): string => (bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`);
 
 /** The file's text, refusing what is not a small regular UTF-8 file; problems name the file. */
 export async function readExperimentText(file: string): Promise<string> {
@@ -22,18 +22,19 @@ export async function readExperimentText(file: string): Promise<string> {
   };
   let bytes: Buffer;
   try {
+    // stat before open: opening a named pipe would wait for a writer, reading a device might never end.
+    const info = await stat(file);
+    if (info.isDirectory()) return fail('is a directory, not a YAML file');
+    if (!info.isFile()) return fail('is not a regular file (a device, pipe or socket); give the path of a YAML file');
     const handle = await open(file, 'r');
     try {
-      const info = await handle.stat();
-      if (info.isDirectory()) return fail('is a directory, not a YAML file');
-      if (!info.isFile()) return fail('is not a regular file (a device, pipe or socket); give the path of a YAML file');
       if (info.size > MAX_FILE_BYTES) {
-        return fail(`is ${mb(info.size)}; an experiment file may be at most ${mb(MAX_FILE_BYTES)} (is this the right file?)`);
+        return fail(`is ${size(info.size)}; an experiment file may be at most ${size(MAX_FILE_BYTES)} (is this the right file?)`);
       }
       // Read at most one byte past the limit: the file may grow while it is read.
       const buffer = Buffer.alloc(Math.min(info.size, MAX_FILE_BYTES) + 1);
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-      if (bytesRead > MAX_FILE_BYTES) return fail(`is over ${mb(MAX_FILE_BYTES)}; an experiment file may be at most that (is this the right file?)`);
+      if (bytesRead > MAX_FILE_BYTES) return fail(`is over ${size(MAX_FILE_BYTES)}; an experiment file may be at most that (is this the right file?)`);
       bytes = buffer.subarray(0, bytesRead);
     } finally {
       await handle.close();
@@ -75,34 +76,105 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
   return bytes.length;
 }
 
-/** Deepest nesting of lists and mappings, stopping at the first node past MAX_DEPTH (iterative: no stack to exhaust). */
-function tooDeep(doc: Document): Node | undefined {
-  const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 0 }];
-  while (stack.length > 0) {
-    const { node, depth } = stack.pop()!;
-    if (!isCollection(node)) continue;
-    if (depth + 1 > MAX_DEPTH) return node;
-    for (const item of node.items as unknown[]) {
-      if (isPair(item)) {
-        stack.push({ node: item.key, depth: depth + 1 }, { node: item.value, depth: depth + 1 });
-      } else stack.push({ node: item, depth: depth + 1 });
+/** A cheap bound on nesting, checked on the lexer's tokens before the parser sees them (see lexemesTooDeep). */
+export const MAX_NESTING_BOUND = 2 * MAX_DEPTH + 50;
+
+/**
+ * Where an upper bound of the nesting, taken from the lexer's tokens, first exceeds MAX_NESTING_BOUND:
+ * yaml's parser closes nested collections recursively (one level of recursion per level closed at
+ * once) and its lexer and composer recurse too, so a deep enough file would exhaust the stack, which
+ * V8 may turn into a fatal error. A block collection nests only by indentation or an indicator
+ * (`- `, `? `, `: `) on its line, and a flow collection by a bracket, so their sum bounds the depth.
+ * Iterative, as the lexer is. Returns the offset in the text.
+ */
+export function lexemesTooDeep(lexemes: readonly string[]): number | undefined {
+  let offset = 0;
+  let flow = 0;
+  let block = 1;
+  let atNewLine = true;
+  let atScalar = false;
+  for (const source of lexemes) {
+    const type = atScalar ? 'scalar-text' : CST.tokenType(source);
+    atScalar = false;
+    // Markers the lexer inserts are not part of the text; the text after a scalar marker is the scalar.
+    if (type === 'scalar') atScalar = true;
+    else if (type === 'flow-error-end') flow = 0;
+    if (type === 'scalar' || type === 'doc-mode' || type === 'flow-error-end') continue;
+    if (type === 'newline') {
+      if (flow === 0) block = 1;
+      atNewLine = true;
+    } else if (type === 'space') {
+      if (atNewLine && flow === 0) block += source.length;
+    } else if (type === 'comment') {
+      atNewLine = false;
+    } else {
+      if (type === 'seq-item-ind' || type === 'explicit-key-ind' || type === 'map-value-ind') {
+        if (flow === 0) block++;
+      } else {
+        atNewLine = false;
+        if (type === 'flow-map-start' || type === 'flow-seq-start') flow++;
+        else if (type === 'flow-map-end' || type === 'flow-seq-end') flow = Math.max(0, flow - 1);
+      }
+      // Checked at what can open a collection (not at blank or comment lines, however indented).
+      if (block + flow > MAX_NESTING_BOUND) return offset;
     }
+    offset += source.length;
   }
   return undefined;
 }
 
 /**
- * Problems of the parsed document that turning it into data would hit: nesting past MAX_DEPTH, a
- * list or mapping used as a key, an alias with no anchor before it, an alias inside its own anchor
- * (a value that contains itself), and aliases that expand too far.
+ * The first collection nested deeper than MAX_DEPTH in the parser's token tree (before the tree
+ * becomes a document: composing recurses once per level, and a deep enough file exhausts the stack,
+ * which V8 may then turn into a fatal error). Iterative: nothing here can exhaust the stack.
+ */
+export function tooDeepToken(tokens: readonly CST.Token[]): CST.Token | undefined {
+  const stack: { token: CST.Token | null | undefined; depth: number }[] = tokens.map((token) => ({ token, depth: 0 }));
+  while (stack.length > 0) {
+    const { token, depth } = stack.pop()!;
+    if (!token) continue;
+    if (token.type === 'document') {
+      stack.push({ token: token.value, depth });
+    } else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      if (depth + 1 > MAX_DEPTH) return token;
+      for (const item of token.items as CST.CollectionItem[]) stack.push({ token: item.key, depth: depth + 1 }, { token: item.value, depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
+
+/** Whether plain data (after aliases are expanded) nests lists and mappings deeper than MAX_DEPTH; shared values are measured once. */
+export function dataTooDeep(data: unknown): boolean {
+  const height = new Map<object, number>();
+  const stack: { value: object; expanded: boolean }[] = [];
+  if (data !== null && typeof data === 'object') stack.push({ value: data, expanded: false });
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const children = Object.values(top.value).filter((v): v is object => v !== null && typeof v === 'object');
+    if (!top.expanded) {
+      top.expanded = true;
+      for (const child of children) if (!height.has(child)) stack.push({ value: child, expanded: false });
+      continue;
+    }
+    stack.pop();
+    let h = 1;
+    for (const child of children) h = Math.max(h, 1 + (height.get(child) ?? 0));
+    if (h > MAX_DEPTH) return true;
+    height.set(top.value, h);
+  }
+  return false;
+}
+
+/**
+ * Problems of the parsed document that turning it into data would hit: a list or mapping used as a
+ * key (stringified, with a warning), an alias with no anchor before it, and an alias inside its own
+ * anchor (a value that contains itself, which no later step could walk).
  */
 export function documentProblems(doc: Document, lineCounter: LineCounter, file: string): LocatedProblem[] {
   const at = (node: { range?: [number, number, number] | null } | null | undefined, message: string): LocatedProblem => {
     const { line, col } = lineCounter.linePos(node?.range?.[0] ?? 0);
     return { file, line, col, path: '', message };
   };
-  const deep = tooDeep(doc);
-  if (deep) return [at(deep, `lists and mappings are nested more than ${MAX_DEPTH} deep here; an experiment needs only a few levels`)];
   const problems: LocatedProblem[] = [];
   const anchors = new Map<string, Node>();
   visit(doc, {
@@ -126,8 +198,9 @@ export function documentProblems(doc: Document, lineCounter: LineCounter, file: 
 
 /** The document as plain data, with aliases bounded ("billion laughs"); expects documentProblems() to have passed. */
 export function toData(doc: Document, lineCounter: LineCounter, file: string): unknown {
+  let data: unknown;
   try {
-    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
     const first = firstAlias(doc);
     const { line, col } = lineCounter.linePos(first?.range?.[0] ?? 0);
@@ -144,6 +217,11 @@ export function toData(doc: Document, lineCounter: LineCounter, file: string): u
       },
     ]);
   }
+  if (dataTooDeep(data)) {
+    const { line, col } = lineCounter.linePos(firstAlias(doc)?.range?.[0] ?? 0);
+    throw new ConfigError([{ file, line, col, path: '', message: `YAML aliases nest lists and mappings more than ${MAX_DEPTH} deep once expanded; an experiment needs only a few levels` }]);
+  }
+  return data;
 }
 
 function firstAlias(doc: Document): Node | undefined {

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { PluginInputError, type DataFacts } from '../registry/kinds.js';
 import type { Registries } from '../registry/index.js';
 import { ProblemsError, UserError, type Problem } from './errors.js';
+import { estimateMemory, memoryProblem } from './estimate.js';
 import type { Experiment } from './types.js';
 
 export interface InspectOptions {
@@ -13,7 +14,8 @@ export interface InspectOptions {
 
 /**
  * Reads what the config names (dataset headers, not pixels) and runs the checks that need those
- * facts: model output width vs classes, batch size vs training-set size.
+ * facts: model output width vs classes, batch size vs training-set size, the memory estimate vs
+ * limits.memoryMB.
  */
 export async function inspect(config: Experiment, registries: Registries, options: InspectOptions): Promise<DataFacts> {
   const { type, transforms: _t, validation: _v, ...params } = config.dataset;
@@ -59,19 +61,24 @@ export async function inspect(config: Experiment, registries: Registries, option
         `: the dataset has ${facts.classes} classes, so the last layer needs ${facts.classes} units`,
     });
   }
-  if (facts.validationSize !== undefined && (facts.validationSize === 0 || facts.trainSize === 0)) {
+  const held = facts.validationSize;
+  if (held !== undefined && (held === 0 || facts.trainSize === 0)) {
     problems.push({
       path: ['dataset', 'validation', 'fraction'],
-      message: `holds out ${facts.validationSize} of ${facts.validationSize + facts.trainSize} training samples; both parts must keep at least one`,
+      message: `holds out ${held} of ${held + facts.trainSize} training samples; both parts must keep at least one`,
     });
   }
-  if (config.training.batchSize > facts.trainSize) {
+  // A hold-out that leaves no training samples is reported above; a batch size larger than nothing would only repeat it.
+  if (config.training.batchSize > facts.trainSize && !(held !== undefined && facts.trainSize === 0)) {
     problems.push({
       path: ['training', 'batchSize'],
       message: `must be at most the training-set size (got ${config.training.batchSize}; the training set has ${facts.trainSize} samples)`,
     });
   }
   if (problems.length > 0) throw new ProblemsError(problems);
+  // The resource guard, once the shapes are known to fit.
+  const tooLarge = memoryProblem(config, registries, facts, estimateMemory(config, registries, facts));
+  if (tooLarge) throw new ProblemsError([tooLarge]);
   return facts;
 }
 
@@ -87,9 +94,12 @@ export function dataFacts(config: Experiment, registries: Registries, loaded: Da
   return facts;
 }
 
-/** Whether runs can be written under `root`, checked before any training; nothing is created. */
-export async function checkOutputRoot(root: string, flag: string): Promise<void> {
-  let existing = resolve(root);
+/**
+ * Whether runs can be written under `root` (and under `root`/`experiment`, when given: a regular file
+ * there blocks the run directory too), checked before any training; nothing is created.
+ */
+export async function checkOutputRoot(root: string, flag: string, experiment?: string): Promise<void> {
+  let existing = resolve(root, experiment ?? '.');
   for (;;) {
     const info = await stat(existing).catch(() => undefined);
     if (info) {

@@ -1,6 +1,6 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { Composer, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, Parser, visit, YAMLParseError, type Document, type Node } from 'yaml';
 import { ConfigError, formatPath, type LocatedProblem, type Path, type Problem } from './errors.js';
-import { documentProblems, MAX_DEPTH, readExperimentText, toData } from './guards.js';
+import { documentProblems, lexemesTooDeep, MAX_DEPTH, readExperimentText, toData, tooDeepToken } from './guards.js';
 
 /** The experiment file as parsed, with positions kept to locate problems later. */
 export interface SourceDocument {
@@ -19,10 +19,13 @@ export async function loadFile(file: string): Promise<SourceDocument> {
 
 export function parseSource(text: string, file: string): SourceDocument {
   const lineCounter = new LineCounter();
-  // logLevel 'error': warnings come back in doc.warnings (reported below), never on the console.
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, merge: false, logLevel: 'error' });
+  const doc = parseYaml(text, lineCounter, file);
   const problems: LocatedProblem[] = [];
-  for (const issue of [...doc.errors, ...doc.warnings]) {
+  const issues = [...doc.errors, ...doc.warnings];
+  // Nesting that exhausted the parser's stack comes with hundreds of follow-on errors: report it alone.
+  const exhausted = issues.find((issue) => issue.code === 'RESOURCE_EXHAUSTION');
+  for (const issue of exhausted ? [exhausted] : issues) {
+    if (problems.length >= MAX_SYNTAX_PROBLEMS) break;
     const unclosed = /end with an? ([}\]])/.exec(issue.message) ? unclosedFlow(doc, text, issue.pos[0]) : undefined;
     const { line, col } = lineCounter.linePos(unclosed?.offset ?? issue.pos[0]);
     // One error a line: the parser's follow-on complaints (after a tab, say) only confuse.
@@ -30,9 +33,9 @@ export function parseSource(text: string, file: string): SourceDocument {
     const message = unclosed
       ? `YAML syntax: this ${unclosed.open} is never closed; add ${unclosed.close} at the end of its ${unclosed.open === '{' ? 'mapping' : 'list'}`
       : issue.code === 'DUPLICATE_KEY'
-        ? `YAML syntax: duplicate key '${duplicateKey(text, issue.pos[0])}'; a key may appear only once in a mapping`
+        ? `YAML syntax: duplicate key '${clip(duplicateKey(text, issue.pos[0]))}'; a key may appear only once in a mapping`
         : issue.code === 'TAG_RESOLVE_FAILED'
-          ? `YAML syntax: unknown tag ${text.slice(issue.pos[0], issue.pos[1])} (custom tags are not allowed: nothing in an experiment file runs code)`
+          ? `YAML syntax: unknown tag ${clip(text.slice(issue.pos[0], Math.min(issue.pos[1], issue.pos[0] + 100)))} (custom tags are not allowed: nothing in an experiment file runs code)`
           : issue.code === 'RESOURCE_EXHAUSTION'
             ? `YAML syntax: lists and mappings are nested too deeply to read (an experiment needs only a few levels; at most ${MAX_DEPTH})`
             : issue.code === 'MULTIPLE_DOCS'
@@ -48,6 +51,47 @@ export function parseSource(text: string, file: string): SourceDocument {
   if (structural.length > 0) throw new ConfigError(structural);
   return { file, doc, lineCounter, data: toData(doc, lineCounter, file), overrides: [] };
 }
+
+/**
+ * yaml's parseDocument, with the token tree checked for depth before it is composed (see
+ * tooDeepToken). logLevel 'error': warnings come back in doc.warnings, never on the console.
+ */
+function parseYaml(text: string, lineCounter: LineCounter, file: string): Document {
+  const tooDeep = (line: number, col: number, what: string): never => {
+    throw new ConfigError([{ file, line, col, path: '', message: `${what}; an experiment needs only a few levels` }]);
+  };
+  // Lexed first and bounded, so that the parser never recurses deeply (see lexemesTooDeep).
+  const lexemes = [...new Lexer().lex(text)];
+  const lexDeep = lexemesTooDeep(lexemes);
+  if (lexDeep !== undefined) {
+    const before = text.slice(0, lexDeep);
+    tooDeep(before.split('\n').length, lexDeep - before.lastIndexOf('\n'), 'lists and mappings are nested (or lines indented) too deeply here');
+  }
+  const parser = new Parser(lineCounter.addNewLine);
+  lineCounter.addNewLine(0);
+  const tokens = [...lexemes.flatMap((lexeme) => [...parser.next(lexeme)]), ...parser.end()];
+  const deep = tooDeepToken(tokens);
+  if (deep) {
+    const { line, col } = lineCounter.linePos((deep as { offset: number }).offset);
+    tooDeep(line, col, `lists and mappings are nested more than ${MAX_DEPTH} deep here`);
+  }
+  const composer = new Composer({ uniqueKeys: true, strict: true, merge: false, logLevel: 'error' });
+  let doc: Document | undefined;
+  for (const next of composer.compose(tokens, true, text.length)) {
+    if (!doc) doc = next;
+    else {
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'a second document'));
+      break;
+    }
+  }
+  return doc!;
+}
+
+/** Syntax problems reported at most; the first ones are what a user fixes first anyway. */
+const MAX_SYNTAX_PROBLEMS = 20;
+
+/** A piece of the input quoted in a message, cut to a readable length. */
+const clip = (text: string): string => (text.length > 40 ? `${text.slice(0, 37)}...` : text);
 
 /** The innermost flow collection ({...} or [...]) opened before `offset` and never closed. */
 function unclosedFlow(doc: Document, text: string, offset: number): { offset: number; open: string; close: string } | undefined {
@@ -71,7 +115,7 @@ function unclosedFlow(doc: Document, text: string, offset: number): { offset: nu
 }
 
 /** The key a DUPLICATE_KEY error points at. */
-const duplicateKey = (text: string, offset: number): string => /^[^:,{}\n]*/.exec(text.slice(offset))![0].trim().replace(/^["']|["']$/g, '');
+const duplicateKey = (text: string, offset: number): string => /^[^:,{}\n]*/.exec(text.slice(offset, offset + 200))![0].trim().replace(/^["']|["']$/g, '');
 
 /** YAML's own message, first line only and without its position (we print FILE:LINE:COL). */
 function yamlMessage(code: string, message: string): string {

@@ -65,6 +65,7 @@ export function normalize(input: ExperimentInput, registries: Registries): Exper
   const problems: Problem[] = [];
   const top = withDefaults(shape.properties, input as unknown as Record<string, unknown>);
   top.training = withDefaults(shape.properties.training.properties ?? {}, (input.training ?? {}) as Record<string, unknown>);
+  top.limits = withDefaults(shape.properties.limits.properties ?? {}, (input.limits ?? {}) as Record<string, unknown>);
   top.model = { layers: [] };
 
   const specs = new Map<string, PluginSpec>();
@@ -99,6 +100,7 @@ export function normalize(input: ExperimentInput, registries: Registries): Exper
     training: top.training as Experiment['training'],
     seeds: top.seeds as number[],
     backend: spec('backend'),
+    limits: top.limits as Experiment['limits'],
   };
   const stopping = experiment.training.earlyStopping;
   if (stopping) {

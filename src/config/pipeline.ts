@@ -9,6 +9,7 @@ import { validate } from './validate.js';
 import { normalize } from './normalize.js';
 import { inspect } from './inspect.js';
 import { makePlan, type Plan } from './plan.js';
+import { estimateMemory } from './estimate.js';
 import type { Experiment } from './types.js';
 
 export interface PrepareOptions {
@@ -52,6 +53,7 @@ export async function prepare(file: string, options: PrepareOptions = {}): Promi
     file: resolve(file),
     overrides: (options.sets ?? []).map((s) => s.text),
     pluginModules: pluginModulePaths(resolve(file), config.plugins),
+    estimates: estimateMemory(config, registries, facts),
   });
   return { source, registries, config, data: facts, plan };
 }

@@ -1,5 +1,6 @@
 import type { DataFacts } from '../registry/kinds.js';
 import { slug } from '../util/slug.js';
+import type { MemoryEstimate } from './estimate.js';
 import type { Experiment, OptimizerSpec } from './types.js';
 
 export const PLAN_FORMAT_VERSION = 1;
@@ -20,6 +21,8 @@ export interface Plan {
   /** Command-line overrides, as given (e.g. 'training.epochs=2'). */
   overrides: string[];
   data: DataFacts;
+  /** Memory estimate of inspect (each split's size and bytes, per trial, in all); absent in plans made without one. */
+  estimates?: MemoryEstimate;
   /** Absolute paths of the config's plugin modules, which worker threads import too. */
   pluginModules: string[];
   trials: Trial[];
@@ -28,7 +31,11 @@ export interface Plan {
 export const trialId = (optimizerName: string, seed: number): string => `${slug(optimizerName)}/seed-${seed}`;
 
 /** seeds × optimizers → trials, seed by seed (every optimizer of a seed shares initial weights). Pure. */
-export function makePlan(config: Experiment, data: DataFacts, meta: { file: string; overrides: string[]; pluginModules: string[] }): Plan {
+export function makePlan(
+  config: Experiment,
+  data: DataFacts,
+  meta: { file: string; overrides: string[]; pluginModules: string[]; estimates?: MemoryEstimate },
+): Plan {
   const trials: Trial[] = config.seeds.flatMap((seed) =>
     config.optimizers.map((optimizer) => ({ id: trialId(optimizer.name, seed), name: optimizer.name, optimizer, seed })),
   );
@@ -38,6 +45,7 @@ export function makePlan(config: Experiment, data: DataFacts, meta: { file: stri
     config,
     overrides: meta.overrides,
     data,
+    ...(meta.estimates ? { estimates: meta.estimates } : {}),
     pluginModules: meta.pluginModules,
     trials,
   };

@@ -1,6 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { access } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { Registries, RegistryKind } from '../registry/index.js';
 import type { PluginKindName } from '../registry/kinds.js';
 import { describe, type Problem } from './errors.js';
@@ -70,8 +70,14 @@ export async function loadPlugins(file: string, plugins: unknown, registries: Re
     if (typeof entry !== 'string' || entry === '') continue;
     const path = paths[plugins.slice(0, i).filter((p) => typeof p === 'string' && p.length > 0).length];
     const at = ['plugins', i];
-    if (!(await access(path).then(() => true, () => false))) {
+    const info = await stat(path).catch(() => undefined);
+    if (!info) {
       problems.push({ path: at, message: `plugin module not found: ${path}` });
+      continue;
+    }
+    // Importing a directory fails; importing a device or a named pipe could wait forever.
+    if (!info.isFile()) {
+      problems.push({ path: at, message: `plugin module ${entry} is not a file (${info.isDirectory() ? 'a directory' : 'a device, pipe or socket'}): ${path}` });
       continue;
     }
     let module: { default?: unknown };

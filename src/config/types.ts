@@ -48,6 +48,14 @@ export interface Experiment {
   training: TrainingConfig;
   seeds: number[];
   backend: PluginSpec;
+  /** Always set by normalize; optional so that configs written by hand (tests, older plan.json) still type-check. */
+  limits?: Limits;
+}
+
+/** Resource limits, checked when the plan is made (inspect). */
+export interface Limits {
+  /** Refuse a plan whose memory estimate (the data and one trial) exceeds this many MB. */
+  memoryMB: number;
 }
 
 /** A plugin reference as written: a bare name or a mapping. */
@@ -66,4 +74,5 @@ export interface ExperimentInput {
   training?: Partial<TrainingConfig>;
   seeds?: number[];
   backend?: PluginRef;
+  limits?: Partial<Limits>;
 }

@@ -41,7 +41,9 @@ export function paramsOf(value: unknown, extraKeys: string[]): Record<string, un
 }
 
 function findNonFinite(value: unknown, path: (string | number)[], out: Problem[]): void {
-  if (typeof value === 'number' && !Number.isFinite(value)) {
+  if (typeof value === 'number' && Number.isNaN(value)) {
+    out.push({ path, message: 'must be a number (got .nan, which YAML reads as "not a number")' });
+  } else if (typeof value === 'number' && !Number.isFinite(value)) {
     out.push({ path, message: `must be a finite number (got ${value}; YAML reads numbers this large as infinity)` });
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => findNonFinite(v, [...path, i], out));

@@ -105,6 +105,8 @@ export interface LayerContext {
 export interface LayerPlugin<P = any> extends Plugin<P> {
   /** Shape of one output sample for a given input sample shape; pure (inspect uses it). Throws Error on a shape it cannot take. */
   outputShape(params: P, inputShape: number[]): number[];
+  /** Trainable parameters for a given input sample shape; pure (inspect's memory estimate uses it). Absent: none. */
+  parameters?(params: P, inputShape: number[]): number;
   create(params: P, ctx: LayerContext): LayerRuntime;
 }
 

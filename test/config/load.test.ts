@@ -110,9 +110,12 @@ describe('config/load', () => {
 
   it('bounds alias expansion ("billion laughs")', () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 8; i++) lines.push(`${'bcdefghi'[i]}: &${'bcdefghi'[i]} [${Array(10).fill(`*${'abcdefgh'[i - 1]}`).join(', ')}]`);
+    for (let i = 1; i < 8; i++) lines.push(`${'abcdefgh'[i]}: &${'abcdefgh'[i]} [${Array(10).fill(`*${'abcdefgh'[i - 1]}`).join(', ')}]`);
+    const started = Date.now();
     const [problem] = syntaxProblems(lines.join('\n') + '\n');
     assert.match(problem.message, /aliases expand too far/);
+    assert.deepEqual([problem.line, problem.col], [2, 8], 'at the first alias');
+    assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
   });
 
   it('treats an empty file and a comments-only file as empty, at 1:1', () => {

@@ -65,14 +65,17 @@ export function committedSchemaValidator(): { schema: Record<string, unknown>; v
 
 /** One bad fixture's expectation, from test/fixtures/bad/expected.json (written by hand). */
 export interface BadExpectation {
-  line: number;
-  col: number;
+  /** Where the problem is; absent for problems of the file as a whole (not found, too large) or of a flag. */
+  line?: number;
+  col?: number;
   /** Key path as printed ('optimizers[1].lr'); '' for problems of the file as a whole. */
   path: string;
   /** Substrings the message must contain. */
   message: string[];
   /** Whether the committed JSON schema must reject the file too (test/commands/schema.test.ts). */
   schemaError: boolean;
+  /** Made by the test rather than kept in test/fixtures/bad/ (GENERATED in bad-configs.test.ts): what it is. */
+  generated?: string;
   note?: string;
 }
 

@@ -62,6 +62,9 @@ export default defineLayer<DenseParams>({
     }
     return [units];
   },
+  parameters({ units, useBias }, inputShape) {
+    return inputShape[0] * units + (useBias ? units : 0);
+  },
   create({ units, activation, useBias }, { tf, inputShape, random, inputNeedsGrad }) {
     const fanIn = inputShape[0];
     // The Variable shares the initial tensor's data; tidy drops the extra handle.
