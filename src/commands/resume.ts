@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { createRegistries } from '../registry/index.js';
 import { loadPlugins } from '../config/plugins.js';
 import { UserError } from '../config/errors.js';
-import type { Plan } from '../config/plan.js';
+import { trialId, type Plan } from '../config/plan.js';
 import type { RunInputs } from '../runner/run.js';
 import type { RunEvent } from '../runner/events.js';
 
@@ -17,6 +17,12 @@ export async function inputsFromRunDir(runDir: string): Promise<RunInputs & { ba
     throw new UserError(`--resume ${runDir}: ${code === 'ENOENT' ? 'not a run directory (it has no plan.json)' : `cannot read its plan.json (${(error as Error).message})`}`);
   }
   if (!plan || !Array.isArray(plan.trials) || !plan.config || !plan.experiment) throw new UserError(`--resume ${runDir}: plan.json is not a trainyard plan`);
+  // Trial ids become checkpoint paths: an edited plan must not lead them out of the run directory.
+  for (const t of plan.trials) {
+    if (typeof t?.name !== 'string' || !Number.isInteger(t.seed) || t.id !== trialId(t.name, t.seed)) {
+      throw new UserError(`--resume ${runDir}: plan.json has a trial id that trainyard did not make (${JSON.stringify(t?.id)})`);
+    }
+  }
   const registries = createRegistries();
   const problems = await loadPlugins(plan.experiment.file, plan.pluginModules ?? [], registries);
   if (problems.length > 0) throw new UserError(`--resume ${runDir}: ${problems.map((p) => p.message).join('; ')}`);

@@ -129,7 +129,7 @@ export async function runCommand(args: string[], values: Record<string, unknown>
   const allSets = values.backend !== undefined ? [...sets, { flag: '--backend', text: `backend=${values.backend}` }] : sets;
   const prepared = await prepare(file, { sets: allSets });
   const outRoot = resolve((values.out as string | undefined) ?? 'runs');
-  await checkOutputRoot(outRoot, values.out !== undefined ? '--out' : 'output directory runs/');
+  await checkOutputRoot(outRoot, values.out !== undefined ? '--out' : 'output directory runs/', prepared.plan.experiment.name);
   await loadBackend(prepared); // a backend that cannot run is an error before anything is written
   const data = await loadData(prepared, file);
   const { dir } = await createRunDir(outRoot, prepared.plan.experiment.name);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { defineDataset, PluginInputError, type DataFacts, type DatasetContext, type LoadedData, type ParamProblem, type Split } from '../kinds.js';
 import { sharedFloat32, sharedUint8 } from '../../util/shared.js';
@@ -47,6 +47,9 @@ function splitLine(line: string, delimiter: string): string[] {
 }
 
 async function readTable(file: string, p: CsvParams, param: string): Promise<Table> {
+  // A device or pipe (/dev/zero) would be read without end: only regular files are data.
+  const info = await stat(file).catch(() => undefined);
+  if (info && !info.isFile()) throw new PluginInputError(`${file}: not a regular file`, param);
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new PluginInputError(`${file}: ${error.code === 'ENOENT' ? 'file not found' : error.message}`, param);
   });
