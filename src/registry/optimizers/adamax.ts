@@ -1,5 +1,5 @@
 import { defineOptimizer } from '../kinds.js';
-import { constant, createRuntime, effectiveGrad, schema } from './runtime.js';
+import { adamConstants, createRuntime, effectiveGrad, schema } from './runtime.js';
 
 export interface AdamaxParams {
   lr: number;
@@ -25,13 +25,7 @@ export default defineOptimizer<AdamaxParams>({
   },
   create(p, { tf }) {
     const [beta1, beta2] = p.betas;
-    const c = {
-      beta1: constant(tf, beta1),
-      oneMinusBeta1: constant(tf, 1 - beta1),
-      beta2: constant(tf, beta2),
-      eps: constant(tf, p.eps),
-      weightDecay: p.weightDecay !== 0 ? constant(tf, p.weightDecay) : null,
-    };
+    const c = adamConstants(tf, p.betas, p.eps, p.weightDecay);
     /**
      * torch.optim.Adamax, _single_tensor_adamax (torch 1.13 to 2.x), per parameter at step t:
      *

@@ -1,5 +1,5 @@
 import { defineOptimizer, type Tensor } from '../kinds.js';
-import { constant, createRuntime, schema, type Slot } from './runtime.js';
+import { adamConstants, createRuntime, schema, type Slot } from './runtime.js';
 
 export interface AdamWParams {
   lr: number;
@@ -27,13 +27,7 @@ export default defineOptimizer<AdamWParams>({
   },
   create(p, { tf }) {
     const [beta1, beta2] = p.betas;
-    const c = {
-      beta1: constant(tf, beta1),
-      oneMinusBeta1: constant(tf, 1 - beta1),
-      beta2: constant(tf, beta2),
-      oneMinusBeta2: constant(tf, 1 - beta2),
-      eps: constant(tf, p.eps),
-    };
+    const c = adamConstants(tf, p.betas, p.eps);
     const buffers = p.amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq'];
     /**
      * torch.optim.AdamW, _single_tensor_adamw (torch 1.13 to 2.x, not capturable), per parameter at step t:
@@ -69,7 +63,7 @@ export default defineOptimizer<AdamWParams>({
         return { value: tf.add(decayed, tf.div(tf.mul(expAvg, s.negStepSize), denom)), slot };
       },
       dispose() {
-        for (const t of Object.values(c)) t.dispose();
+        for (const t of Object.values(c)) t?.dispose();
       },
     });
   },

@@ -1,5 +1,5 @@
 import { defineOptimizer } from '../kinds.js';
-import { constant, createRuntime, effectiveGrad, schema } from './runtime.js';
+import { adamConstants, createRuntime, effectiveGrad, schema } from './runtime.js';
 
 export interface NadamParams {
   lr: number;
@@ -25,14 +25,7 @@ export default defineOptimizer<NadamParams>({
   },
   create(p, { tf }) {
     const [beta1, beta2] = p.betas;
-    const c = {
-      beta1: constant(tf, beta1),
-      oneMinusBeta1: constant(tf, 1 - beta1),
-      beta2: constant(tf, beta2),
-      oneMinusBeta2: constant(tf, 1 - beta2),
-      eps: constant(tf, p.eps),
-      weightDecay: p.weightDecay !== 0 ? constant(tf, p.weightDecay) : null,
-    };
+    const c = adamConstants(tf, p.betas, p.eps, p.weightDecay);
     const mu = (t: number) => beta1 * (1 - 0.5 * 0.96 ** (t * p.momentumDecay));
     // torch keeps mu_product as a float32 tensor: each product is rounded to float32 (and mu with it).
     // It is a function of the step count alone, so it is recomputed rather than stored.

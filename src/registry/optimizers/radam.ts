@@ -1,5 +1,5 @@
 import { defineOptimizer } from '../kinds.js';
-import { constant, createRuntime, effectiveGrad, schema } from './runtime.js';
+import { adamConstants, createRuntime, effectiveGrad, schema } from './runtime.js';
 
 export interface RadamParams {
   lr: number;
@@ -23,14 +23,7 @@ export default defineOptimizer<RadamParams>({
   },
   create(p, { tf }) {
     const [beta1, beta2] = p.betas;
-    const c = {
-      beta1: constant(tf, beta1),
-      oneMinusBeta1: constant(tf, 1 - beta1),
-      beta2: constant(tf, beta2),
-      oneMinusBeta2: constant(tf, 1 - beta2),
-      eps: constant(tf, p.eps),
-      weightDecay: p.weightDecay !== 0 ? constant(tf, p.weightDecay) : null,
-    };
+    const c = adamConstants(tf, p.betas, p.eps, p.weightDecay);
     const rhoInf = 2 / (1 - beta2) - 1;
     /**
      * torch.optim.RAdam, _single_tensor_radam (torch 1.13 to 2.x), per parameter at step t:

@@ -26,6 +26,18 @@ export interface UpdateRule<S> {
 /** A float32 scalar kept across tidies (an optimizer's constant; freed by its dispose()). */
 export const constant = (tf: TF, x: number): Tensor => tf.keep(tf.scalar(x, 'float32'));
 
+/** The scalars the Adam family shares: β1, 1-β1, β2, 1-β2, eps, and L2 weight decay when it is on. */
+export function adamConstants(tf: TF, [beta1, beta2]: [number, number], eps: number, weightDecay = 0) {
+  return {
+    beta1: constant(tf, beta1),
+    oneMinusBeta1: constant(tf, 1 - beta1),
+    beta2: constant(tf, beta2),
+    oneMinusBeta2: constant(tf, 1 - beta2),
+    eps: constant(tf, eps),
+    weightDecay: weightDecay !== 0 ? constant(tf, weightDecay) : null,
+  };
+}
+
 export function createRuntime<S>(tf: TF, who: string, rule: UpdateRule<S>): OptimizerRuntime {
   let slots: (Slot | null)[] = [];
   let steps = 0;
