@@ -146,6 +146,33 @@ describe('trainyard run: determinism, divergence, failures', function () {
     assert.match(trial.error, /exceeded divergeAbove \(1\)/);
   });
 
+  it('marks a trial whose worker thread dies failed, and the run goes on in a new worker', () => {
+    const plugin = join(dir, 'crash.mjs');
+    writeFileSync(
+      plugin,
+      `export default [{ kind: 'optimizer', type: 'crash', summary: 'ends its worker thread on its first step',
+        params: { type: 'object', properties: { lr: { type: 'number', default: 0.1 } }, additionalProperties: false },
+        create: () => ({ step() { process.exit(3); }, getState: () => ({ step: 0, buffers: {} }), setState() {}, dispose() {} }) }];\n`,
+    );
+    const optimizers = `  - {type: crash}
+  - {type: adam}
+  - {type: sgd, lr: 0.05}`;
+    const file = writeExperiment(dir, 'crash', smallLecture({ name: 'crash', optimizers, epochs: 1, extra: 'plugins: [./crash.mjs]' }));
+    const out = join(dir, 'crash-out');
+    const result = cli(['run', file, '--out', out, '--workers', '1', '--quiet']);
+    assert.equal(result.code, 1);
+    const metrics = readJson(join(runDirOf(out, 'crash'), 'metrics.json'));
+    assert.equal(metrics.trials[0].status, 'failed');
+    assert.match(metrics.trials[0].error, /worker thread exited unexpectedly/);
+    assert.deepEqual(
+      metrics.trials.slice(1).map((t: any) => [t.status, t.epochs.length]),
+      [
+        ['ok', 1],
+        ['ok', 1],
+      ],
+    );
+  });
+
   it('marks a trial that throws failed, runs the others, and exits 1', () => {
     const plugin = join(dir, 'boom.mjs');
     writeFileSync(
