@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PluginInputError, type DataFacts } from '../registry/kinds.js';
 import type { Registries } from '../registry/index.js';
+import { createSchedule } from '../registry/schedules/create.js';
 import { ProblemsError, UserError, type Problem } from './errors.js';
 import { estimateMemory, memoryProblem } from './estimate.js';
 import type { Experiment } from './types.js';
@@ -75,6 +76,17 @@ export async function inspect(config: Experiment, registries: Registries, option
       message: `must be at most the training-set size (got ${config.training.batchSize}; the training set has ${facts.trainSize} samples)`,
     });
   }
+  // Schedules need the run's length (oneCycle's totalSteps): build each once to find what cannot run.
+  const stepsPerEpoch = Math.ceil(facts.trainSize / config.training.batchSize);
+  config.optimizers.forEach((o, i) => {
+    if (!o.schedule || facts.trainSize === 0) return;
+    try {
+      createSchedule(registries, o.schedule, { baseLr: Number(o.lr), epochs: config.training.epochs, stepsPerEpoch });
+    } catch (error) {
+      const message = (error as Error).message;
+      problems.push({ path: ['optimizers', i, 'schedule'], message: message.startsWith(o.schedule.type) ? message : `${o.schedule.type}: ${message}` });
+    }
+  });
   if (problems.length > 0) throw new ProblemsError(problems);
   // The resource guard, once the shapes are known to fit.
   const tooLarge = memoryProblem(config, registries, facts, estimateMemory(config, registries, facts));

@@ -7,7 +7,7 @@ import { buildModel, type Model } from './model.js';
 import { evaluate, type Metric } from './evaluate.js';
 import { clipGradients } from './clip.js';
 import { EarlyStopper } from './early-stopping.js';
-import { createSchedule } from './schedule.js';
+import { createSchedule } from '../registry/schedules/create.js';
 import { loadCheckpoint, saveCheckpoint, saveResult } from './checkpoint.js';
 import { captureState, restoreState, saveFinalWeights, type TrialParts } from './trial-state.js';
 import type { EpochRecord, RunEventInput, TrialResult } from './events.js';

@@ -92,6 +92,13 @@ backend: wasm
     assert.ok(lrs(cycle)[1] > lrs(cycle)[0]);
   });
 
+  it('rejects, at its line, a schedule that cannot cover the run (oneCycle shorter than the run)', () => {
+    const optimizers = '  - {type: sgd, lr: 0.1, schedule: {type: oneCycle, totalSteps: 5}}';
+    const result = cli(['validate', writeExperiment(dir, 'short', smallLecture({ name: 'short', optimizers }))]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /short\.yaml:7:\d+ optimizers\[0\]\.schedule: oneCycle: totalSteps 5 is shorter than the run \(12 steps\)/);
+  });
+
   it('rejects a plateau schedule watching a figure the run does not record', () => {
     const optimizers = '  - {type: sgd, lr: 0.1, schedule: {type: reduceOnPlateau, metric: valLoss}}';
     const result = cli(['validate', writeExperiment(dir, 'plateau', smallLecture({ name: 'plateau', optimizers }))]);
