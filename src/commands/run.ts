@@ -3,7 +3,7 @@ import { prepare } from '../config/pipeline.js';
 import { checkOutputRoot } from '../config/inspect.js';
 import { failWith } from '../config/load.js';
 import { UserError } from '../config/errors.js';
-import { PluginInputError, type LoadedData } from '../registry/kinds.js';
+import { PluginInputError, type LoadedBackend, type LoadedData } from '../registry/kinds.js';
 import { createRunDir } from '../runner/run-dir.js';
 import { loadBackend, newStopFlag, runPlan, type RunInputs } from '../runner/run.js';
 import { inputsFromRunDir, readEvents } from './resume.js';
@@ -81,8 +81,7 @@ function onInterrupt(stopFlag: Int32Array): () => void {
 }
 
 /** Trains the inputs' trials in runDir with the JSON, console and report reporters; returns the exit code. */
-async function train(inputs: RunInputs, data: LoadedData, runDir: string, values: Record<string, unknown>, resume: boolean): Promise<number> {
-  const backend = await loadBackend(inputs);
+async function train(inputs: RunInputs, backend: LoadedBackend, data: LoadedData, runDir: string, values: Record<string, unknown>, resume: boolean): Promise<number> {
   const json = new JsonReporter(runDir, inputs.plan);
   const terminal = values.quiet ? undefined : new ConsoleReporter(inputs.plan);
   if (resume) {
@@ -121,7 +120,7 @@ export async function runCommand(args: string[], values: Record<string, unknown>
     const data = await loadExperimentData(inputs.config, inputs.registries, inputs.baseDir).catch((error: Error) => {
       throw new UserError(`--resume ${runDir}: the data cannot be loaded: ${error.message}`);
     });
-    return train(inputs, data, runDir, values, true);
+    return train(inputs, await loadBackend(inputs), data, runDir, values, true);
   }
   if (args.length !== 1) throw new UserError('run needs exactly one FILE (trainyard run experiments/lecture-25-optimizers.yaml), or --resume RUN_DIR');
   const file = args[0];
@@ -130,8 +129,8 @@ export async function runCommand(args: string[], values: Record<string, unknown>
   const prepared = await prepare(file, { sets: allSets });
   const outRoot = resolve((values.out as string | undefined) ?? 'runs');
   await checkOutputRoot(outRoot, values.out !== undefined ? '--out' : 'output directory runs/', prepared.plan.experiment.name);
-  await loadBackend(prepared); // a backend that cannot run is an error before anything is written
+  const backend = await loadBackend(prepared); // a backend that cannot run is an error before anything is written
   const data = await loadData(prepared, file);
   const { dir } = await createRunDir(outRoot, prepared.plan.experiment.name);
-  return train(prepared, data, dir, values, false);
+  return train(prepared, backend, data, dir, values, false);
 }
