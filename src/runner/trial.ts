@@ -58,6 +58,7 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
   const disposables: { dispose(): void }[] = [];
   let model: Model | undefined;
   let best: Tensor[] | undefined;
+  let started = false;
   try {
     const streams = seedStreams(trial.seed);
     const m = (model = buildModel(tf, config.model.layers, registries, data.facts.sampleShape, streams.init));
@@ -106,6 +107,7 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
       firstEpoch = checkpoint.epoch + 1;
     }
     emit({ type: 'trialStart', trialId: trial.id, name: trial.name, seed: trial.seed, ...(checkpoint ? { resumedFrom: checkpoint.epoch } : {}) });
+    started = true;
     for (let epoch = firstEpoch; epoch <= training.epochs; epoch++) {
       const started = now();
       const epochLr = schedule.lr();
@@ -181,6 +183,8 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
       result.status = 'failed';
       result.error = error instanceof Error ? error.message : String(error);
       if (process.env.TRAINYARD_DEBUG) console.error(error);
+      // A trial that failed while being set up still starts before it ends, for the event stream's readers.
+      if (!started) emit({ type: 'trialStart', trialId: trial.id, name: trial.name, seed: trial.seed });
       emit({ type: 'trialFailed', trialId: trial.id, error: result.error });
     }
   } finally {

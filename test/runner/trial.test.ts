@@ -44,6 +44,19 @@ describe('runner/trial', function () {
     model.dispose();
   });
 
+  it('a trial that fails while being built still starts, then fails, then ends', async () => {
+    const dir = makeTempDir();
+    const { plan, registries: regs } = await prepare(writeExperiment(dir, 'bad-layer', smallLecture({ name: 'bad-layer', optimizers: '  - {type: adam}' })));
+    const data = await loadExperimentData(plan.config, regs, dir);
+    const broken = { ...regs.layers.get('dense'), create: () => { throw new Error('no memory for the kernel'); } };
+    const layers = new Map([[ 'dense', broken ]]);
+    const patched = { ...regs, layers: { ...regs.layers, get: (t: string) => layers.get(t) ?? regs.layers.get(t) } } as typeof regs;
+    const events: RunEventInput[] = [];
+    const result = await runTrial({ tf, registries: patched, plan, trial: plan.trials[0], data, emit: (e) => events.push(e) });
+    assert.equal(result.status, 'failed');
+    assert.deepEqual(events.map((e) => e.type), ['trialStart', 'trialFailed', 'trialEnd']);
+  });
+
   it('leaves no tensors behind, so memory does not grow from epoch to epoch', async () => {
     const dir = makeTempDir();
     const file = writeExperiment(dir, 'mem', smallLecture({ name: 'mem', epochs: 3 }));
