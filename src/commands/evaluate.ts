@@ -5,12 +5,11 @@ import { closestName } from '../util/suggest.js';
 import { Random } from '../util/random.js';
 import { loadExperimentData } from '../runner/data.js';
 import { buildModel } from '../runner/model.js';
-import { evaluate, type Metric } from '../runner/evaluate.js';
-import { fixedBatches, disposeBatch, type Batch } from '../runner/batches.js';
+import { evaluate, scoring } from '../runner/evaluate.js';
+import { fixedBatches, disposeBatch } from '../runner/batches.js';
 import { readBundle } from '../runner/bundle.js';
 import { finalWeightsDir, type WeightsMeta } from '../runner/trial-state.js';
 import type { Metrics } from '../reporters/json.js';
-import type { Tensor } from '../registry/kinds.js';
 import { columns } from './describe-params.js';
 import { inputsFromRunDir } from './resume.js';
 
@@ -49,11 +48,7 @@ export async function evaluateCommand(args: string[], values: Record<string, unk
     });
   const data = await loadExperimentData(inputs.config, inputs.registries, inputs.baseDir);
   const { registries, config } = inputs;
-  const lossPlugin = registries.losses.get(config.loss.type);
-  const { type: _t, ...lossParams } = config.loss;
-  const loss = lossPlugin.create(lossParams, { tf });
-  const metricList: Metric[] = config.metrics.map(({ type, ...params }) => ({ key: registries.metrics.get(type).key, runtime: registries.metrics.get(type).create(params, { tf, loss }) }));
-  const targetOf = (b: Batch): Tensor => (lossPlugin.target === 'class' ? b.labels : (b.target ?? tf.oneHot(b.labels, data.facts.classes).toFloat()));
+  const { metrics: metricList, targetOf } = scoring(tf, registries, config, data.facts.classes);
   const batches = fixedBatches(tf, data.test, data.facts.sampleShape, config.training.evalBatchSize);
 
   const rows: string[][] = [['trial', 'weights of epoch', ...metricList.flatMap((m) => [`${m.key} recorded`, `${m.key} now`])]];

@@ -4,6 +4,7 @@ import type { Experiment } from '../config/types.js';
 import { dataFacts } from '../config/inspect.js';
 import { Random, shuffleInPlace } from '../util/random.js';
 import { sharedFloat32, sharedUint8 } from '../util/shared.js';
+import { stratifiedCounts } from '../util/stratify.js';
 
 /** The rows of a split, copied into new shared arrays. */
 function take(split: Split, rows: number[]): Split {
@@ -30,12 +31,8 @@ export function holdOut(train: Split, size: number, seed: number, classes: numbe
     if (rows) rows.push(row);
     else byClass.set(key, [row]);
   }
-  // Largest remainder so the class shares add up to exactly `size`.
   const groups = [...byClass.entries()].sort((a, b) => a[0] - b[0]);
-  const exact = groups.map(([, rows]) => (rows.length * size) / train.count);
-  const counts = exact.map(Math.floor);
-  const order = exact.map((e, i) => [e - Math.floor(e), i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-  for (let k = 0, left = size - counts.reduce((a, b) => a + b, 0); left > 0; k++, left--) counts[order[k][1]]++;
+  const counts = stratifiedCounts(groups.map(([, rows]) => rows.length), size);
   const held = new Set<number>();
   groups.forEach(([, rows], g) => shuffleInPlace([...rows], random).slice(0, counts[g]).forEach((r) => held.add(r)));
   const kept: number[] = [];

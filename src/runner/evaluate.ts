@@ -1,4 +1,6 @@
-import type { MetricRuntime, TF, Tensor } from '../registry/kinds.js';
+import type { LossFn, LossPlugin, MetricRuntime, TF, Tensor } from '../registry/kinds.js';
+import type { Registries } from '../registry/index.js';
+import type { Experiment } from '../config/types.js';
 import type { Model } from './model.js';
 import type { Batch } from './batches.js';
 
@@ -25,4 +27,25 @@ export async function evaluate(tf: TF, model: Model, batches: Batch[], count: nu
   const values = await Promise.all(sums.map(async (s) => (await s.data())[0] / count));
   tf.dispose(sums);
   return values;
+}
+
+export interface Scoring {
+  lossPlugin: LossPlugin;
+  loss: LossFn;
+  metrics: Metric[];
+  /** What the loss compares a batch's output with: its labels, its value targets, or one-hot labels. */
+  targetOf: (b: Batch) => Tensor;
+}
+
+/** The experiment's loss and metrics, as training and `trainyard evaluate` both use them. */
+export function scoring(tf: TF, registries: Registries, config: Experiment, classes: number): Scoring {
+  const lossPlugin = registries.losses.get(config.loss.type);
+  const { type: _type, ...lossParams } = config.loss;
+  const loss = lossPlugin.create(lossParams, { tf });
+  const metrics = config.metrics.map(({ type, ...params }) => {
+    const plugin = registries.metrics.get(type);
+    return { key: plugin.key, runtime: plugin.create(params, { tf, loss }) };
+  });
+  const targetOf = (b: Batch): Tensor => (lossPlugin.target === 'class' ? b.labels : (b.target ?? tf.oneHot(b.labels, classes).toFloat()));
+  return { lossPlugin, loss, metrics, targetOf };
 }

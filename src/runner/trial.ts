@@ -2,9 +2,9 @@ import type { Registries } from '../registry/index.js';
 import type { LoadedData, TF, Tensor, Variable } from '../registry/kinds.js';
 import type { Plan, Trial } from '../config/plan.js';
 import { permutation, Random } from '../util/random.js';
-import { BatchMaker, disposeBatch, fixedBatches, type Batch } from './batches.js';
+import { BatchMaker, disposeBatch, fixedBatches } from './batches.js';
 import { buildModel, type Model } from './model.js';
-import { evaluate, type Metric } from './evaluate.js';
+import { evaluate, scoring } from './evaluate.js';
 import { clipGradients } from './clip.js';
 import { EarlyStopper } from './early-stopping.js';
 import { createSchedule } from '../registry/schedules/create.js';
@@ -30,9 +30,10 @@ export interface TrialContext {
 class Interrupted extends Error {}
 
 /** Independent PRNG streams of one seed: every optimizer of the seed draws the same numbers. */
-export function seedStreams(seed: number): { init: Random; order: Random; dropout: Random } {
+export function seedStreams(seed: number): { init: Random; order: Random } {
   const root = new Random(seed);
-  return { init: root.fork(1), order: root.fork(2), dropout: root.fork(3) };
+  // init also seeds dropout masks (layers draw from it after building), so both belong to the model.
+  return { init: root.fork(1), order: root.fork(2) };
 }
 
 const now = () => performance.now() / 1000;
@@ -63,21 +64,12 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
     const streams = seedStreams(trial.seed);
     const m = (model = buildModel(tf, config.model.layers, registries, data.facts.sampleShape, streams.init));
     const variables = m.variables;
-    const lossPlugin = registries.losses.get(config.loss.type);
-    const { type: _lossType, ...lossParams } = config.loss;
-    const loss = lossPlugin.create(lossParams, { tf });
+    const { loss, metrics, targetOf } = scoring(tf, registries, config, data.facts.classes);
     const { type: optimizerType, name: _name, schedule: scheduleSpec, ...optimizerParams } = trial.optimizer;
     const optimizer = registries.optimizers.get(optimizerType).create(optimizerParams, { tf });
     disposables.push(optimizer);
     const stepsPerEpoch = Math.ceil(data.train.count / training.batchSize);
     const schedule = createSchedule(registries, scheduleSpec, { baseLr: Number(trial.optimizer.lr), epochs: training.epochs, stepsPerEpoch });
-    const metrics: Metric[] = config.metrics.map(({ type, ...params }) => {
-      const plugin = registries.metrics.get(type);
-      return { key: plugin.key, runtime: plugin.create(params, { tf, loss }) };
-    });
-    const classes = data.facts.classes;
-    // Class losses compare with labels; value losses with the data's targets, else one-hot labels.
-    const targetOf = (b: Batch): Tensor => (lossPlugin.target === 'class' ? b.labels : (b.target ?? tf.oneHot(b.labels, classes).toFloat()));
     const stopper = training.earlyStopping ? new EarlyStopper(training.earlyStopping) : undefined;
 
     const trainBatches = new BatchMaker(tf, data.train, data.facts.sampleShape, training.batchSize);

@@ -8,7 +8,7 @@ import { estimateMemory, formatBytes, MB, stateBuffers, UNKNOWN_STATE_BUFFERS } 
 import { prepare } from '../../src/config/pipeline.js';
 import { createRegistries } from '../../src/registry/index.js';
 import dense from '../../src/registry/layers/dense.js';
-import { configError, LECTURE, runCli, show, tempDir } from './support.js';
+import { configError, LECTURE, runCli, show, tempDir, writeExperimentIn } from './support.js';
 
 const lecture = readFileSync(LECTURE, 'utf8');
 const LECTURE_PARAMETERS = 784 * 400 + 400 + 400 * 256 + 256 + 256 * 10 + 10;
@@ -20,11 +20,7 @@ describe('config/estimate: the memory estimate and limits.memoryMB', () => {
   let cleanup: () => void;
   beforeEach(() => ({ dir, cleanup } = tempDir()));
   afterEach(() => cleanup());
-  const write = (text: string) => {
-    const file = join(dir, 'exp.yaml');
-    writeFileSync(file, text);
-    return file;
-  };
+  const write = (text: string) => writeExperimentIn(dir, text);
 
   it('counts the parameters of a dense layer as torch.nn.Linear has them', () => {
     assert.equal(dense.parameters?.({ units: 400, activation: 'linear', useBias: true }, [784]), 784 * 400 + 400);

@@ -9,7 +9,7 @@ import { checkOutputRoot } from '../../src/config/inspect.js';
 import { prepare } from '../../src/config/pipeline.js';
 import { createRegistries } from '../../src/registry/index.js';
 import { idxBytes } from '../idx-files.js';
-import { configError, show, tempDir } from './support.js';
+import { configError, show, tempDir, writeExperimentIn } from './support.js';
 
 const FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
 
@@ -38,11 +38,7 @@ describe('config/inspect', () => {
   beforeEach(() => ({ dir, cleanup } = tempDir()));
   afterEach(() => cleanup());
 
-  const write = (text: string) => {
-    const file = join(dir, 'exp.yaml');
-    writeFileSync(file, text);
-    return file;
-  };
+  const write = (text: string) => writeExperimentIn(dir, text);
 
   for (const gzip of [false, true]) {
     it(`reads the facts of a ${gzip ? 'gzipped' : 'raw'} IDX dataset from its headers`, async () => {

