@@ -6,16 +6,25 @@ describe('backends', function () {
   this.timeout(60000);
   const registries = createRegistries();
 
-  it('auto falls back to wasm here and says why the native builds did not load', async () => {
-    const loaded = await registries.backends.get('auto').load({ backends: registries.backends });
-    assert.equal(loaded.name, 'wasm');
-    assert.deepEqual(
-      loaded.tried.map((t) => t.name),
-      ['tensorflow-gpu', 'tensorflow'],
-    );
-    for (const attempt of loaded.tried) assert.match(attempt.error, /tfjs-node/);
-    const x = loaded.tf.tensor([1, 2, 3]);
-    assert.deepEqual(Array.from(loaded.tf.mul(x, 2).dataSync()), [2, 4, 6]);
+  it('auto without a BLAS library falls back to plain wasm and says why each before it did not load', async () => {
+    const saved = process.env.TRAINYARD_BLAS;
+    process.env.TRAINYARD_BLAS = '/nonexistent/libcblas.so';
+    try {
+      const loaded = await registries.backends.get('auto').load({ backends: registries.backends });
+      assert.equal(loaded.name, 'wasm');
+      assert.deepEqual(
+        loaded.tried.map((t) => t.name),
+        ['tensorflow-gpu', 'tensorflow', 'wasm-blas'],
+      );
+      assert.match(loaded.tried[0]!.error, /tfjs-node-gpu/);
+      assert.match(loaded.tried[1]!.error, /tfjs-node/);
+      assert.match(loaded.tried[2]!.error, /\/nonexistent\/libcblas\.so.*apt-get install libopenblas0-pthread/);
+      const x = loaded.tf.tensor([1, 2, 3]);
+      assert.deepEqual(Array.from(loaded.tf.mul(x, 2).dataSync()), [2, 4, 6]);
+    } finally {
+      if (saved === undefined) delete process.env.TRAINYARD_BLAS;
+      else process.env.TRAINYARD_BLAS = saved;
+    }
   });
 
   it('cpu always loads', async () => {

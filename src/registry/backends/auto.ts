@@ -2,7 +2,7 @@ import { defineBackend, type BackendAttempt } from '../kinds.js';
 import { reason } from './load.js';
 
 /** The order auto tries: fastest first. */
-export const AUTO_ORDER = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+export const AUTO_ORDER = ['tensorflow-gpu', 'tensorflow', 'wasm-blas', 'wasm', 'cpu'];
 
 export default defineBackend<Record<string, never>>({
   type: 'auto',

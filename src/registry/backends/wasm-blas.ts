@@ -1,0 +1,21 @@
+import { defineBackend } from '../kinds.js';
+import { activate, importTfjs, reason } from './load.js';
+import { openBlas, registerWasmBlasBackend } from './blas.js';
+
+export default defineBackend<Record<string, never>>({
+  type: 'wasm-blas',
+  summary: 'wasm, with matrix products on the system\'s OpenBLAS (apt-get install libopenblas0-pthread; TRAINYARD_BLAS names another CBLAS)',
+  params: { type: 'object', properties: {}, additionalProperties: false },
+  async load() {
+    const { sgemm } = await openBlas();
+    try {
+      const tf = await importTfjs();
+      await import('@tensorflow/tfjs-backend-wasm');
+      registerWasmBlasBackend(tf, 'wasm-blas', sgemm);
+      await activate(tf, 'wasm-blas');
+      return { tf, name: 'wasm-blas', tried: [] };
+    } catch (error) {
+      throw new Error(`${reason(error)}. It needs @tensorflow/tfjs-backend-wasm, which ships its binary in the package.`);
+    }
+  },
+});
