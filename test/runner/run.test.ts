@@ -109,6 +109,20 @@ describe('trainyard run: determinism, divergence, failures', function () {
     assert.deepEqual(withoutTiming(mb), withoutTiming(ma));
   });
 
+  it('wasm-blas: identical metrics with three workers calling OpenBLAS at once and with one', function () {
+    const file = writeExperiment(dir, 'det-blas', smallLecture({ name: 'det-blas' }).replace('backend: wasm', 'backend: wasm-blas'));
+    const a = join(dir, 'blas-a');
+    const b = join(dir, 'blas-b');
+    const first = cli(['run', file, '--out', a, '--quiet', '--workers', '3']);
+    if (first.code === 2 && /backend 'wasm-blas' cannot run/.test(first.stderr) && !process.env.CI) this.skip();
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(cli(['run', file, '--out', b, '--quiet', '--workers', '1']).code, 0);
+    const ma = readJson(join(runDirOf(a, 'det-blas'), 'metrics.json'));
+    const mb = readJson(join(runDirOf(b, 'det-blas'), 'metrics.json'));
+    assert.equal(ma.environment.backend, 'wasm-blas');
+    assert.deepEqual(withoutTiming(mb), withoutTiming(ma));
+  });
+
   it('a different seed gives different results', () => {
     const file = writeExperiment(dir, 'seeds', smallLecture({ name: 'seeds', seeds: '[0, 1]', epochs: 1, optimizers: '  - {type: adam}' }));
     const out = join(dir, 'seeds-out');

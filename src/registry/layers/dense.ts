@@ -71,14 +71,21 @@ export default defineLayer<DenseParams>({
     const kernel = tf.tidy(() => tf.variable(tf.tensor2d(initUniform(fanIn * units, fanIn, random), [fanIn, units]), true));
     const bias = useBias ? tf.tidy(() => tf.variable(tf.tensor1d(initUniform(units, fanIn, random)), true)) : null;
 
-    // Autodiff's matMul gradient uses transposeA/transposeB, which is wasm's slow scalar path;
-    // explicit transposes before each product keep the backward pass on the fast kernels.
+    // Plain wasm computes transposeA/transposeB products on a slow scalar path, so there the
+    // backward pass transposes explicitly; every other backend (wasm-blas included) transposes for free.
+    const explicitTranspose = tf.getBackend() === 'wasm';
+    const product = (a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor =>
+      explicitTranspose
+        ? tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b)
+        : tf.matMul(a, b, transposeA, transposeB);
+    // The bias (and a ReLU) ride in the product's kernel: one pass over the output instead of three.
     const forward = (x: Tensor, w: Tensor, b: Tensor | null): Tensor => {
-      const z = b ? tf.add(tf.matMul(x, w), b) : tf.matMul(x, w);
-      return activate(tf, z, activation);
+      const fused = activation === 'relu' ? 'relu' : 'linear';
+      const z = tf.fused.matMul({ a: x as never, b: w as never, ...(b ? { bias: b } : {}), activation: fused });
+      return fused === 'relu' ? z : activate(tf, z, activation);
     };
     const weightGrads = (x: Tensor, dz: Tensor): Tensor[] => {
-      const dw = tf.matMul(tf.transpose(x), dz);
+      const dw = product(x, dz, true, false);
       return bias ? [dw, tf.sum(dz, 0)] : [dw];
     };
 
@@ -97,7 +104,7 @@ export default defineLayer<DenseParams>({
             const [sx, sy] = saved;
             const dz = activationGrad(tf, dy, sy, activation);
             const grads = weightGrads(sx, dz);
-            return inputNeedsGrad ? [tf.matMul(dz, tf.transpose(kernel)), ...grads] : grads;
+            return inputNeedsGrad ? [product(dz, kernel, false, true), ...grads] : grads;
           },
         };
       }) as never) as unknown as (...t: Tensor[]) => Tensor;

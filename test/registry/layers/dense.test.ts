@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import dense, { type DenseActivation } from '../../../src/registry/layers/dense.js';
 import { Random } from '../../../src/util/random.js';
+import { createRegistries } from '../../../src/registry/index.js';
 
 /** Largest elementwise difference relative to the reference's scale. */
 function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
@@ -12,10 +13,18 @@ function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
   return worst;
 }
 
-describe('layers/dense', () => {
-  before(async () => {
-    tf.enableProdMode();
-    await tf.setBackend('cpu');
+// cpu transposes inside its products, plain wasm explicitly before them, wasm-blas in sgemm.
+for (const backend of ['cpu', 'wasm', 'wasm-blas']) describe(`layers/dense on ${backend}`, () => {
+  before(async function () {
+    const registries = createRegistries();
+    try {
+      await registries.backends.get(backend).load({ backends: registries.backends });
+    } catch (error) {
+      // OpenBLAS is a Debian package CI installs; elsewhere wasm-blas may be missing.
+      if (backend !== 'wasm-blas' || process.env.CI) throw error;
+      this.skip();
+    }
+    assert.equal(tf.getBackend(), backend);
   });
 
   const activations: DenseActivation[] = ['linear', 'relu', 'sigmoid', 'tanh'];
