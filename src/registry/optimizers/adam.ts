@@ -1,4 +1,5 @@
 import { defineOptimizer, type OptimizerRuntime, type OptimizerState, type Tensor, type TF, type Variable } from '../kinds.js';
+import { fusedUpdates } from './fused.js';
 
 export interface AdamParams {
   lr: number;
@@ -90,11 +91,20 @@ function createAdam(p: AdamParams, tf: TF): OptimizerRuntime {
       const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** t);
       const old = slots;
       const next: (Slot | null)[] = new Array(params.length).fill(null);
+      // One pass per parameter on the wasm backends (same bits as the ops below); AMSGrad keeps the ops.
+      const fused = amsgrad ? null : fusedUpdates(tf);
       tf.tidy(() => {
         const negStepSize = tf.scalar(-stepSize, 'float32');
         const bc2Sqrt = tf.scalar(biasCorrection2Sqrt, 'float32');
         for (let i = 0; i < params.length; i++) {
           const param = params[i]!;
+          if (fused?.covers(param)) {
+            const prev = old[i];
+            const r = fused.adam(param, grads[i]!, prev ?? null, -stepSize, biasCorrection2Sqrt, { maximize, weightDecay, betas: p.betas, eps });
+            param.assign(r.value);
+            next[i] = { expAvg: tf.keep(r.expAvg), expAvgSq: tf.keep(r.expAvgSq), maxExpAvgSq: null };
+            continue;
+          }
           let g: Tensor = maximize ? tf.neg(grads[i]!) : grads[i]!;
           if (scalars.weightDecay) g = tf.add(g, tf.mul(param, scalars.weightDecay));
           const prev = old[i] ?? null;

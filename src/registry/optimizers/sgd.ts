@@ -1,4 +1,5 @@
 import { defineOptimizer, type OptimizerRuntime, type OptimizerState, type ParamProblem, type Tensor, type TF, type Variable } from '../kinds.js';
+import { fusedUpdates } from './fused.js';
 
 export interface SgdParams {
   lr: number;
@@ -78,11 +79,19 @@ function createSgd(p: SgdParams, tf: TF): OptimizerRuntime {
         lastLr = lr;
       }
       const nlr = negLr!;
+      // One pass per parameter on the wasm backends (same bits as the ops below).
+      const fused = fusedUpdates(tf);
       const old = buffers;
       const next: (Tensor | null)[] = new Array(params.length).fill(null);
       tf.tidy(() => {
         for (let i = 0; i < params.length; i++) {
           const param = params[i]!;
+          if (fused?.covers(param)) {
+            const r = fused.sgd(param, grads[i]!, old[i] ?? null, lr, p);
+            param.assign(r.value);
+            if (r.buf) next[i] = tf.keep(r.buf);
+            continue;
+          }
           let d: Tensor = maximize ? tf.neg(grads[i]!) : grads[i]!;
           if (scalars.weightDecay) d = tf.add(d, tf.mul(param, scalars.weightDecay));
           if (scalars.momentum) {

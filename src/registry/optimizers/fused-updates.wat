@@ -1,0 +1,110 @@
+;; The SGD and Adam updates of src/registry/optimizers/{sgd,adam}.ts as one pass each over a
+;; parameter, on the memory of TF.js's wasm backend (imported, so no copies). Every operation is
+;; the same float32 operation, in the same order, as the tensor-op path: the results are the
+;; same bits (test/registry/optimizers/fused.test.ts checks that on every flag combination).
+;; Four lanes at a time; the last vector is aligned to the end and recomputed where it overlaps,
+;; which is harmless because outputs never alias inputs. Callers guarantee n >= 4.
+;; Assembled by `npm run wasm` into fused-updates-wasm.ts; a test fails when the two drift apart.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; d = maximize ? -g : g;  if useWd: d = d + p * wd
+  ;; if useMomentum: buf = first ? d : buf * momentum + (useDamp ? d * (1 - dampening) : d)
+  ;;                 d = nesterov ? d + buf * momentum : buf
+  ;; p = p + d * (-lr)
+  (func (export "sgd")
+    (param $p i32) (param $g i32) (param $buf i32) (param $outP i32) (param $outBuf i32) (param $n i32)
+    (param $first i32) (param $maximize i32) (param $useWd i32) (param $wd f32)
+    (param $useMomentum i32) (param $momentum f32) (param $useDamp i32) (param $oneMinusDamp f32)
+    (param $nesterov i32) (param $negLr f32)
+    (local $i i32) (local $last i32) (local $at i32)
+    (local $d v128) (local $b v128) (local $pv v128)
+    (local $vWd v128) (local $vMomentum v128) (local $vOneMinusDamp v128) (local $vNegLr v128)
+    (local.set $vWd (f32x4.splat (local.get $wd)))
+    (local.set $vMomentum (f32x4.splat (local.get $momentum)))
+    (local.set $vOneMinusDamp (f32x4.splat (local.get $oneMinusDamp)))
+    (local.set $vNegLr (f32x4.splat (local.get $negLr)))
+    (local.set $last (i32.shl (i32.sub (local.get $n) (i32.const 4)) (i32.const 2)))
+    (local.set $i (i32.const 0))
+    (block $done
+      (loop $next
+        ;; byte offset of this vector: min(i, n - 4) * 4
+        (local.set $at (select (local.get $i) (local.get $last) (i32.lt_u (local.get $i) (local.get $last))))
+        (local.set $pv (v128.load (i32.add (local.get $p) (local.get $at))))
+        (local.set $d (v128.load (i32.add (local.get $g) (local.get $at))))
+        (if (local.get $maximize) (then (local.set $d (f32x4.neg (local.get $d)))))
+        (if (local.get $useWd)
+          (then (local.set $d (f32x4.add (local.get $d) (f32x4.mul (local.get $pv) (local.get $vWd))))))
+        (if (local.get $useMomentum)
+          (then
+            (if (local.get $first)
+              (then (local.set $b (local.get $d)))
+              (else
+                (local.set $b
+                  (f32x4.add
+                    (f32x4.mul (v128.load (i32.add (local.get $buf) (local.get $at))) (local.get $vMomentum))
+                    (if (result v128) (local.get $useDamp)
+                      (then (f32x4.mul (local.get $d) (local.get $vOneMinusDamp)))
+                      (else (local.get $d)))))))
+            (v128.store (i32.add (local.get $outBuf) (local.get $at)) (local.get $b))
+            (local.set $d
+              (if (result v128) (local.get $nesterov)
+                (then (f32x4.add (local.get $d) (f32x4.mul (local.get $b) (local.get $vMomentum))))
+                (else (local.get $b))))))
+        (v128.store (i32.add (local.get $outP) (local.get $at))
+          (f32x4.add (local.get $pv) (f32x4.mul (local.get $d) (local.get $vNegLr))))
+        (br_if $done (i32.ge_u (local.get $i) (local.get $last)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next))))
+
+  ;; g = maximize ? -g : g;  if useWd: g = g + p * wd
+  ;; m = first ? g * (1 - beta1) : m * beta1 + g * (1 - beta1)
+  ;; v = first ? (g * (1 - beta2)) * g : v * beta2 + (g * (1 - beta2)) * g
+  ;; p = p + (m * -stepSize) / (sqrt(v) / sqrt(biasCorrection2) + eps)
+  (func (export "adam")
+    (param $p i32) (param $g i32) (param $m i32) (param $v i32)
+    (param $outP i32) (param $outM i32) (param $outV i32) (param $n i32)
+    (param $first i32) (param $maximize i32) (param $useWd i32) (param $wd f32)
+    (param $beta1 f32) (param $oneMinusBeta1 f32) (param $beta2 f32) (param $oneMinusBeta2 f32)
+    (param $negStepSize f32) (param $bc2Sqrt f32) (param $eps f32)
+    (local $i i32) (local $last i32) (local $at i32)
+    (local $gv v128) (local $pv v128) (local $mv v128) (local $vv v128)
+    (local $vWd v128) (local $vBeta1 v128) (local $vOneMinusBeta1 v128) (local $vBeta2 v128)
+    (local $vOneMinusBeta2 v128) (local $vNegStepSize v128) (local $vBc2Sqrt v128) (local $vEps v128)
+    (local.set $vWd (f32x4.splat (local.get $wd)))
+    (local.set $vBeta1 (f32x4.splat (local.get $beta1)))
+    (local.set $vOneMinusBeta1 (f32x4.splat (local.get $oneMinusBeta1)))
+    (local.set $vBeta2 (f32x4.splat (local.get $beta2)))
+    (local.set $vOneMinusBeta2 (f32x4.splat (local.get $oneMinusBeta2)))
+    (local.set $vNegStepSize (f32x4.splat (local.get $negStepSize)))
+    (local.set $vBc2Sqrt (f32x4.splat (local.get $bc2Sqrt)))
+    (local.set $vEps (f32x4.splat (local.get $eps)))
+    (local.set $last (i32.shl (i32.sub (local.get $n) (i32.const 4)) (i32.const 2)))
+    (local.set $i (i32.const 0))
+    (block $done
+      (loop $next
+        (local.set $at (select (local.get $i) (local.get $last) (i32.lt_u (local.get $i) (local.get $last))))
+        (local.set $pv (v128.load (i32.add (local.get $p) (local.get $at))))
+        (local.set $gv (v128.load (i32.add (local.get $g) (local.get $at))))
+        (if (local.get $maximize) (then (local.set $gv (f32x4.neg (local.get $gv)))))
+        (if (local.get $useWd)
+          (then (local.set $gv (f32x4.add (local.get $gv) (f32x4.mul (local.get $pv) (local.get $vWd))))))
+        (local.set $mv (f32x4.mul (local.get $gv) (local.get $vOneMinusBeta1)))
+        (local.set $vv (f32x4.mul (f32x4.mul (local.get $gv) (local.get $vOneMinusBeta2)) (local.get $gv)))
+        (if (i32.eqz (local.get $first))
+          (then
+            (local.set $mv
+              (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $at))) (local.get $vBeta1)) (local.get $mv)))
+            (local.set $vv
+              (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $at))) (local.get $vBeta2)) (local.get $vv)))))
+        (v128.store (i32.add (local.get $outM) (local.get $at)) (local.get $mv))
+        (v128.store (i32.add (local.get $outV) (local.get $at)) (local.get $vv))
+        (v128.store (i32.add (local.get $outP) (local.get $at))
+          (f32x4.add
+            (local.get $pv)
+            (f32x4.div
+              (f32x4.mul (local.get $mv) (local.get $vNegStepSize))
+              (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vv)) (local.get $vBc2Sqrt)) (local.get $vEps)))))
+        (br_if $done (i32.ge_u (local.get $i) (local.get $last)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next)))))

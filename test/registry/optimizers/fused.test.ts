@@ -1,0 +1,170 @@
+// The fused SGD and Adam loops on the wasm backends against the tensor-op path on cpu: the same
+// float32 operations in the same order, so every parameter and state value must have the same bits.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs';
+import adam from '../../../src/registry/optimizers/adam.js';
+import sgd from '../../../src/registry/optimizers/sgd.js';
+import { fusedUpdates } from '../../../src/registry/optimizers/fused.js';
+import { FUSED_UPDATES_WASM } from '../../../src/registry/optimizers/fused-updates-wasm.js';
+import { assemble, WAT } from '../../../src/commands/fused-wasm.js';
+import { createRegistries } from '../../../src/registry/index.js';
+import { Random } from '../../../src/util/random.js';
+import type { OptimizerPlugin, OptimizerState } from '../../../src/registry/kinds.js';
+
+/** Sizes: one vector, a tail that overlaps the last vector, a larger odd one, and one below a vector (tensor ops). */
+const SHAPES = [[4], [7, 5], [3, 331], [3]];
+const LRS = [0.1, 0.1, 0.05, 0.3, 0.02];
+
+const CASES: { name: string; plugin: OptimizerPlugin; params: Record<string, unknown> }[] = [
+  { name: 'sgd', plugin: sgd, params: { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false } },
+  { name: 'sgd momentum', plugin: sgd, params: { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0, maximize: false } },
+  { name: 'sgd momentum dampening weight decay', plugin: sgd, params: { lr: 0.1, momentum: 0.8, dampening: 0.3, nesterov: false, weightDecay: 0.01, maximize: false } },
+  { name: 'sgd nesterov maximize', plugin: sgd, params: { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0, maximize: true } },
+  { name: 'sgd weight decay, no momentum', plugin: sgd, params: { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0.05, maximize: false } },
+  { name: 'adam', plugin: adam, params: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false } },
+  { name: 'adam weight decay maximize', plugin: adam, params: { lr: 1e-2, betas: [0.8, 0.99], eps: 1e-3, weightDecay: 0.1, amsgrad: false, maximize: true } },
+  { name: 'adam amsgrad (tensor ops on every backend)', plugin: adam, params: { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: true, maximize: false } },
+];
+
+/** Values that exercise rounding: wide magnitudes, both signs, exact zeros and negative zeros. */
+function values(random: Random, n: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = random.next();
+    out[i] = i % 17 === 0 ? 0 : i % 19 === 0 ? -0 : (r - 0.5) * 10 ** Math.floor(random.next() * 8 - 5);
+  }
+  return out;
+}
+
+interface Trajectory {
+  params: Float32Array[][];
+  states: OptimizerState[];
+}
+
+/** Five steps of one optimizer on the active backend; params and state after each. */
+function trajectory(plugin: OptimizerPlugin, params: Record<string, unknown>): Trajectory {
+  const random = new Random(11);
+  const variables = SHAPES.map((shape) => tf.tidy(() => tf.variable(tf.tensor(values(random, shape.reduce((a, b) => a * b)), shape, 'float32'))));
+  const runtime = plugin.create(params as never, { tf: tf as never });
+  const out: Trajectory = { params: [], states: [] };
+  for (const lr of LRS) {
+    const grads = SHAPES.map((shape) => tf.tensor(values(random, shape.reduce((a, b) => a * b)), shape, 'float32'));
+    runtime.step(variables, grads, lr);
+    tf.dispose(grads);
+    out.params.push(variables.map((v) => Float32Array.from(v.dataSync() as Float32Array)));
+    out.states.push(runtime.getState());
+  }
+  runtime.dispose();
+  tf.dispose(variables);
+  return out;
+}
+
+/** Index of the first value whose bits differ, or -1. */
+function firstDifference(a: Float32Array, b: Float32Array): number {
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  if (x.length !== y.length) return 0;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
+  return -1;
+}
+
+function assertSameBits(actual: Trajectory, expected: Trajectory): void {
+  for (let s = 0; s < LRS.length; s++) {
+    actual.params[s]!.forEach((a, p) => {
+      const i = firstDifference(a, expected.params[s]![p]!);
+      assert.equal(i, -1, `step ${s + 1} param ${p} [${i}]: ${a[i]} vs ${expected.params[s]![p]![i]}`);
+    });
+    assert.equal(actual.states[s]!.step, expected.states[s]!.step);
+    for (const [name, buffers] of Object.entries(expected.states[s]!.buffers)) {
+      buffers.forEach((b, p) => {
+        const a = actual.states[s]!.buffers[name]![p]!;
+        if (b === null) return assert.equal(a, null, `${name} ${p}`);
+        const i = firstDifference(a, b);
+        assert.equal(i, -1, `step ${s + 1} ${name} ${p} [${i}]: ${a[i]} vs ${b[i]}`);
+      });
+    }
+  }
+}
+
+describe('optimizers/fused', () => {
+  const registries = createRegistries();
+  const expected = new Map<string, Trajectory>();
+
+  before(async () => {
+    await registries.backends.get('cpu').load({ backends: registries.backends });
+    for (const c of CASES) expected.set(c.name, trajectory(c.plugin, c.params));
+  });
+
+  it('is not used on the cpu backend', async () => {
+    await tf.setBackend('cpu');
+    assert.equal(fusedUpdates(tf as never), null);
+  });
+
+  it('the committed binary is the assembled WAT source (npm run wasm)', async () => {
+    const binary = await assemble(await readFile(WAT, 'utf8'));
+    assert.equal(Buffer.from(binary).toString('base64'), FUSED_UPDATES_WASM);
+  });
+
+  for (const backend of ['wasm', 'wasm-blas']) {
+    describe(`on ${backend}`, () => {
+      before(async function () {
+        try {
+          await registries.backends.get(backend).load({ backends: registries.backends });
+        } catch (error) {
+          // OpenBLAS is a Debian package CI installs; elsewhere wasm-blas may be missing.
+          if (backend !== 'wasm-blas' || process.env.CI) throw error;
+          this.skip();
+        }
+      });
+      after(async () => {
+        await tf.setBackend('cpu');
+      });
+
+      it('is available, and covers float32 parameters of at least one vector', () => {
+        const fused = fusedUpdates(tf as never);
+        assert.ok(fused);
+        const [small, big] = [tf.variable(tf.zeros([3])), tf.variable(tf.zeros([2, 2]))];
+        assert.equal(fused.covers(small), false);
+        assert.equal(fused.covers(big), true);
+        tf.dispose([small, big]);
+      });
+
+      for (const c of CASES) {
+        it(`${c.name}: five steps give the cpu tensor-op path's bits (params and state)`, () => {
+          assert.equal(tf.getBackend(), backend);
+          const before = tf.memory().numTensors;
+          assertSameBits(trajectory(c.plugin, c.params), expected.get(c.name)!);
+          assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
+        });
+      }
+
+      it('resumes from exported state with the same bits as straight steps', () => {
+        const c = CASES.find((x) => x.name === 'adam')!;
+        const random = new Random(5);
+        const make = () => tf.tidy(() => tf.variable(tf.tensor(values(new Random(9), 35), [7, 5], 'float32')));
+        const grads = LRS.map(() => tf.tensor(values(random, 35), [7, 5], 'float32'));
+        const straight = make();
+        const a = c.plugin.create(c.params as never, { tf: tf as never });
+        grads.forEach((g, s) => a.step([straight], [g], LRS[s]!));
+        const resumed = make();
+        const b = c.plugin.create(c.params as never, { tf: tf as never });
+        grads.slice(0, 2).forEach((g, s) => b.step([resumed], [g], LRS[s]!));
+        const c2 = c.plugin.create(c.params as never, { tf: tf as never });
+        c2.setState(b.getState(), [resumed]);
+        grads.slice(2).forEach((g, s) => c2.step([resumed], [g], LRS[s + 2]!));
+        assert.equal(firstDifference(resumed.dataSync() as Float32Array, straight.dataSync() as Float32Array), -1);
+        [a, b, c2].forEach((r) => r.dispose());
+        tf.dispose([straight, resumed, ...grads]);
+      });
+
+      it('rejects a gradient that does not match its parameter', () => {
+        const fused = fusedUpdates(tf as never)!;
+        const param = tf.variable(tf.zeros([8]));
+        const grad = tf.zeros([9]);
+        assert.throws(() => fused.sgd(param, grad, null, 0.1, { maximize: false, weightDecay: 0, momentum: 0, dampening: 0, nesterov: false }), /do not match/);
+        tf.dispose([param, grad]);
+      });
+    });
+  }
+});
