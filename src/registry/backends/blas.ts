@@ -154,7 +154,8 @@ function product(sgemm: Sgemm, backend: WasmBackend, a: TensorInfo, b: TensorInf
 
 /**
  * Registers TF.js backend `name`: the wasm backend's own kernels, except BatchMatMul and
- * _FusedMatMul, which run on `sgemm` (falling back to wasm's for what they do not cover).
+ * _FusedMatMul, which run on `sgemm` (falling back to wasm's for what they do not cover), and
+ * Identity, which shares its input's data instead of copying it.
  */
 export function registerWasmBlasBackend(tf: TF, name: string, sgemm: Sgemm): void {
   const engine = tf as unknown as {
@@ -173,11 +174,24 @@ export function registerWasmBlasBackend(tf: TF, name: string, sgemm: Sgemm): voi
   };
   const batchMatMul = original('BatchMatMul');
   const fusedMatMul = original('_FusedMatMul');
+  const identity = original('Identity');
   // Priority below wasm's: naming the backend selects it, TF.js never picks it by itself.
   tf.registerBackend(name, wasmFactory as never, 1);
   for (const kernel of kernels) {
-    if (kernel !== batchMatMul && kernel !== fusedMatMul) engine.registerKernel({ ...kernel, backendName: name });
+    if (kernel !== batchMatMul && kernel !== fusedMatMul && kernel !== identity) engine.registerKernel({ ...kernel, backendName: name });
   }
+  // TF.js clones every tensor a gradient saves through Identity, which plain wasm copies; tensors
+  // are immutable, so sharing the data with a reference count (as the cpu backend does) is enough.
+  engine.registerKernel({
+    kernelName: 'Identity',
+    backendName: name,
+    kernelFunc: (({ inputs, backend }: { inputs: { x: TensorInfo }; backend: WasmBackend & { incRef(dataId: object): void } }) => {
+      const { x } = inputs;
+      if (x.dtype === 'string') return identity.kernelFunc({ inputs, backend, attrs: {} } as never);
+      backend.incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    }) as never,
+  });
   engine.registerKernel({
     kernelName: 'BatchMatMul',
     backendName: name,

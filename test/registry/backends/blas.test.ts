@@ -146,4 +146,18 @@ describe('backends/blas: matrix products on wasm-blas', function () {
     assertClose(da!.dataSync(), av.flatMap(() => bv.map((row) => row[0]! + row[1]!)), 'dA');
     assertClose(db!.dataSync(), [0, 1, 2].flatMap((j) => [0, 1].map(() => av.reduce((s, row) => s + row[j]!, 0))), 'dB');
   });
+
+  it('Identity shares the data instead of copying it, and either tensor can be disposed first', () => {
+    const a = tf.tensor1d([1, 2, 3]);
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const before = backend.numDataIds();
+    const b = tf.clone(a);
+    assert.equal(backend.numDataIds(), before, 'no new data');
+    a.dispose();
+    assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3]);
+    b.dispose();
+    assert.equal(backend.numDataIds(), before - 1, 'freed with the last reference');
+    const s = tf.clone(tf.tensor1d(['x'], 'string'));
+    assert.deepEqual(s.dataSync(), ['x']);
+  });
 });
