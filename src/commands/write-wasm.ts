@@ -1,4 +1,4 @@
-// npm run wasm: reassembles the fused optimizer updates from their WAT source.
-import { writeFusedWasm } from './fused-wasm.js';
+// npm run wasm: reassembles src/registry/simd-wasm.ts from simd.wat.
+import { writeSimdWasm } from './simd-wasm.js';
 
-console.log(`wrote ${await writeFusedWasm()}`);
+console.log(`wrote ${await writeSimdWasm()}`);

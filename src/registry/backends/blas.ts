@@ -3,6 +3,7 @@
 // Measured on the project's machines: sgemm at ~85 GFLOP/s on one core against ~34 for XNNPACK in
 // wasm, whose fully-connected operator also re-packs its right operand whenever that tensor changes.
 import type { TF } from '../kinds.js';
+import { simdLoops, wasmHeap } from '../simd.js';
 
 /** C = op(A)·op(B) + beta·C for row-major float32 arrays; op is a transpose when its flag is set. */
 export type Sgemm = (transposeA: boolean, transposeB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, beta: 0 | 1, c: Float32Array) => void;
@@ -65,6 +66,7 @@ interface WasmBackend {
   wasm: { HEAPU8: Uint8Array };
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: string): TensorInfo;
+  disposeData(dataId: object): boolean;
 }
 
 interface KernelArgs {
@@ -148,14 +150,68 @@ function product(sgemm: Sgemm, backend: WasmBackend, a: TensorInfo, b: TensorInf
       );
     }
   }
-  if (relu) for (let i = 0; i < c.length; i++) if (c[i]! < 0) c[i] = 0;
+  if (relu) {
+    // A JS loop here costs several ns a value (its branch is a coin toss); SIMD max does not branch.
+    if (c.length >= 4) simdLoops(wasmHeap(backend)!).relu(at(out), c.length);
+    else for (let i = 0; i < c.length; i++) if (c[i]! < 0) c[i] = 0;
+  }
   return out;
+}
+
+/** Name of the kernel for a dense layer's whole backward pass (see denseBackward). */
+export const DENSE_BACKWARD = 'TrainyardDenseBackward';
+
+// Reused across calls (kernels run one at a time on a thread).
+let ones = new Float32Array(0);
+
+/**
+ * A dense layer's backward pass in one kernel, for y = act(x W + b) with act linear or ReLU:
+ * dz = relu ? dy where y > 0 (else 0) : dy;  dW = xᵀ dz;  db = 1ᵀ dz;  dx = dz Wᵀ.
+ * Outputs [dW, db?, dx?].
+ */
+function denseBackward(sgemm: Sgemm, backend: WasmBackend, inputs: Record<string, TensorInfo | undefined>, attrs: Record<string, unknown>): TensorInfo[] {
+  const { dy, x, y, w } = inputs as Record<string, TensorInfo>;
+  const [batch, fanIn] = x!.shape as [number, number];
+  const units = w!.shape[1]!;
+  if (x!.shape.length !== 2 || w!.shape.length !== 2 || w!.shape[0] !== fanIn || dy!.shape[0] !== batch || dy!.shape[1] !== units) {
+    throw new Error(`${DENSE_BACKWARD}: shapes x [${x!.shape}], W [${w!.shape}], dy [${dy!.shape}] do not fit`);
+  }
+  const dW = backend.makeOutput([fanIn, units], 'float32');
+  const db = attrs.bias ? backend.makeOutput([units], 'float32') : null;
+  const dx = attrs.inputGrad ? backend.makeOutput([batch, fanIn], 'float32') : null;
+  const dz = attrs.relu ? backend.makeOutput([batch, units], 'float32') : dy!;
+  const heap = backend.wasm.HEAPU8.buffer;
+  const offset = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  const view = (t: TensorInfo, n: number) => new Float32Array(heap, offset(t), n);
+  if (attrs.relu) {
+    const size = batch * units;
+    if (size >= 4) simdLoops(wasmHeap(backend)!).reluGrad(offset(dy!), offset(y!), offset(dz), size);
+    else view(y!, size).forEach((v, i) => (view(dz, size)[i] = v > 0 ? view(dy!, size)[i]! : 0));
+  }
+  const dzv = view(dz, batch * units);
+  try {
+    if (batch === 0) {
+      view(dW, fanIn * units).fill(0);
+      if (db) view(db, units).fill(0);
+      return [dW, ...(db ? [db] : []), ...(dx ? [dx] : [])];
+    }
+    sgemm(true, false, fanIn, units, batch, view(x!, batch * fanIn), dzv, 0, view(dW, fanIn * units));
+    if (db) {
+      if (ones.length < batch) ones = new Float32Array(batch).fill(1);
+      sgemm(false, false, 1, units, batch, ones.subarray(0, batch), dzv, 0, view(db, units));
+    }
+    if (dx) sgemm(false, true, batch, fanIn, units, dzv, view(w!, fanIn * units), 0, view(dx, batch * fanIn));
+    return [dW, ...(db ? [db] : []), ...(dx ? [dx] : [])];
+  } finally {
+    // The masked gradient is scratch on the heap, freed once the products have read it.
+    if (dz !== dy) backend.disposeData(dz.dataId);
+  }
 }
 
 /**
  * Registers TF.js backend `name`: the wasm backend's own kernels, except BatchMatMul and
  * _FusedMatMul, which run on `sgemm` (falling back to wasm's for what they do not cover), and
- * Identity, which shares its input's data instead of copying it.
+ * Identity, which shares its input's data instead of copying it; and DENSE_BACKWARD.
  */
 export function registerWasmBlasBackend(tf: TF, name: string, sgemm: Sgemm): void {
   const engine = tf as unknown as {
@@ -191,6 +247,11 @@ export function registerWasmBlasBackend(tf: TF, name: string, sgemm: Sgemm): voi
       backend.incRef(x.dataId);
       return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     }) as never,
+  });
+  engine.registerKernel({
+    kernelName: DENSE_BACKWARD,
+    backendName: name,
+    kernelFunc: ({ inputs, backend, attrs }) => denseBackward(sgemm, backend, inputs, attrs),
   });
   engine.registerKernel({
     kernelName: 'BatchMatMul',

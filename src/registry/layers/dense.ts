@@ -1,4 +1,5 @@
 import { defineLayer, type TF, type Tensor } from '../kinds.js';
+import { DENSE_BACKWARD } from '../backends/blas.js';
 
 export type DenseActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
 
@@ -78,11 +79,26 @@ export default defineLayer<DenseParams>({
       explicitTranspose
         ? tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b)
         : tf.matMul(a, b, transposeA, transposeB);
+    // wasm-blas runs the whole backward pass in one kernel, and the forward product without the
+    // reshapes tf.fused.matMul wraps around it: a handful of kernel dispatches per layer instead of a dozen.
+    const oneKernel = tf.getKernel(DENSE_BACKWARD, tf.getBackend()) !== undefined;
     // The bias (and a ReLU) ride in the product's kernel: one pass over the output instead of three.
     const forward = (x: Tensor, w: Tensor, b: Tensor | null): Tensor => {
       const fused = activation === 'relu' ? 'relu' : 'linear';
-      const z = tf.fused.matMul({ a: x as never, b: w as never, ...(b ? { bias: b } : {}), activation: fused });
+      const z = oneKernel
+        ? (tf.engine().runKernel('_FusedMatMul', { a: x, b: w, ...(b ? { bias: b } : {}) }, { transposeA: false, transposeB: false, activation: fused }) as Tensor)
+        : tf.fused.matMul({ a: x as never, b: w as never, ...(b ? { bias: b } : {}), activation: fused });
       return fused === 'relu' ? z : activate(tf, z, activation);
+    };
+    /** [dx?, dW, db?] from the one-kernel backward pass. */
+    const backwardInOneKernel = (dy: Tensor, x: Tensor, y: Tensor): Tensor[] => {
+      const relu = activation === 'relu';
+      const dz = relu ? dy : activationGrad(tf, dy, y, activation);
+      const outs = tf.engine().runKernel(DENSE_BACKWARD, { dy: dz, x, y, w: kernel }, { relu, bias: bias !== null, inputGrad: inputNeedsGrad }) as unknown as Tensor[];
+      const [dw, ...rest] = outs;
+      const db = bias ? rest.shift()! : null;
+      const dx = inputNeedsGrad ? rest.shift()! : null;
+      return [...(dx ? [dx] : []), dw!, ...(db ? [db] : [])];
     };
     const weightGrads = (x: Tensor, dz: Tensor): Tensor[] => {
       const dw = product(x, dz, true, false);
@@ -102,6 +118,7 @@ export default defineLayer<DenseParams>({
           value: y,
           gradFunc: (dy: Tensor, saved: Tensor[]) => {
             const [sx, sy] = saved;
+            if (oneKernel) return backwardInOneKernel(dy, sx!, sy!);
             const dz = activationGrad(tf, dy, sy, activation);
             const grads = weightGrads(sx, dz);
             return inputNeedsGrad ? [product(dz, kernel, false, true), ...grads] : grads;

@@ -1,9 +1,9 @@
 // One-pass SGD and Adam updates for TF.js's wasm backends (wasm, wasm-blas). The tensor-op path
 // runs ten or more kernels per parameter, each a pass over memory plus a dispatch; these run one
-// WebAssembly SIMD loop (fused-updates.wat) on the backend's own heap. Same float32 operations in
+// WebAssembly SIMD loop (../simd.wat) on the backend's own heap. Same float32 operations in
 // the same order, so the same bits; other backends, and cases the loops do not cover, keep the ops.
 import type { Tensor, TF, Variable } from '../kinds.js';
-import { FUSED_UPDATES_WASM } from './fused-updates-wasm.js';
+import { simdLoops, wasmHeap } from '../simd.js';
 
 export interface SgdFlags {
   maximize: boolean;
@@ -29,11 +29,6 @@ export interface FusedUpdates {
   covers(param: Variable): boolean;
 }
 
-interface Exports {
-  sgd(...args: number[]): void;
-  adam(...args: number[]): void;
-}
-
 interface TensorInfo {
   dataId: object;
   shape: number[];
@@ -42,32 +37,12 @@ interface TensorInfo {
 
 /** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
 interface WasmBackend {
-  wasm: { asm?: { memory?: WebAssembly.Memory } };
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: string): TensorInfo;
 }
 
 const SGD_KERNEL = 'TrainyardFusedSgd';
 const ADAM_KERNEL = 'TrainyardFusedAdam';
-
-let compiled: WebAssembly.Module | undefined;
-const instances = new WeakMap<WebAssembly.Memory, Exports>();
-
-/** The loops instantiated on this backend's heap (one instance per heap). */
-function loops(memory: WebAssembly.Memory): Exports {
-  let exports = instances.get(memory);
-  if (!exports) {
-    compiled ??= new WebAssembly.Module(Buffer.from(FUSED_UPDATES_WASM, 'base64'));
-    exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as Exports;
-    instances.set(memory, exports);
-  }
-  return exports;
-}
-
-const heapOf = (backend: unknown): WebAssembly.Memory | null => {
-  const memory = (backend as Partial<WasmBackend>).wasm?.asm?.memory;
-  return memory instanceof WebAssembly.Memory ? memory : null;
-};
 
 function registerKernels(tf: TF, backendName: string): void {
   const register = (kernelName: string, run: (backend: WasmBackend, inputs: Record<string, TensorInfo>, attrs: Record<string, number>) => TensorInfo[]) =>
@@ -84,7 +59,7 @@ function registerKernels(tf: TF, backendName: string): void {
     const nextBuf = a.momentum ? backend.makeOutput(shape, 'float32') : null;
     // Offsets are read after every allocation: allocations may move nothing, but they may grow the heap.
     const at = (t: TensorInfo | null | undefined) => (t ? backend.dataIdMap.get(t.dataId).memoryOffset : 0);
-    loops(heapOf(backend)!).sgd(
+    simdLoops(wasmHeap(backend)!).sgd(
       at(param), at(grad), at(buf), at(value), at(nextBuf), a.size!,
       buf ? 0 : 1, a.maximize!, a.weightDecay ? 1 : 0, a.weightDecay!,
       a.momentum ? 1 : 0, a.momentum!, a.dampening ? 1 : 0, 1 - a.dampening!,
@@ -97,7 +72,7 @@ function registerKernels(tf: TF, backendName: string): void {
     const shape = param!.shape;
     const [value, m, v] = [0, 1, 2].map(() => backend.makeOutput(shape, 'float32')) as [TensorInfo, TensorInfo, TensorInfo];
     const at = (t: TensorInfo | undefined) => (t ? backend.dataIdMap.get(t.dataId).memoryOffset : 0);
-    loops(heapOf(backend)!).adam(
+    simdLoops(wasmHeap(backend)!).adam(
       at(param), at(grad), at(expAvg), at(expAvgSq), at(value), at(m), at(v), a.size!,
       expAvg ? 0 : 1, a.maximize!, a.weightDecay ? 1 : 0, a.weightDecay!,
       a.beta1!, 1 - a.beta1!, a.beta2!, 1 - a.beta2!,
@@ -113,10 +88,10 @@ function registerKernels(tf: TF, backendName: string): void {
  */
 export function fusedUpdates(tf: TF): FusedUpdates | null {
   const backendName = tf.getBackend();
-  const memory = heapOf(tf.backend());
+  const memory = wasmHeap(tf.backend());
   if (!memory) return null;
   try {
-    loops(memory);
+    simdLoops(memory);
   } catch {
     return null;
   }

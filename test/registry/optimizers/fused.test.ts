@@ -6,8 +6,6 @@ import * as tf from '@tensorflow/tfjs';
 import adam from '../../../src/registry/optimizers/adam.js';
 import sgd from '../../../src/registry/optimizers/sgd.js';
 import { fusedUpdates } from '../../../src/registry/optimizers/fused.js';
-import { FUSED_UPDATES_WASM } from '../../../src/registry/optimizers/fused-updates-wasm.js';
-import { assemble, WAT } from '../../../src/commands/fused-wasm.js';
 import { createRegistries } from '../../../src/registry/index.js';
 import { Random } from '../../../src/util/random.js';
 import type { OptimizerPlugin, OptimizerState } from '../../../src/registry/kinds.js';
@@ -99,11 +97,6 @@ describe('optimizers/fused', () => {
   it('is not used on the cpu backend', async () => {
     await tf.setBackend('cpu');
     assert.equal(fusedUpdates(tf as never), null);
-  });
-
-  it('the committed binary is the assembled WAT source (npm run wasm)', async () => {
-    const binary = await assemble(await readFile(WAT, 'utf8'));
-    assert.equal(Buffer.from(binary).toString('base64'), FUSED_UPDATES_WASM);
   });
 
   for (const backend of ['wasm', 'wasm-blas']) {

@@ -1,10 +1,11 @@
-;; The SGD and Adam updates of src/registry/optimizers/{sgd,adam}.ts as one pass each over a
-;; parameter, on the memory of TF.js's wasm backend (imported, so no copies). Every operation is
-;; the same float32 operation, in the same order, as the tensor-op path: the results are the
-;; same bits (test/registry/optimizers/fused.test.ts checks that on every flag combination).
-;; Four lanes at a time; the last vector is aligned to the end and recomputed where it overlaps,
-;; which is harmless because outputs never alias inputs. Callers guarantee n >= 4.
-;; Assembled by `npm run wasm` into fused-updates-wasm.ts; a test fails when the two drift apart.
+;; Loops that run on the memory of TF.js's wasm backend (imported, so no copies), four lanes at a
+;; time: the SGD and Adam updates of src/registry/optimizers/{sgd,adam}.ts as one pass each over a
+;; parameter, and the ReLU passes of the wasm-blas dense kernels. Every update operation is the same
+;; float32 operation, in the same order, as the tensor-op path: the same bits
+;; (test/registry/optimizers/fused.test.ts checks that on every flag combination).
+;; The last vector is aligned to the end and recomputed where it overlaps, which is harmless
+;; because outputs never alias inputs (or, for relu, the operation is idempotent). Callers
+;; guarantee n >= 4. Assembled by `npm run wasm` into simd-wasm.ts; a test fails on drift.
 (module
   (import "env" "memory" (memory 1))
 
@@ -105,6 +106,35 @@
             (f32x4.div
               (f32x4.mul (local.get $mv) (local.get $vNegStepSize))
               (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vv)) (local.get $vBc2Sqrt)) (local.get $vEps)))))
+        (br_if $done (i32.ge_u (local.get $i) (local.get $last)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next))))
+
+  ;; x = max(x, 0) in place
+  (func (export "relu") (param $x i32) (param $n i32)
+    (local $i i32) (local $last i32) (local $at i32)
+    (local.set $last (i32.shl (i32.sub (local.get $n) (i32.const 4)) (i32.const 2)))
+    (local.set $i (i32.const 0))
+    (block $done
+      (loop $next
+        (local.set $at (i32.add (local.get $x) (select (local.get $i) (local.get $last) (i32.lt_u (local.get $i) (local.get $last)))))
+        (v128.store (local.get $at) (f32x4.max (v128.load (local.get $at)) (v128.const f32x4 0 0 0 0)))
+        (br_if $done (i32.ge_u (local.get $i) (local.get $last)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next))))
+
+  ;; out = y > 0 ? dy : 0 (the gradient through a ReLU from its output y)
+  (func (export "reluGrad") (param $dy i32) (param $y i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $last i32) (local $at i32)
+    (local.set $last (i32.shl (i32.sub (local.get $n) (i32.const 4)) (i32.const 2)))
+    (local.set $i (i32.const 0))
+    (block $done
+      (loop $next
+        (local.set $at (select (local.get $i) (local.get $last) (i32.lt_u (local.get $i) (local.get $last))))
+        (v128.store (i32.add (local.get $out) (local.get $at))
+          (v128.and
+            (v128.load (i32.add (local.get $dy) (local.get $at)))
+            (f32x4.gt (v128.load (i32.add (local.get $y) (local.get $at))) (v128.const f32x4 0 0 0 0))))
         (br_if $done (i32.ge_u (local.get $i) (local.get $last)))
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $next)))))
