@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { buildModel } from '../../src/runner/model.js';
+import { createRegistries } from '../../src/registry/index.js';
+import { Random } from '../../src/util/random.js';
+import type { PluginSpec } from '../../src/config/types.js';
+
+const registries = createRegistries();
+
+/** The layers one by one, as written: the reference a folded model must equal. */
+function unfolded(layers: PluginSpec[], sampleShape: number[], random: Random) {
+  let shape = sampleShape;
+  let trainableBefore = false;
+  const runtimes = layers.map(({ type, ...params }, index) => {
+    const plugin = registries.layers.get(type);
+    const runtime = plugin.create(params, { tf: tf as never, inputShape: shape, random: () => random.next(), index, inputNeedsGrad: trainableBefore });
+    trainableBefore ||= runtime.variables.length > 0;
+    shape = plugin.outputShape(params, shape);
+    return runtime;
+  });
+  return { variables: runtimes.flatMap((r) => r.variables), apply: (x: tf.Tensor) => runtimes.reduce((h, r) => r.apply(h, true), x) };
+}
+
+const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
+
+for (const backend of ['cpu', 'wasm', 'wasm-blas']) {
+  describe(`runner/model on ${backend}`, () => {
+    before(async function () {
+      try {
+        await registries.backends.get(backend).load({ backends: registries.backends });
+      } catch (error) {
+        if (backend !== 'wasm-blas' || process.env.CI) throw error;
+        this.skip();
+      }
+    });
+
+    const cases: [string, PluginSpec[]][] = [
+      ['dense + relu pairs (folded)', [{ type: 'flatten' }, { type: 'dense', units: 6, activation: 'linear', useBias: true }, { type: 'relu' }, { type: 'dense', units: 5, activation: 'linear', useBias: false }, { type: 'relu' }, { type: 'dense', units: 3, activation: 'linear', useBias: true }]],
+      ['tanh dense then relu (not folded)', [{ type: 'flatten' }, { type: 'dense', units: 6, activation: 'tanh', useBias: true }, { type: 'relu' }, { type: 'dense', units: 3, activation: 'linear', useBias: true }]],
+      ['relu first, dense last (nothing to fold)', [{ type: 'flatten' }, { type: 'relu' }, { type: 'dense', units: 3, activation: 'linear', useBias: true }]],
+    ];
+    it('folds a linear dense layer and the relu after it into one layer (no separate Relu kernel)', async () => {
+      const model = buildModel(tf as never, cases[0]![1], registries, [2, 4], new Random(7));
+      const x = tf.randomNormal([9, 2, 4], 0, 1, 'float32', 3);
+      const kernels = (await tf.profile(() => tf.dispose(model.apply(x, true)))).kernels.map((k) => k.name);
+      assert.ok(kernels.includes('_FusedMatMul'), kernels.join(' '));
+      assert.ok(!kernels.includes('Relu'), kernels.join(' '));
+      const other = buildModel(tf as never, cases[1]![1], registries, [2, 4], new Random(7));
+      const otherKernels = (await tf.profile(() => tf.dispose(other.apply(x, true)))).kernels.map((k) => k.name);
+      assert.ok(otherKernels.includes('Relu'), 'a relu after a tanh dense layer stays a layer');
+      model.dispose();
+      other.dispose();
+    });
+
+    for (const [name, layers] of cases) {
+      it(`${name}: same weights, outputs and gradients as the layers one by one`, () => {
+        const model = buildModel(tf as never, layers, registries, [2, 4], new Random(7));
+        const reference = unfolded(layers, [2, 4], new Random(7));
+        assert.equal(model.variables.length, reference.variables.length);
+        model.variables.forEach((v, i) => assert.equal(maxDiff(v, reference.variables[i]!), 0, `variable ${i}`));
+        const x = tf.randomNormal([9, 2, 4], 0, 1, 'float32', 3);
+        const target = tf.randomNormal([9, 3], 0, 1, 'float32', 4);
+        const loss = (out: tf.Tensor) => tf.mean(tf.square(tf.sub(out, target))) as tf.Scalar;
+        assert.ok(maxDiff(model.apply(x, true), reference.apply(x)) < 1e-6, 'outputs');
+        const ours = tf.variableGrads(() => loss(model.apply(x, true)), model.variables as tf.Variable[]).grads;
+        const theirs = tf.variableGrads(() => loss(reference.apply(x)), reference.variables as tf.Variable[]).grads;
+        model.variables.forEach((v, i) => assert.ok(maxDiff(ours[v.name]!, theirs[reference.variables[i]!.name]!) < 1e-5, `gradient ${i}`));
+        model.dispose();
+        reference.variables.forEach((v) => v.dispose());
+      });
+    }
+  });
+}
