@@ -1,4 +1,5 @@
-import { defineLoss } from '../kinds.js';
+import { defineLoss, type LossFn } from '../kinds.js';
+import { fusedCrossEntropy } from './fused-cross-entropy.js';
 
 export interface CrossEntropyParams {
   labelSmoothing: number;
@@ -15,13 +16,18 @@ export default defineLoss<CrossEntropyParams>({
     },
     additionalProperties: false,
   },
-  create: ({ labelSmoothing }, { tf }) => (output, labels) =>
-    tf.tidy(() => {
-      const classes = output.shape[output.shape.length - 1];
-      const logProbs = tf.logSoftmax(output);
-      const picked = tf.sum(tf.mul(logProbs, tf.oneHot(labels.toInt(), classes)), -1);
-      if (labelSmoothing === 0) return tf.neg(tf.mean(picked));
-      const uniform = tf.mean(logProbs, -1);
-      return tf.neg(tf.mean(tf.add(tf.mul(picked, 1 - labelSmoothing), tf.mul(uniform, labelSmoothing))));
-    }),
+  create: ({ labelSmoothing }, { tf }) => {
+    // Two kernels instead of about thirty on the wasm backends; the tensor ops elsewhere.
+    const fused = fusedCrossEntropy(tf, labelSmoothing);
+    if (fused) return fused as LossFn;
+    return (output, labels) =>
+      tf.tidy(() => {
+        const classes = output.shape[output.shape.length - 1];
+        const logProbs = tf.logSoftmax(output);
+        const picked = tf.sum(tf.mul(logProbs, tf.oneHot(labels.toInt(), classes)), -1);
+        if (labelSmoothing === 0) return tf.neg(tf.mean(picked));
+        const uniform = tf.mean(logProbs, -1);
+        return tf.neg(tf.mean(tf.add(tf.mul(picked, 1 - labelSmoothing), tf.mul(uniform, labelSmoothing))));
+      });
+  },
 });
