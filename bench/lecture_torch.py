@@ -95,6 +95,7 @@ def main():
     print(json.dumps({
         'tool': f'PyTorch {torch.__version__}',
         'threads': torch.get_num_threads(),
+        'openblasThreads': os.environ.get('OPENBLAS_NUM_THREADS', 'default'),
         'epochs': args.epochs,
         'trainingSteps': steps * len(nets),
         'seconds': seconds,
