@@ -122,38 +122,44 @@ function product(sgemm: Sgemm, backend: WasmBackend, a: TensorInfo, b: TensorInf
   const batches = size(outer);
   const strideA = size(a.shape.slice(0, -2)) === 1 ? 0 : m * k;
   const strideB = size(b.shape.slice(0, -2)) === 1 ? 0 : k * n;
-  const out = backend.makeOutput([...outer, m, n], 'float32');
-  // Views are made after makeOutput: its allocation may grow (and so replace) the wasm heap.
-  const heap = backend.wasm.HEAPU8.buffer;
+  // Input offsets first: looking one up may move the tensor's data onto the heap (it lives on
+  // another backend), and that and makeOutput may grow (so replace) the heap's buffer: views after both.
   const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  const [offA, offB, offBias] = [at(a), at(b), bias ? at(bias) : 0];
+  const out = backend.makeOutput([...outer, m, n], 'float32');
+  const heap = backend.wasm.HEAPU8.buffer;
   const c = new Float32Array(heap, at(out), batches * m * n);
-  if (bias) {
-    const row = new Float32Array(heap, at(bias), biasSize);
-    if (biasSize === 1) c.fill(row[0]!);
-    else for (let r = 0; r < batches * m; r++) c.set(row, r * n);
-  } else if (k === 0) {
-    c.fill(0);
-  }
-  if (k > 0 && m > 0 && n > 0) {
-    const [offA, offB] = [at(a), at(b)];
-    for (let i = 0; i < batches; i++) {
-      sgemm(
-        transposeA,
-        transposeB,
-        m,
-        n,
-        k,
-        new Float32Array(heap, offA + 4 * i * strideA, m * k),
-        new Float32Array(heap, offB + 4 * i * strideB, k * n),
-        bias ? 1 : 0,
-        c.subarray(i * m * n, (i + 1) * m * n),
-      );
+  try {
+    if (bias) {
+      const row = new Float32Array(heap, offBias, biasSize);
+      if (biasSize === 1) c.fill(row[0]!);
+      else for (let r = 0; r < batches * m; r++) c.set(row, r * n);
+    } else if (k === 0) {
+      c.fill(0);
     }
-  }
-  if (relu) {
-    // A JS loop here costs several ns a value (its branch is a coin toss); SIMD max does not branch.
-    if (c.length >= 4) simdLoops(wasmHeap(backend)!).relu(at(out), c.length);
-    else for (let i = 0; i < c.length; i++) if (c[i]! < 0) c[i] = 0;
+    if (k > 0 && m > 0 && n > 0) {
+      for (let i = 0; i < batches; i++) {
+        sgemm(
+          transposeA,
+          transposeB,
+          m,
+          n,
+          k,
+          new Float32Array(heap, offA + 4 * i * strideA, m * k),
+          new Float32Array(heap, offB + 4 * i * strideB, k * n),
+          bias ? 1 : 0,
+          c.subarray(i * m * n, (i + 1) * m * n),
+        );
+      }
+    }
+    if (relu) {
+      // A JS loop here costs several ns a value (its branch is a coin toss); SIMD max does not branch.
+      if (c.length >= 4) simdLoops(wasmHeap(backend)!).relu(at(out), c.length);
+      else for (let i = 0; i < c.length; i++) if (c[i]! < 0) c[i] = 0;
+    }
+  } catch (error) {
+    backend.disposeData(out.dataId); // no tensor will ever own it
+    throw error;
   }
   return out;
 }
@@ -176,35 +182,41 @@ function denseBackward(sgemm: Sgemm, backend: WasmBackend, inputs: Record<string
   if (x!.shape.length !== 2 || w!.shape.length !== 2 || w!.shape[0] !== fanIn || dy!.shape[0] !== batch || dy!.shape[1] !== units) {
     throw new Error(`${DENSE_BACKWARD}: shapes x [${x!.shape}], W [${w!.shape}], dy [${dy!.shape}] do not fit`);
   }
+  const offset = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  // Inputs first (a lookup may move data onto the heap), then every allocation, then views (see product).
+  for (const t of [dy!, x!, y!, w!]) offset(t);
   const dW = backend.makeOutput([fanIn, units], 'float32');
   const db = attrs.bias ? backend.makeOutput([units], 'float32') : null;
   const dx = attrs.inputGrad ? backend.makeOutput([batch, fanIn], 'float32') : null;
   const dz = attrs.relu ? backend.makeOutput([batch, units], 'float32') : dy!;
   const heap = backend.wasm.HEAPU8.buffer;
-  const offset = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
   const view = (t: TensorInfo, n: number) => new Float32Array(heap, offset(t), n);
-  if (attrs.relu) {
-    const size = batch * units;
-    if (size >= 4) simdLoops(wasmHeap(backend)!).reluGrad(offset(dy!), offset(y!), offset(dz), size);
-    else view(y!, size).forEach((v, i) => (view(dz, size)[i] = v > 0 ? view(dy!, size)[i]! : 0));
-  }
-  const dzv = view(dz, batch * units);
+  let ok = false;
   try {
+    if (attrs.relu) {
+      const size = batch * units;
+      if (size >= 4) simdLoops(wasmHeap(backend)!).reluGrad(offset(dy!), offset(y!), offset(dz), size);
+      else view(y!, size).forEach((v, i) => (view(dz, size)[i] = v > 0 ? view(dy!, size)[i]! : 0));
+    }
+    const dzv = view(dz, batch * units);
     if (batch === 0) {
       view(dW, fanIn * units).fill(0);
       if (db) view(db, units).fill(0);
-      return [dW, ...(db ? [db] : []), ...(dx ? [dx] : [])];
+    } else {
+      sgemm(true, false, fanIn, units, batch, view(x!, batch * fanIn), dzv, 0, view(dW, fanIn * units));
+      if (db) {
+        if (ones.length < batch) ones = new Float32Array(batch).fill(1);
+        sgemm(false, false, 1, units, batch, ones.subarray(0, batch), dzv, 0, view(db, units));
+      }
+      if (dx) sgemm(false, true, batch, fanIn, units, dzv, view(w!, fanIn * units), 0, view(dx, batch * fanIn));
     }
-    sgemm(true, false, fanIn, units, batch, view(x!, batch * fanIn), dzv, 0, view(dW, fanIn * units));
-    if (db) {
-      if (ones.length < batch) ones = new Float32Array(batch).fill(1);
-      sgemm(false, false, 1, units, batch, ones.subarray(0, batch), dzv, 0, view(db, units));
-    }
-    if (dx) sgemm(false, true, batch, fanIn, units, dzv, view(w!, fanIn * units), 0, view(dx, batch * fanIn));
+    ok = true;
     return [dW, ...(db ? [db] : []), ...(dx ? [dx] : [])];
   } finally {
-    // The masked gradient is scratch on the heap, freed once the products have read it.
+    // The masked gradient is scratch on the heap, freed once the products have read it; the
+    // outputs too when something failed, since no tensor will ever own them.
     if (dz !== dy) backend.disposeData(dz.dataId);
+    if (!ok) for (const t of [dW, db, dx]) if (t) backend.disposeData(t.dataId);
   }
 }
 

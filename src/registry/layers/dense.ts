@@ -72,20 +72,20 @@ export default defineLayer<DenseParams>({
     const kernel = tf.tidy(() => tf.variable(tf.tensor2d(initUniform(fanIn * units, fanIn, random), [fanIn, units]), true));
     const bias = useBias ? tf.tidy(() => tf.variable(tf.tensor1d(initUniform(units, fanIn, random)), true)) : null;
 
+    // Both decided on every call, from the backend active then: a layer outlives a tf.setBackend.
     // Plain wasm computes transposeA/transposeB products on a slow scalar path, so there the
     // backward pass transposes explicitly; every other backend (wasm-blas included) transposes for free.
-    const explicitTranspose = tf.getBackend() === 'wasm';
     const product = (a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor =>
-      explicitTranspose
+      tf.getBackend() === 'wasm'
         ? tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b)
         : tf.matMul(a, b, transposeA, transposeB);
     // wasm-blas runs the whole backward pass in one kernel, and the forward product without the
     // reshapes tf.fused.matMul wraps around it: a handful of kernel dispatches per layer instead of a dozen.
-    const oneKernel = tf.getKernel(DENSE_BACKWARD, tf.getBackend()) !== undefined;
+    const oneKernel = (): boolean => tf.getKernel(DENSE_BACKWARD, tf.getBackend()) !== undefined;
     // The bias (and a ReLU) ride in the product's kernel: one pass over the output instead of three.
     const forward = (x: Tensor, w: Tensor, b: Tensor | null): Tensor => {
       const fused = activation === 'relu' ? 'relu' : 'linear';
-      const z = oneKernel
+      const z = oneKernel()
         ? (tf.engine().runKernel('_FusedMatMul', { a: x, b: w, ...(b ? { bias: b } : {}) }, { transposeA: false, transposeB: false, activation: fused }) as Tensor)
         : tf.fused.matMul({ a: x as never, b: w as never, ...(b ? { bias: b } : {}), activation: fused });
       return fused === 'relu' ? z : activate(tf, z, activation);
@@ -118,7 +118,7 @@ export default defineLayer<DenseParams>({
           value: y,
           gradFunc: (dy: Tensor, saved: Tensor[]) => {
             const [sx, sy] = saved;
-            if (oneKernel) return backwardInOneKernel(dy, sx!, sy!);
+            if (oneKernel()) return backwardInOneKernel(dy, sx!, sy!);
             const dz = activationGrad(tf, dy, sy, activation);
             const grads = weightGrads(sx, dz);
             return inputNeedsGrad ? [product(dz, kernel, false, true), ...grads] : grads;

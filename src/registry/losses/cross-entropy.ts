@@ -17,10 +17,7 @@ export default defineLoss<CrossEntropyParams>({
     additionalProperties: false,
   },
   create: ({ labelSmoothing }, { tf }) => {
-    // Two kernels instead of about thirty on the wasm backends; the tensor ops elsewhere.
-    const fused = fusedCrossEntropy(tf, labelSmoothing);
-    if (fused) return fused as LossFn;
-    return (output, labels) =>
+    const withOps: LossFn = (output, labels) =>
       tf.tidy(() => {
         const classes = output.shape[output.shape.length - 1];
         const logProbs = tf.logSoftmax(output);
@@ -29,5 +26,8 @@ export default defineLoss<CrossEntropyParams>({
         const uniform = tf.mean(logProbs, -1);
         return tf.neg(tf.mean(tf.add(tf.mul(picked, 1 - labelSmoothing), tf.mul(uniform, labelSmoothing))));
       });
+    // Two kernels instead of about thirty on the wasm backends, the tensor ops elsewhere: chosen on
+    // every call, from the backend active then.
+    return (output, labels) => ((fusedCrossEntropy(tf, labelSmoothing) as LossFn | null) ?? withOps)(output, labels);
   },
 });

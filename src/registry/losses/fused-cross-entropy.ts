@@ -21,14 +21,11 @@ const FORWARD = 'TrainyardSoftmaxCrossEntropy';
 const BACKWARD = 'TrainyardSoftmaxCrossEntropyGrad';
 
 function registerKernels(tf: TF, backendName: string): void {
-  const views = (backend: WasmBackend) => {
-    const heap = backend.wasm.HEAPU8.buffer;
-    const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
-    return {
-      f32: (t: TensorInfo, n: number) => new Float32Array(heap, at(t), n),
-      i32: (t: TensorInfo, n: number) => new Int32Array(heap, at(t), n),
-    };
-  };
+  // Input offsets first: looking one up may move the tensor's data onto the heap (it lives on
+  // another backend) and so grow the heap; views over the heap's buffer only after every allocation.
+  const offsetOf = (backend: WasmBackend, t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  const f32 = (backend: WasmBackend, offset: number, n: number) => new Float32Array(backend.wasm.HEAPU8.buffer, offset, n);
+  const i32 = (backend: WasmBackend, offset: number, n: number) => new Int32Array(backend.wasm.HEAPU8.buffer, offset, n);
   const shapeOf = (logits: TensorInfo, labels: TensorInfo) => {
     const classes = logits.shape[logits.shape.length - 1]!;
     const rows = classes === 0 ? 0 : logits.shape.reduce((a, b) => a * b, 1) / classes;
@@ -44,12 +41,12 @@ function registerKernels(tf: TF, backendName: string): void {
     kernelFunc: (({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo>; backend: WasmBackend; attrs: { smoothing: number } }) => {
       const { logits, labels } = inputs as { logits: TensorInfo; labels: TensorInfo };
       const { rows, classes } = shapeOf(logits, labels);
+      const [logitsAt, labelsAt] = [offsetOf(backend, logits), offsetOf(backend, labels)];
       const loss = backend.makeOutput([], 'float32');
       const logProbs = backend.makeOutput(logits.shape, 'float32');
-      const v = views(backend);
-      const z = v.f32(logits, rows * classes);
-      const lp = v.f32(logProbs, rows * classes);
-      const y = v.i32(labels, rows);
+      const z = f32(backend, logitsAt, rows * classes);
+      const lp = f32(backend, offsetOf(backend, logProbs), rows * classes);
+      const y = i32(backend, labelsAt, rows);
       const s = attrs.smoothing;
       let total = 0;
       for (let r = 0; r < rows; r++) {
@@ -66,7 +63,7 @@ function registerKernels(tf: TF, backendName: string): void {
         const picked = label >= 0 && label < classes ? lp[o + label]! : 0;
         total += (1 - s) * picked + (s * rowMean) / classes;
       }
-      v.f32(loss, 1)[0] = rows === 0 ? NaN : -total / rows;
+      f32(backend, offsetOf(backend, loss), 1)[0] = rows === 0 ? NaN : -total / rows;
       return [loss, logProbs];
     }) as never,
   });
@@ -77,12 +74,12 @@ function registerKernels(tf: TF, backendName: string): void {
     kernelFunc: (({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo>; backend: WasmBackend; attrs: { smoothing: number } }) => {
       const { dy, logProbs, labels } = inputs as { dy: TensorInfo; logProbs: TensorInfo; labels: TensorInfo };
       const { rows, classes } = shapeOf(logProbs, labels);
+      const [dyAt, logProbsAt, labelsAt] = [offsetOf(backend, dy), offsetOf(backend, logProbs), offsetOf(backend, labels)];
       const grad = backend.makeOutput(logProbs.shape, 'float32');
-      const v = views(backend);
-      const lp = v.f32(logProbs, rows * classes);
-      const out = v.f32(grad, rows * classes);
-      const y = v.i32(labels, rows);
-      const scale = v.f32(dy, 1)[0]! / rows;
+      const lp = f32(backend, logProbsAt, rows * classes);
+      const out = f32(backend, offsetOf(backend, grad), rows * classes);
+      const y = i32(backend, labelsAt, rows);
+      const scale = f32(backend, dyAt, 1)[0]! / rows;
       const s = attrs.smoothing;
       for (let r = 0; r < rows; r++) {
         const o = r * classes;
@@ -110,10 +107,11 @@ export function fusedCrossEntropy(tf: TF, smoothing: number): ((output: Tensor, 
     const intLabels = labels.dtype === 'int32' ? labels : tf.cast(labels, 'int32');
     const loss = tf.customGrad(((scores: Tensor, save: (t: Tensor[]) => void) => {
       const [value, logProbs] = run(FORWARD, { logits: scores, labels: intLabels });
-      save([logProbs!]);
+      // The labels too: ones made inside the differentiated function are freed before the backward pass unless saved.
+      save([logProbs!, intLabels]);
       return {
         value: value!,
-        gradFunc: (dy: Tensor, [logProbsSaved]: Tensor[]) => run(BACKWARD, { dy, logProbs: logProbsSaved!, labels: intLabels })[0]!,
+        gradFunc: (dy: Tensor, [logProbsSaved, labelsSaved]: Tensor[]) => run(BACKWARD, { dy, logProbs: logProbsSaved!, labels: labelsSaved! })[0]!,
       };
     }) as never) as unknown as (scores: Tensor) => Tensor;
     return loss(output);

@@ -100,8 +100,9 @@ export function fusedUpdates(tf: TF): FusedUpdates | null {
   const run = (kernel: string, inputs: Record<string, Tensor>, attrs: Record<string, number>) =>
     tf.engine().runKernel(kernel, inputs as never, attrs as never) as unknown as Tensor[];
   const check = (param: Variable, grad: Tensor) => {
-    if (param.dtype !== 'float32' || grad.dtype !== 'float32' || grad.size !== param.size) {
-      throw new Error(`fused update: param ${param.name} [${param.shape}] ${param.dtype} and its gradient [${grad.shape}] ${grad.dtype} do not match`);
+    // The loops read and write whole vectors: fewer than 4 values would run past the tensor.
+    if (param.dtype !== 'float32' || grad.dtype !== 'float32' || grad.size !== param.size || param.size < 4) {
+      throw new Error(`fused update: param ${param.name} [${param.shape}] ${param.dtype} and its gradient [${grad.shape}] ${grad.dtype} do not match, or have fewer than 4 values`);
     }
   };
   const bit = (b: boolean) => (b ? 1 : 0);

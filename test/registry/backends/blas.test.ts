@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { openBlas } from '../../../src/registry/backends/blas.js';
+import { DENSE_BACKWARD, openBlas } from '../../../src/registry/backends/blas.js';
 import { createRegistries } from '../../../src/registry/index.js';
 import { Random } from '../../../src/util/random.js';
 
@@ -159,5 +159,54 @@ describe('backends/blas: matrix products on wasm-blas', function () {
     assert.equal(backend.numDataIds(), before - 1, 'freed with the last reference');
     const s = tf.clone(tf.tensor1d(['x'], 'string'));
     assert.deepEqual(s.dataSync(), ['x']);
+  });
+
+  describe('operands that live on another backend (moved onto the heap inside the kernel, which grows it)', () => {
+    const heap = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8;
+    /** Rows of `cols` values that alone need more than the whole heap has now. */
+    const rowsToGrow = (cols: number) => Math.ceil(heap().length / 4 / cols) + 1024;
+    const onCpu = async <T>(make: () => T): Promise<T> => {
+      await tf.setBackend('cpu');
+      const made = make();
+      await tf.setBackend('wasm-blas');
+      return made;
+    };
+
+    it('_FusedMatMul with bias and ReLU', async () => {
+      const rows = rowsToGrow(3);
+      const [a, b, bias] = await onCpu(() => [tf.tensor2d(values(rows * 3, 41), [rows, 3]), tf.tensor2d(values(6, 42), [3, 2]), tf.tensor1d([0.25, -0.5])]);
+      const before = heap().buffer;
+      // The kernel itself (as the dense layer calls it): tf.fused.matMul would move them in a Reshape first.
+      const out = tf.engine().runKernel('_FusedMatMul', { a, b, bias }, { transposeA: false, transposeB: false, activation: 'relu' }) as tf.Tensor;
+      assert.notEqual(heap().buffer, before, 'the heap grew');
+      const got = out.slice([rows - 2, 0], [2, 2]).dataSync();
+      const av = a.slice([rows - 2, 0], [2, 3]).dataSync();
+      const bv = b.dataSync();
+      const want = [0, 1, 2, 3].map((i) => Math.max(0, av[(i >> 1) * 3]! * bv[i & 1]! + av[(i >> 1) * 3 + 1]! * bv[2 + (i & 1)]! + av[(i >> 1) * 3 + 2]! * bv[4 + (i & 1)]! + [0.25, -0.5][i & 1]!));
+      assertClose(got, want, 'last rows');
+      tf.dispose([a, b, bias, out]);
+    });
+
+    it(`${DENSE_BACKWARD}: dW, db and dx`, async () => {
+      const rows = rowsToGrow(2);
+      const [dy, x, y, w] = await onCpu(() => [
+        tf.tensor2d(values(rows * 2, 43), [rows, 2]),
+        tf.tensor2d(values(rows * 2, 44), [rows, 2]),
+        tf.tensor2d(values(rows * 2, 45), [rows, 2]),
+        tf.tensor2d(values(4, 46), [2, 2]),
+      ]);
+      const expected = await onCpu(() => {
+        const dz = tf.where(tf.greater(y, 0), dy, tf.zerosLike(dy));
+        return [tf.matMul(x, dz, true, false), tf.sum(dz, 0), tf.matMul(dz, w, false, true)].map((t) => t.dataSync());
+      });
+      const before = heap().buffer;
+      const outs = tf.engine().runKernel(DENSE_BACKWARD, { dy, x, y, w }, { relu: true, bias: true, inputGrad: true }) as unknown as tf.Tensor[];
+      assert.notEqual(heap().buffer, before, 'the heap grew');
+      assertClose(outs[0]!.dataSync(), expected[0]!, 'dW');
+      assertClose(outs[1]!.dataSync(), expected[1]!, 'db');
+      const dx = outs[2]!.dataSync();
+      assertClose(dx.subarray(0, 64), expected[2]!.subarray(0, 64), 'dx');
+      tf.dispose([dy, x, y, w, ...outs]);
+    });
   });
 });

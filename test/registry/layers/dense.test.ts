@@ -62,6 +62,27 @@ for (const backend of ['cpu', 'wasm', 'wasm-blas']) describe(`layers/dense on ${
     assert.deepEqual(Array.from(grads[layer.variables[0].name].dataSync()), [1, 1, 1, 1, 1, 1]);
   });
 
+  it('a layer made on this backend works on every other after tf.setBackend (it picks its kernels on every call)', async () => {
+    const layer = dense.create({ units: 3, activation: 'relu', useBias: true }, { tf: tf as any, inputShape: [4], random: () => 0.3, index: 0, inputNeedsGrad: true });
+    const run = () => {
+      const x = tf.tensor2d([[1, -2, 3, 0.5], [-1, 2, 0.25, 4]]);
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(layer.apply(x, true))) as tf.Scalar, layer.variables as tf.Variable[]);
+      const out = [value.dataSync()[0]!, ...layer.variables.flatMap((v) => Array.from(grads[v.name]!.dataSync()))];
+      tf.dispose([x, value, ...Object.values(grads)]);
+      return out;
+    };
+    const here = run();
+    try {
+      for (const other of ['cpu', 'wasm', 'wasm-blas'].filter((b) => b !== backend && tf.findBackendFactory(b))) {
+        await tf.setBackend(other);
+        run().forEach((v, i) => assert.ok(Math.abs(v - here[i]!) <= 1e-5 * (1 + Math.abs(here[i]!)), `${other}: [${i}] ${v} vs ${here[i]}`));
+      }
+    } finally {
+      await tf.setBackend(backend);
+      layer.variables.forEach((v) => v.dispose());
+    }
+  });
+
   it('needs flat samples', () => {
     assert.throws(() => dense.outputShape({ units: 3, activation: 'linear', useBias: true }, [28, 28]), /put a flatten layer before it/);
     assert.deepEqual(dense.outputShape({ units: 3, activation: 'linear', useBias: true }, [784]), [3]);

@@ -87,6 +87,52 @@ describe('losses/fused-cross-entropy', () => {
         tf.dispose([x, labels]);
       });
 
+      it('float32 labels made inside the differentiated function: the same loss and gradient as int32 ones', () => {
+        const c = CASES[1]!;
+        const theirs = expected.get(c.name)!;
+        const loss = crossEntropy.create({ labelSmoothing: c.smoothing }, { tf: tf as never });
+        const x = tf.variable(tf.tensor(c.values, c.shape, 'float32'), true, `ce-float-labels-${backend}`);
+        const before = tf.memory().numTensors;
+        const { value, grads } = tf.variableGrads(() => loss(tf.mul(x, 1) as tf.Tensor, tf.tensor(c.labels, c.shape.slice(0, -1), 'float32')), [x]);
+        assert.ok(Math.abs(value.dataSync()[0]! - theirs.loss) <= 1e-6 * Math.max(1, Math.abs(theirs.loss)));
+        grads[x.name]!.dataSync().forEach((g, i) => assert.ok(Math.abs(g - theirs.grad[i]!) <= 1e-6, `grad[${i}]`));
+        tf.dispose([value, grads[x.name]!]);
+        assert.equal(tf.memory().numTensors, before);
+        x.dispose();
+      });
+
+      it('a loss made on this backend still works after tf.setBackend (it picks its path on every call)', async () => {
+        const c = CASES[0]!;
+        const loss = crossEntropy.create({ labelSmoothing: 0 }, { tf: tf as never });
+        await tf.setBackend('cpu');
+        try {
+          const x = tf.tensor(c.values, c.shape, 'float32');
+          const labels = tf.tensor(c.labels, [c.shape[0]!], 'int32');
+          const g = tf.grad((input: tf.Tensor) => loss(input, labels))(x);
+          g.dataSync().forEach((v, i) => assert.ok(Math.abs(v - expected.get(c.name)!.grad[i]!) <= 1e-6));
+          tf.dispose([x, labels, g]);
+        } finally {
+          await tf.setBackend(backend);
+        }
+      });
+
+      it('scores that live on another backend (moved onto the heap inside the kernel, which grows it)', async () => {
+        const heap = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8;
+        const rows = Math.ceil(heap().length / 4 / 5) + 1024;
+        const loss = crossEntropy.create({ labelSmoothing: 0 }, { tf: tf as never });
+        await tf.setBackend('cpu');
+        const x = tf.tile(tf.tensor2d([[1, 2, 3, 4, 5]]), [rows, 1]);
+        const labels = tf.fill([rows], 4, 'int32');
+        await tf.setBackend(backend);
+        const before = heap().buffer;
+        const value = loss(x, labels);
+        assert.notEqual(heap().buffer, before, 'the heap grew');
+        // -log softmax([1..5])[4] = log(Σ e^(i-5))
+        const want = Math.log([0, 1, 2, 3, 4].reduce((s, i) => s + Math.exp(i - 4), 0));
+        assert.ok(Math.abs(value.dataSync()[0]! - want) < 1e-5, `${value.dataSync()[0]} vs ${want}`);
+        tf.dispose([x, labels, value]);
+      });
+
       it('labels that do not fit the scores are a clear error', () => {
         const loss = crossEntropy.create({ labelSmoothing: 0 }, { tf: tf as never });
         assert.throws(() => loss(tf.zeros([4, 3]), tf.tensor1d([0, 1], 'int32')), /4 rows of scores but labels of shape \[2\]/);

@@ -158,6 +158,17 @@ describe('optimizers/fused', () => {
         assert.throws(() => fused.sgd(param, grad, null, 0.1, { maximize: false, weightDecay: 0, momentum: 0, dampening: 0, nesterov: false }), /do not match/);
         tf.dispose([param, grad]);
       });
+
+      it('refuses a parameter of fewer than 4 values (its loops would run past it)', () => {
+        const fused = fusedUpdates(tf as never)!;
+        const param = tf.variable(tf.zeros([3]));
+        const grad = tf.zeros([3]);
+        const before = tf.memory().numTensors;
+        assert.throws(() => fused.sgd(param, grad, null, 0.1, { maximize: false, weightDecay: 0, momentum: 0, dampening: 0, nesterov: false }), /fewer than 4 values/);
+        assert.throws(() => fused.adam(param, grad, null, -0.1, 1, { maximize: false, weightDecay: 0, betas: [0.9, 0.999], eps: 1e-8 }), /fewer than 4 values/);
+        assert.equal(tf.memory().numTensors, before);
+        tf.dispose([param, grad]);
+      });
     });
   }
 });
