@@ -1,6 +1,29 @@
-// The loops of simd.wat, instantiated on the heap of one of TF.js's wasm backends (wasm,
-// wasm-blas), so that they read and write tensors where the backend keeps them.
+// The heap of TF.js's wasm backends (wasm, wasm-blas) as our kernels see it: the parts of the
+// backend they use, where a tensor's data lies, and the loops of simd.wat instantiated on the heap,
+// so that they read and write tensors where the backend keeps them.
 import { SIMD_WASM } from './simd-wasm.js';
+
+/** A kernel's view of a tensor. */
+export interface TensorInfo {
+  dataId: object;
+  shape: number[];
+  dtype: string;
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm our kernels use. */
+export interface WasmBackend {
+  wasm: { HEAPU8: Uint8Array };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: string): TensorInfo;
+  disposeData(dataId: object): boolean;
+}
+
+/**
+ * Byte offset of a tensor's data on the heap. Looking up data that lives on another backend moves
+ * it onto the heap, which may grow it and so replace HEAPU8's buffer: views over the buffer are
+ * made after every lookup and allocation; offsets stay valid.
+ */
+export const heapOffset = (backend: WasmBackend, t: TensorInfo): number => backend.dataIdMap.get(t.dataId).memoryOffset;
 
 export interface SimdLoops {
   sgd(...args: number[]): void;

@@ -4,6 +4,7 @@ import { buildModel } from '../../src/runner/model.js';
 import { createRegistries } from '../../src/registry/index.js';
 import { Random } from '../../src/util/random.js';
 import type { PluginSpec } from '../../src/config/types.js';
+import { loadBackendOrSkip } from '../backends.js';
 
 const registries = createRegistries();
 
@@ -26,12 +27,7 @@ const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dat
 for (const backend of ['cpu', 'wasm', 'wasm-blas']) {
   describe(`runner/model on ${backend}`, () => {
     before(async function () {
-      try {
-        await registries.backends.get(backend).load({ backends: registries.backends });
-      } catch (error) {
-        if (backend !== 'wasm-blas' || process.env.CI) throw error;
-        this.skip();
-      }
+      await loadBackendOrSkip(this, registries, backend);
     });
 
     const cases: [string, PluginSpec[]][] = [

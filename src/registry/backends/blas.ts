@@ -3,7 +3,7 @@
 // Measured on the project's machines: sgemm at ~85 GFLOP/s on one core against ~34 for XNNPACK in
 // wasm, whose fully-connected operator also re-packs its right operand whenever that tensor changes.
 import type { TF } from '../kinds.js';
-import { simdLoops, wasmHeap } from '../simd.js';
+import { heapOffset, simdLoops, wasmHeap, type TensorInfo, type WasmBackend } from '../simd.js';
 
 /** C = op(A)·op(B) + beta·C for row-major float32 arrays; op is a transpose when its flag is set. */
 export type Sgemm = (transposeA: boolean, transposeB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, beta: 0 | 1, c: Float32Array) => void;
@@ -55,19 +55,6 @@ export async function openBlas(libraries: string[] = process.env.TRAINYARD_BLAS 
 
 // ---- the kernels ---------------------------------------------------------------------------
 
-interface TensorInfo {
-  dataId: object;
-  shape: number[];
-  dtype: string;
-}
-
-/** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
-interface WasmBackend {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: string): TensorInfo;
-  disposeData(dataId: object): boolean;
-}
 
 interface KernelArgs {
   inputs: Record<string, TensorInfo | undefined>;
@@ -122,9 +109,8 @@ function product(sgemm: Sgemm, backend: WasmBackend, a: TensorInfo, b: TensorInf
   const batches = size(outer);
   const strideA = size(a.shape.slice(0, -2)) === 1 ? 0 : m * k;
   const strideB = size(b.shape.slice(0, -2)) === 1 ? 0 : k * n;
-  // Input offsets first: looking one up may move the tensor's data onto the heap (it lives on
-  // another backend), and that and makeOutput may grow (so replace) the heap's buffer: views after both.
-  const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  // Inputs first, then the output, then views (see heapOffset).
+  const at = (t: TensorInfo) => heapOffset(backend, t);
   const [offA, offB, offBias] = [at(a), at(b), bias ? at(bias) : 0];
   const out = backend.makeOutput([...outer, m, n], 'float32');
   const heap = backend.wasm.HEAPU8.buffer;
@@ -182,8 +168,8 @@ function denseBackward(sgemm: Sgemm, backend: WasmBackend, inputs: Record<string
   if (x!.shape.length !== 2 || w!.shape.length !== 2 || w!.shape[0] !== fanIn || dy!.shape[0] !== batch || dy!.shape[1] !== units) {
     throw new Error(`${DENSE_BACKWARD}: shapes x [${x!.shape}], W [${w!.shape}], dy [${dy!.shape}] do not fit`);
   }
-  const offset = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
-  // Inputs first (a lookup may move data onto the heap), then every allocation, then views (see product).
+  const offset = (t: TensorInfo) => heapOffset(backend, t);
+  // Inputs first, then every allocation, then views (see heapOffset).
   for (const t of [dy!, x!, y!, w!]) offset(t);
   const dW = backend.makeOutput([fanIn, units], 'float32');
   const db = attrs.bias ? backend.makeOutput([units], 'float32') : null;
@@ -196,7 +182,10 @@ function denseBackward(sgemm: Sgemm, backend: WasmBackend, inputs: Record<string
     if (attrs.relu) {
       const size = batch * units;
       if (size >= 4) simdLoops(wasmHeap(backend)!).reluGrad(offset(dy!), offset(y!), offset(dz), size);
-      else view(y!, size).forEach((v, i) => (view(dz, size)[i] = v > 0 ? view(dy!, size)[i]! : 0));
+      else {
+        const [yv, dyv, dzv] = [view(y!, size), view(dy!, size), view(dz, size)];
+        for (let i = 0; i < size; i++) dzv[i] = yv[i]! > 0 ? dyv[i]! : 0;
+      }
     }
     const dzv = view(dz, batch * units);
     if (batch === 0) {

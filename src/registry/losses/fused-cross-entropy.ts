@@ -3,27 +3,13 @@
 // Through tensor ops the same loss is about fifteen kernels and tape entries each way, and on a
 // small classifier their dispatch costs more than the arithmetic. Other backends keep the ops.
 import type { Tensor, TF } from '../kinds.js';
-import { wasmHeap } from '../simd.js';
-
-interface TensorInfo {
-  dataId: object;
-  shape: number[];
-  dtype: string;
-}
-
-interface WasmBackend {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: string): TensorInfo;
-}
+import { heapOffset, wasmHeap, type TensorInfo, type WasmBackend } from '../simd.js';
 
 const FORWARD = 'TrainyardSoftmaxCrossEntropy';
 const BACKWARD = 'TrainyardSoftmaxCrossEntropyGrad';
 
 function registerKernels(tf: TF, backendName: string): void {
-  // Input offsets first: looking one up may move the tensor's data onto the heap (it lives on
-  // another backend) and so grow the heap; views over the heap's buffer only after every allocation.
-  const offsetOf = (backend: WasmBackend, t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  // Input offsets first, then outputs, then views (see heapOffset).
   const f32 = (backend: WasmBackend, offset: number, n: number) => new Float32Array(backend.wasm.HEAPU8.buffer, offset, n);
   const i32 = (backend: WasmBackend, offset: number, n: number) => new Int32Array(backend.wasm.HEAPU8.buffer, offset, n);
   const shapeOf = (logits: TensorInfo, labels: TensorInfo) => {
@@ -41,11 +27,11 @@ function registerKernels(tf: TF, backendName: string): void {
     kernelFunc: (({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo>; backend: WasmBackend; attrs: { smoothing: number } }) => {
       const { logits, labels } = inputs as { logits: TensorInfo; labels: TensorInfo };
       const { rows, classes } = shapeOf(logits, labels);
-      const [logitsAt, labelsAt] = [offsetOf(backend, logits), offsetOf(backend, labels)];
+      const [logitsAt, labelsAt] = [heapOffset(backend, logits), heapOffset(backend, labels)];
       const loss = backend.makeOutput([], 'float32');
       const logProbs = backend.makeOutput(logits.shape, 'float32');
       const z = f32(backend, logitsAt, rows * classes);
-      const lp = f32(backend, offsetOf(backend, logProbs), rows * classes);
+      const lp = f32(backend, heapOffset(backend, logProbs), rows * classes);
       const y = i32(backend, labelsAt, rows);
       const s = attrs.smoothing;
       let total = 0;
@@ -63,7 +49,7 @@ function registerKernels(tf: TF, backendName: string): void {
         const picked = label >= 0 && label < classes ? lp[o + label]! : 0;
         total += (1 - s) * picked + (s * rowMean) / classes;
       }
-      f32(backend, offsetOf(backend, loss), 1)[0] = rows === 0 ? NaN : -total / rows;
+      f32(backend, heapOffset(backend, loss), 1)[0] = rows === 0 ? NaN : -total / rows;
       return [loss, logProbs];
     }) as never,
   });
@@ -74,10 +60,10 @@ function registerKernels(tf: TF, backendName: string): void {
     kernelFunc: (({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo>; backend: WasmBackend; attrs: { smoothing: number } }) => {
       const { dy, logProbs, labels } = inputs as { dy: TensorInfo; logProbs: TensorInfo; labels: TensorInfo };
       const { rows, classes } = shapeOf(logProbs, labels);
-      const [dyAt, logProbsAt, labelsAt] = [offsetOf(backend, dy), offsetOf(backend, logProbs), offsetOf(backend, labels)];
+      const [dyAt, logProbsAt, labelsAt] = [heapOffset(backend, dy), heapOffset(backend, logProbs), heapOffset(backend, labels)];
       const grad = backend.makeOutput(logProbs.shape, 'float32');
       const lp = f32(backend, logProbsAt, rows * classes);
-      const out = f32(backend, offsetOf(backend, grad), rows * classes);
+      const out = f32(backend, heapOffset(backend, grad), rows * classes);
       const y = i32(backend, labelsAt, rows);
       const scale = f32(backend, dyAt, 1)[0]! / rows;
       const s = attrs.smoothing;

@@ -3,7 +3,7 @@
 // WebAssembly SIMD loop (../simd.wat) on the backend's own heap. Same float32 operations in
 // the same order, so the same bits; other backends, and cases the loops do not cover, keep the ops.
 import type { Tensor, TF, Variable } from '../kinds.js';
-import { simdLoops, wasmHeap } from '../simd.js';
+import { heapOffset, simdLoops, wasmHeap, type TensorInfo, type WasmBackend } from '../simd.js';
 
 export interface SgdFlags {
   maximize: boolean;
@@ -29,18 +29,6 @@ export interface FusedUpdates {
   covers(param: Variable): boolean;
 }
 
-interface TensorInfo {
-  dataId: object;
-  shape: number[];
-  dtype: string;
-}
-
-/** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
-interface WasmBackend {
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: string): TensorInfo;
-}
-
 const SGD_KERNEL = 'TrainyardFusedSgd';
 const ADAM_KERNEL = 'TrainyardFusedAdam';
 
@@ -57,8 +45,8 @@ function registerKernels(tf: TF, backendName: string): void {
     const shape = param!.shape;
     const value = backend.makeOutput(shape, 'float32');
     const nextBuf = a.momentum ? backend.makeOutput(shape, 'float32') : null;
-    // Offsets are read after every allocation: allocations may move nothing, but they may grow the heap.
-    const at = (t: TensorInfo | null | undefined) => (t ? backend.dataIdMap.get(t.dataId).memoryOffset : 0);
+    // Only offsets, which growing the heap leaves valid: the loops address the heap's memory itself.
+    const at = (t: TensorInfo | null | undefined) => (t ? heapOffset(backend, t) : 0);
     simdLoops(wasmHeap(backend)!).sgd(
       at(param), at(grad), at(buf), at(value), at(nextBuf), a.size!,
       buf ? 0 : 1, a.maximize!, a.weightDecay ? 1 : 0, a.weightDecay!,
@@ -71,7 +59,7 @@ function registerKernels(tf: TF, backendName: string): void {
   register(ADAM_KERNEL, (backend, { param, grad, expAvg, expAvgSq }, a) => {
     const shape = param!.shape;
     const [value, m, v] = [0, 1, 2].map(() => backend.makeOutput(shape, 'float32')) as [TensorInfo, TensorInfo, TensorInfo];
-    const at = (t: TensorInfo | undefined) => (t ? backend.dataIdMap.get(t.dataId).memoryOffset : 0);
+    const at = (t: TensorInfo | undefined) => (t ? heapOffset(backend, t) : 0);
     simdLoops(wasmHeap(backend)!).adam(
       at(param), at(grad), at(expAvg), at(expAvgSq), at(value), at(m), at(v), a.size!,
       expAvg ? 0 : 1, a.maximize!, a.weightDecay ? 1 : 0, a.weightDecay!,

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import dense, { type DenseActivation } from '../../../src/registry/layers/dense.js';
 import { Random } from '../../../src/util/random.js';
 import { createRegistries } from '../../../src/registry/index.js';
+import { loadBackendOrSkip } from '../../backends.js';
 
 /** Largest elementwise difference relative to the reference's scale. */
 function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
@@ -17,13 +18,7 @@ function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
 for (const backend of ['cpu', 'wasm', 'wasm-blas']) describe(`layers/dense on ${backend}`, () => {
   before(async function () {
     const registries = createRegistries();
-    try {
-      await registries.backends.get(backend).load({ backends: registries.backends });
-    } catch (error) {
-      // OpenBLAS is a Debian package CI installs; elsewhere wasm-blas may be missing.
-      if (backend !== 'wasm-blas' || process.env.CI) throw error;
-      this.skip();
-    }
+    await loadBackendOrSkip(this, registries, backend);
     assert.equal(tf.getBackend(), backend);
   });
 

@@ -5,6 +5,7 @@ import crossEntropy from '../../../src/registry/losses/cross-entropy.js';
 import { fusedCrossEntropy } from '../../../src/registry/losses/fused-cross-entropy.js';
 import { createRegistries } from '../../../src/registry/index.js';
 import { Random } from '../../../src/util/random.js';
+import { loadBackendOrSkip } from '../../backends.js';
 
 interface Case {
   name: string;
@@ -55,12 +56,7 @@ describe('losses/fused-cross-entropy', () => {
   for (const backend of ['wasm', 'wasm-blas']) {
     describe(`on ${backend}`, () => {
       before(async function () {
-        try {
-          await registries.backends.get(backend).load({ backends: registries.backends });
-        } catch (error) {
-          if (backend !== 'wasm-blas' || process.env.CI) throw error;
-          this.skip();
-        }
+        await loadBackendOrSkip(this, registries, backend);
       });
       after(async () => {
         await tf.setBackend('cpu');

@@ -9,6 +9,7 @@ import { fusedUpdates } from '../../../src/registry/optimizers/fused.js';
 import { createRegistries } from '../../../src/registry/index.js';
 import { Random } from '../../../src/util/random.js';
 import type { OptimizerPlugin, OptimizerState } from '../../../src/registry/kinds.js';
+import { loadBackendOrSkip } from '../../backends.js';
 
 /** Sizes: one vector, a tail that overlaps the last vector, a larger odd one, and one below a vector (tensor ops). */
 const SHAPES = [[4], [7, 5], [3, 331], [3]];
@@ -102,13 +103,7 @@ describe('optimizers/fused', () => {
   for (const backend of ['wasm', 'wasm-blas']) {
     describe(`on ${backend}`, () => {
       before(async function () {
-        try {
-          await registries.backends.get(backend).load({ backends: registries.backends });
-        } catch (error) {
-          // OpenBLAS is a Debian package CI installs; elsewhere wasm-blas may be missing.
-          if (backend !== 'wasm-blas' || process.env.CI) throw error;
-          this.skip();
-        }
+        await loadBackendOrSkip(this, registries, backend);
       });
       after(async () => {
         await tf.setBackend('cpu');
