@@ -11,6 +11,8 @@ import { EVALUATE_HELP, EVALUATE_OPTIONS, evaluateCommand } from './commands/eva
 import { REPORT_HELP, REPORT_OPTIONS, reportCommand } from './commands/report.js';
 import { COMPARE_HELP, COMPARE_OPTIONS, compareCommand } from './commands/compare.js';
 import { closestName } from './util/suggest.js';
+import { trainyardVersion } from './util/environment.js';
+import { installProcessErrorHandlers } from './util/process-errors.js';
 
 const HELP = `trainyard: declarative experiments for training neural networks on TensorFlow.js
 
@@ -28,7 +30,7 @@ Commands:
   schema            print the JSON Schema of experiment files
 
 Run 'trainyard COMMAND --help' for a command's options.
-Exit codes: 0 success, 1 a run failed, 2 bad input.`;
+Exit codes: 0 success, 1 a run failed, 2 bad input, 130 interrupted.`;
 
 const VALIDATE_HELP = `Usage: trainyard validate FILE... [--set PATH=VALUE]...
 
@@ -134,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
-    console.log(process.env.npm_package_version ?? '0.1.0');
+    console.log(trainyardVersion());
     return 0;
   }
   const command = commands[name];
@@ -156,6 +158,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function entry(): Promise<void> {
+  installProcessErrorHandlers();
   let code: number;
   try {
     code = await main(process.argv.slice(2));

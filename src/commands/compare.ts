@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { checkOutputRoot } from '../config/inspect.js';
 import { UserError } from '../config/errors.js';
 import { buildReport } from '../reporters/report.js';
 import { newRunId } from '../runner/run-dir.js';
@@ -19,7 +20,8 @@ export const COMPARE_OPTIONS = { out: { type: 'string' } } as const;
 
 export async function compareCommand(args: string[], values: Record<string, unknown>): Promise<number> {
   if (args.length < 2) throw new UserError('compare needs at least two RUN_DIRs (for one run, use trainyard report RUN_DIR)');
-  const out = (values.out as string | undefined) ?? resolve('runs', 'compare', newRunId());
+  const out = resolve((values.out as string | undefined) ?? join('runs', 'compare', newRunId()));
+  await checkOutputRoot(out, values.out !== undefined ? '--out' : 'output directory runs/compare/', undefined, 'the report');
   console.log(describeReport(await buildReport(args, out)));
   return 0;
 }

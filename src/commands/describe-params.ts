@@ -29,8 +29,4 @@ export function paramRows(plugin: PluginBase): string[][] {
   ]);
 }
 
-/** Left-aligned columns. */
-export function columns(rows: string[][], indent = ''): string {
-  const widths = rows.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)), []);
-  return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
-}
+export { columns } from '../util/text.js';

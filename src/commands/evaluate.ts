@@ -3,32 +3,33 @@ import { join } from 'node:path';
 import { UserError } from '../config/errors.js';
 import { closestName } from '../util/suggest.js';
 import { Random } from '../util/random.js';
+import { columns, printable } from '../util/text.js';
 import { loadExperimentData } from '../runner/data.js';
 import { buildModel } from '../runner/model.js';
 import { evaluate, scoring } from '../runner/evaluate.js';
 import { fixedBatches, disposeBatch } from '../runner/batches.js';
-import { readBundle } from '../runner/bundle.js';
-import { finalWeightsDir, type WeightsMeta } from '../runner/trial-state.js';
-import type { Metrics } from '../reporters/json.js';
-import { columns } from './describe-params.js';
-import { inputsFromRunDir } from './resume.js';
+import { CorruptRecordError, DirectoryStore } from '../runner/store.js';
+import { loadBackend } from '../runner/run.js';
+import type { Metrics } from '../run-log/types.js';
+import { openRun } from './open-run.js';
 
-export const EVALUATE_HELP = `Usage: trainyard evaluate RUN_DIR [--trial ID] [--backend NAME]
+export const EVALUATE_HELP = `Usage: trainyard evaluate RUN_DIR [--trial ID] [--backend NAME] [--allow-plugins]
 
 Loads each trial's final weights from RUN_DIR/weights/ (or one trial's), evaluates them on the
 test set again, and prints the figures next to those metrics.json recorded. The backend is the
-one the run used unless --backend names another.`;
+one the run used unless --backend names another. A run whose plan names plugin modules is opened
+only with --allow-plugins (their code runs).`;
 
-export const EVALUATE_OPTIONS = { trial: { type: 'string' }, backend: { type: 'string' } } as const;
+export const EVALUATE_OPTIONS = { trial: { type: 'string' }, backend: { type: 'string' }, 'allow-plugins': { type: 'boolean' } } as const;
 
 const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(6));
 
 export async function evaluateCommand(args: string[], values: Record<string, unknown>): Promise<number> {
   if (args.length !== 1) throw new UserError('evaluate needs exactly one RUN_DIR');
-  const runDir = args[0];
-  const inputs = await inputsFromRunDir(runDir);
+  const run = await openRun(args[0]!, 'evaluate', { allowPlugins: Boolean(values['allow-plugins']) });
+  const { runDir, registries, config } = run;
   const metrics = JSON.parse(await readFile(join(runDir, 'metrics.json'), 'utf8').catch(() => 'null')) as Metrics | null;
-  let trials = inputs.plan.trials;
+  let trials = run.plan.trials;
   if (values.trial !== undefined) {
     const ids = trials.map((t) => t.id);
     trials = trials.filter((t) => t.id === values.trial);
@@ -37,39 +38,47 @@ export async function evaluateCommand(args: string[], values: Record<string, unk
       throw new UserError(`--trial ${values.trial}: no such trial${near ? `; did you mean '${near}'?` : ''} (trials: ${ids.join(', ')})`);
     }
   }
-  const backendName = (values.backend as string | undefined) ?? metrics?.environment.backend ?? inputs.config.backend.type;
-  const { backends } = inputs.registries;
-  if (!backends.has(backendName)) throw new UserError(`--backend ${backendName}: unknown backend (valid: ${backends.names().join(', ')})`);
-  const { tf, name } = await backends
-    .get(backendName)
-    .load({ backends })
-    .catch((error: Error) => {
-      throw new UserError(`backend '${backendName}' cannot run: ${error.message}`);
-    });
-  const data = await loadExperimentData(inputs.config, inputs.registries, inputs.baseDir);
-  const { registries, config } = inputs;
+  const backendName = (values.backend as string | undefined) ?? run.plan.backend ?? metrics?.environment?.backend ?? config.backend.type;
+  if (!registries.backends.has(backendName)) throw new UserError(`--backend ${backendName}: unknown backend (valid: ${registries.backends.names().join(', ')})`);
+  const { tf, name } = await loadBackend(run, backendName);
+  const data = await loadExperimentData(config, registries, run.baseDir).catch((error: Error) => {
+    throw new UserError(`evaluate ${runDir}: the data cannot be loaded: ${error.message}`);
+  });
   const { metrics: metricList, targetOf } = scoring(tf, registries, config, data.facts.classes);
   const batches = fixedBatches(tf, data.test, data.facts.sampleShape, config.training.evalBatchSize);
+  const store = new DirectoryStore(runDir);
 
   const rows: string[][] = [['trial', 'weights of epoch', ...metricList.flatMap((m) => [`${m.key} recorded`, `${m.key} now`])]];
   let missing = 0;
-  for (const trial of trials) {
-    const bundle = await readBundle<WeightsMeta>(finalWeightsDir(runDir, trial.id), 'weights').catch(() => undefined);
-    if (!bundle) {
-      rows.push([trial.id, 'no final weights (the trial did not finish)']);
-      missing++;
-      continue;
+  try {
+    for (const trial of trials) {
+      const bundle = await store.loadFinalWeights(trial.id).catch((error: unknown) => {
+        throw error instanceof CorruptRecordError ? new UserError(`evaluate ${runDir}: trial ${trial.id}: ${error.message}`) : error;
+      });
+      if (!bundle) {
+        rows.push([printable(trial.id), 'no final weights (the trial did not finish)']);
+        missing++;
+        continue;
+      }
+      const model = buildModel(tf, bundle.meta.layers, registries, bundle.meta.sampleShape, new Random(0));
+      try {
+        model.variables.forEach((v, i) => {
+          const saved = bundle.tensors.get(`weights/${i}`);
+          if (!saved || saved.data.length !== v.size) throw new UserError(`evaluate ${runDir}: trial ${trial.id}: its final weights do not match the model (weights/${i})`);
+          v.assign(tf.tensor(saved.data, v.shape));
+        });
+        const now = await evaluate(tf, model, batches, data.test.count, metricList, targetOf);
+        const recordedTrial = metrics?.trials?.find((t) => t.id === trial.id);
+        const recorded = (recordedTrial?.restoredBest ?? recordedTrial?.epochs?.at(-1)) as Record<string, number> | undefined;
+        rows.push([printable(trial.id), String(bundle.meta.epoch), ...metricList.flatMap((m, i) => [fmt(recorded?.[m.key]), fmt(now[i])])]);
+      } finally {
+        model.dispose();
+      }
     }
-    const model = buildModel(tf, bundle.meta.layers, registries, bundle.meta.sampleShape, new Random(0));
-    model.variables.forEach((v, i) => v.assign(tf.tensor(bundle.tensors.get(`weights/${i}`)!.data, v.shape)));
-    const now = await evaluate(tf, model, batches, data.test.count, metricList, targetOf);
-    model.dispose();
-    const recordedTrial = metrics?.trials.find((t) => t.id === trial.id);
-    const recorded = (recordedTrial?.restoredBest ?? recordedTrial?.epochs.at(-1)) as Record<string, number> | undefined;
-    rows.push([trial.id, String(bundle.meta.epoch), ...metricList.flatMap((m, i) => [fmt(recorded?.[m.key]), fmt(now[i])])]);
+  } finally {
+    batches.forEach((b) => disposeBatch(tf, b));
   }
-  batches.forEach((b) => disposeBatch(tf, b));
-  console.log(`${runDir} on ${name}:`);
+  console.log(`${printable(runDir)} on ${name}:`);
   console.log(columns(rows));
   return missing === trials.length ? 1 : 0;
 }

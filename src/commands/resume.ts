@@ -1,59 +1,141 @@
-import { readFile, truncate } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { createRegistries } from '../registry/index.js';
-import { loadPlugins } from '../config/plugins.js';
+// `trainyard run --resume RUN_DIR`: continues a run from what it recorded. The trials' result.json
+// files and checkpoints are the record and events.jsonl the log; resume checks the record's inputs
+// (data fingerprint, backend), repairs the log without losing a line, appends what the log lacks,
+// and trains what is unfinished.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { UserError } from '../config/errors.js';
-import { trialId, type Plan } from '../config/plan.js';
-import type { RunInputs } from '../runner/run.js';
-import type { RunEvent } from '../runner/events.js';
+import type { Plan } from '../config/plan.js';
+import { prepareEventLogForAppend } from '../run-log/events-file.js';
+import { foldEvents } from '../run-log/fold.js';
+import type { TrialResult } from '../run-log/types.js';
+import { writeJsonAtomic } from '../util/atomic.js';
+import { fsReason } from '../util/fs-errors.js';
+import { printable } from '../util/text.js';
+import { loadExperimentData } from '../runner/data.js';
+import { dataFingerprint } from '../runner/fingerprint.js';
+import { lockRun, RunLockedError, type RunLock } from '../run-log/lock.js';
+import { loadBackend } from '../runner/run.js';
+import { recoverRun, type TrialRecord } from '../runner/recover.js';
+import { CorruptRecordError, DirectoryStore } from '../runner/store.js';
+import { PLAN_FILE } from '../runner/run-dir.js';
+import { openRun, type OpenedRun } from './open-run.js';
+import { METRICS_FILE } from '../reporters/json.js';
+import { train } from './run.js';
 
-/** The plan of an existing run directory, with its plugins loaded: what `run --resume` continues. */
-export async function inputsFromRunDir(runDir: string): Promise<RunInputs & { baseDir: string }> {
-  let plan: Plan;
+const say = (text: string) => console.log(printable(text, true));
+
+async function takeLock(runDir: string, flag: string): Promise<RunLock> {
   try {
-    plan = JSON.parse(await readFile(join(runDir, 'plan.json'), 'utf8')) as Plan;
+    return await lockRun(runDir);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(`--resume ${runDir}: ${code === 'ENOENT' ? 'not a run directory (it has no plan.json)' : `cannot read its plan.json (${(error as Error).message})`}`);
+    if (error instanceof RunLockedError) throw new UserError(`${flag}: ${error.message}`);
+    throw new UserError(`${flag} ${runDir}: cannot continue the run here: the directory ${fsReason(error)}`);
   }
-  if (!plan || !Array.isArray(plan.trials) || !plan.config || !plan.experiment) throw new UserError(`--resume ${runDir}: plan.json is not a trainyard plan`);
-  // Trial ids become checkpoint paths: an edited plan must not lead them out of the run directory.
-  for (const t of plan.trials) {
-    if (typeof t?.name !== 'string' || !Number.isInteger(t.seed) || t.id !== trialId(t.name, t.seed)) {
-      throw new UserError(`--resume ${runDir}: plan.json has a trial id that trainyard did not make (${JSON.stringify(t?.id)})`);
-    }
-  }
-  const registries = createRegistries();
-  const problems = await loadPlugins(plan.experiment.file, plan.pluginModules ?? [], registries);
-  if (problems.length > 0) throw new UserError(`--resume ${runDir}: ${problems.map((p) => p.message).join('; ')}`);
-  return { plan, registries, config: plan.config, baseDir: dirname(plan.experiment.file) };
 }
 
-/**
- * The complete events of a run so far. A line torn by a kill mid-write (no newline at the end, or
- * not JSON) is dropped from the file, so that appending continues from complete data.
- */
-export async function readEvents(runDir: string): Promise<RunEvent[]> {
-  const path = join(runDir, 'events.jsonl');
-  let text: string;
+/** The backend to continue on: the run's own unless --backend names another (recorded per trial). */
+async function chooseBackend(run: OpenedRun, requested: string | undefined) {
+  const name = requested ?? run.plan.backend ?? run.config.backend.type;
+  if (requested !== undefined && !run.registries.backends.has(requested)) {
+    throw new UserError(`--backend ${requested}: unknown backend (valid: ${run.registries.backends.names().join(', ')})`);
+  }
   try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return [];
+    return await loadBackend(run, name);
+  } catch (error) {
+    if (requested !== undefined || !run.plan.backend) throw error;
+    throw new UserError(
+      `--resume ${run.runDir}: the run trained on ${name}, which cannot start here (${(error as Error).message.replace(/^backend '[^']*' cannot run: /, '')}); ` +
+        `continuing on another backend changes the arithmetic: to do it anyway, add --backend NAME (it is recorded per trial)`,
+    );
   }
-  const events: RunEvent[] = [];
-  let complete = 0;
-  for (let start = 0; start < text.length; ) {
-    const end = text.indexOf('\n', start);
-    if (end < 0) break;
+}
+
+/** Each trial's record: its result, or the epochs of its newest checkpoint. */
+async function readRecords(store: DirectoryStore, plan: Plan): Promise<Map<string, TrialRecord & { checkpointEpoch?: number }>> {
+  const records = new Map<string, TrialRecord & { checkpointEpoch?: number }>();
+  for (const trial of plan.trials) {
     try {
-      events.push(JSON.parse(text.slice(start, end)) as RunEvent);
-    } catch {
-      break;
+      const result = await store.loadResult(trial.id);
+      if (result) {
+        records.set(trial.id, { result });
+        continue;
+      }
+      const checkpoint = await store.loadCheckpoint(trial.id);
+      records.set(trial.id, checkpoint ? { checkpointEpochs: checkpoint.epochs, checkpointEpoch: checkpoint.epoch } : {});
+    } catch (error) {
+      if (error instanceof CorruptRecordError) {
+        throw new UserError(`--resume ${store.runDir}: trial ${trial.id}: ${error.message}. Nothing was changed; to train the trial again from its start, delete ${store.checkpointDir(trial.id)}`);
+      }
+      throw error;
     }
-    complete = end + 1;
-    start = end + 1;
   }
-  if (complete < text.length) await truncate(path, Buffer.byteLength(text.slice(0, complete)));
-  return events;
+  return records;
+}
+
+export async function resumeCommand(values: Record<string, unknown>): Promise<number> {
+  const flag = '--resume';
+  const run = await openRun(values.resume as string, flag, { allowPlugins: Boolean(values['allow-plugins']) });
+  const { runDir } = run;
+  const lock = await takeLock(runDir, flag);
+  let handedOver = false;
+  try {
+    const data = await loadExperimentData(run.config, run.registries, run.baseDir).catch((error: Error) => {
+      throw new UserError(`${flag} ${runDir}: the data cannot be loaded: ${error.message}`);
+    });
+    const fingerprint = dataFingerprint(data);
+    const recorded = run.plan.data.fingerprint;
+    if (recorded && (recorded.sha256 !== fingerprint.sha256 || JSON.stringify(recorded.sizes) !== JSON.stringify(fingerprint.sizes))) {
+      const sizes = (s: typeof fingerprint.sizes) => Object.entries(s).map(([k, v]) => `${k} ${v}`).join(', ');
+      throw new UserError(
+        `${flag} ${runDir}: the data is not what the run trained on (${sizes(recorded.sizes)} samples, sha256 ${recorded.sha256.slice(0, 12)}…; ` +
+          `now ${sizes(fingerprint.sizes)}, sha256 ${fingerprint.sha256.slice(0, 12)}…): a changed file would mix two datasets in one run; restore the data or start a new run`,
+      );
+    }
+    const backend = await chooseBackend(run, values.backend as string | undefined);
+
+    const store = new DirectoryStore(runDir);
+    const records = await readRecords(store, run.plan);
+    const log = await prepareEventLogForAppend(runDir).catch((error: unknown) => {
+      throw new UserError(`${flag} ${runDir}: cannot continue the run here: its events.jsonl ${fsReason(error)}`);
+    });
+    if (log.missing) say(`${runDir}: events.jsonl is missing: rebuilding what it held from the trials' checkpoints and results`);
+    if (log.badFile) say(`${runDir}: events.jsonl has ${log.bad.length} line${log.bad.length === 1 ? '' : 's'} that ${log.bad.length === 1 ? 'is' : 'are'} not events (line ${log.bad.map((b) => b.line).join(', ')}): copied to ${log.badFile} and skipped`);
+    const folded = foldEvents(run.plan, log.events);
+    const { events: recovered, notes } = recoverRun(folded, records);
+    notes.forEach(say);
+    const done: TrialResult[] = [...records.values()].flatMap((r) => (r.result ? [r.result] : []));
+    if (done.length === run.plan.trials.length && recovered.length === 0 && folded.status !== 'running') {
+      say(`${runDir}: nothing to resume: every trial finished (the run ended ${folded.status}${folded.finishedAt ? ` at ${folded.finishedAt}` : ''})`);
+      const written = await readFile(join(runDir, METRICS_FILE), 'utf8').catch(() => '');
+      if (written !== `${JSON.stringify(folded, null, 2)}\n`) {
+        await writeJsonAtomic(join(runDir, METRICS_FILE), folded);
+        say(`${runDir}: metrics.json did not match events.jsonl: written again from it`);
+      }
+      return 0;
+    }
+    if (!recorded) say(`${runDir}: plan.json has no fingerprint of its data (an older trainyard made it): the data could not be checked; it is recorded now`);
+    const plan: Plan = { ...run.plan, backend: run.plan.backend ?? backend.name, data: { ...run.plan.data, fingerprint } };
+    const planBackend = plan.backend!;
+    if (backend.name !== planBackend || plan.trials.some((t) => t.backends)) {
+      plan.trials = plan.trials.map((t) => {
+        if (records.get(t.id)?.result) return t;
+        const from = (records.get(t.id)?.checkpointEpoch ?? 0) + 1;
+        const current = t.backends?.at(-1)?.name ?? planBackend;
+        if (current === backend.name) return t;
+        const before = (t.backends ?? [{ name: planBackend, fromEpoch: 1 }]).filter((b) => b.fromEpoch < from);
+        return { ...t, backends: [...before, { name: backend.name, fromEpoch: from }] };
+      });
+      if (backend.name !== planBackend) say(`${runDir}: continuing on ${backend.name} (the run trained on ${planBackend}); recorded per trial in plan.json`);
+    }
+    if (JSON.stringify(plan) !== JSON.stringify(run.plan)) {
+      await writeJsonAtomic(join(runDir, PLAN_FILE), plan).catch((error: unknown) => {
+        throw new UserError(`${flag} ${runDir}: cannot continue the run here: its plan.json ${fsReason(error)}`);
+      });
+    }
+    handedOver = true;
+    return await train({ plan, registries: run.registries, config: run.config }, backend, data, { runDir, lock, resume: { earlier: log.events, done, recovered } }, values);
+  } finally {
+    if (!handedOver) lock.release();
+  }
 }

@@ -4,34 +4,44 @@ import { checkOutputRoot } from '../config/inspect.js';
 import { failWith } from '../config/load.js';
 import { UserError } from '../config/errors.js';
 import { PluginInputError, type LoadedBackend, type LoadedData } from '../registry/kinds.js';
-import { createRunDir } from '../runner/run-dir.js';
-import { loadBackend, newStopFlag, runPlan, type RunInputs } from '../runner/run.js';
-import { inputsFromRunDir, readEvents } from './resume.js';
+import type { RunEvent, RunEventInput, TrialResult } from '../run-log/types.js';
+import { createRunDir, RunDirError } from '../runner/run-dir.js';
+import type { RunLock } from '../run-log/lock.js';
+import { defaultWorkers, loadBackend, runPlan, type RunInputs } from '../runner/run.js';
+import { newStopFlag, requestStop, isStopped } from '../runner/executor.js';
+import { WorkerThreadsExecutor } from '../runner/worker-pool.js';
+import { dataFingerprint } from '../runner/fingerprint.js';
 import { loadExperimentData } from '../runner/data.js';
 import { ConsoleReporter } from '../reporters/console.js';
 import { JsonReporter } from '../reporters/json.js';
 import { ReportReporter } from '../reporters/report.js';
+import { onFatalError } from '../util/process-errors.js';
+import { fsReason } from '../util/fs-errors.js';
+import { printable } from '../util/text.js';
 import type { Prepared } from '../config/pipeline.js';
+import { resumeCommand } from './resume.js';
 
 export const RUN_HELP = `Usage: trainyard run FILE [options]
-       trainyard run --resume RUN_DIR [--workers N] [--quiet]
+       trainyard run --resume RUN_DIR [--workers N] [--backend NAME] [--quiet] [--no-report] [--allow-plugins]
 
 Trains every trial of the experiment (seeds x optimizers) and writes
 <out>/<experiment name>/<run id>/: plan.json, events.jsonl, metrics.json, and
 at the end charts/ and report.html (see trainyard report).
 
 Options:
-  --backend NAME      auto, tensorflow-gpu, tensorflow, wasm or cpu (overrides the file)
+  --backend NAME      auto, tensorflow-gpu, tensorflow, wasm-blas, wasm or cpu (overrides the file;
+                      with --resume: continue on another backend than the run's, recorded per trial)
   --workers N         worker threads training trials in parallel (default: trials,
                       at most cores + 1; 1 on native TensorFlow)
   --epochs N          same as --set training.epochs=N
   --set PATH=VALUE    override a value of the file, e.g. --set optimizers[2].lr=1e-3
                       or --set training.batchSize=32 (repeatable; validated like the file)
   --out DIR           root of run directories (default: runs/ in the current directory)
-  --quiet             no per-epoch lines, only the summary
+  --quiet             no per-epoch lines: only failures and the summary
   --no-report         skip charts/ and report.html (trainyard report RUN_DIR makes them later)
   --resume RUN_DIR    continue a run that was interrupted or killed: finished trials are
                       kept, the others continue from their last epoch checkpoint
+  --allow-plugins     with --resume: import the plugin modules the run's plan names (their code runs)
 
 Ctrl-C (SIGINT) or SIGTERM stops every trial at its next step and keeps the checkpoints of the
 finished epochs (exit 130); a second Ctrl-C exits at once.
@@ -46,9 +56,10 @@ export const RUN_OPTIONS = {
   quiet: { type: 'boolean' },
   'no-report': { type: 'boolean' },
   resume: { type: 'string' },
+  'allow-plugins': { type: 'boolean' },
 } as const;
 
-function positiveInt(flag: string, text: string | undefined): number | undefined {
+export function positiveInt(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 256) throw new UserError(`${flag} must be a whole number from 1 to 256 (got '${text}')`);
   return Number(text);
@@ -68,8 +79,8 @@ async function loadData(prepared: Prepared, file: string): Promise<LoadedData> {
 /** SIGINT/SIGTERM stop every trial at its next step (checkpoints stay); a second one exits at once. */
 function onInterrupt(stopFlag: Int32Array): () => void {
   const handler = (signal: NodeJS.Signals) => {
-    if (Atomics.load(stopFlag, 0) !== 0) process.exit(130);
-    Atomics.store(stopFlag, 0, 1);
+    if (isStopped(stopFlag)) process.exit(130);
+    requestStop(stopFlag);
     process.stderr.write(`\n${signal}: stopping after the current step; the last finished epochs are checkpointed (again to quit at once)\n`);
   };
   process.on('SIGINT', handler);
@@ -80,57 +91,79 @@ function onInterrupt(stopFlag: Int32Array): () => void {
   };
 }
 
-/** Trains the inputs' trials in runDir with the JSON, console and report reporters; returns the exit code. */
-async function train(inputs: RunInputs, backend: LoadedBackend, data: LoadedData, runDir: string, values: Record<string, unknown>, resume: boolean): Promise<number> {
-  const json = new JsonReporter(runDir, inputs.plan);
-  const terminal = values.quiet ? undefined : new ConsoleReporter(inputs.plan);
-  if (resume) {
-    const events = await readEvents(runDir);
-    json.replay(events);
-    terminal?.replay(events);
-  } else {
-    await json.start();
-  }
+export interface TrainOptions {
+  runDir: string;
+  lock: RunLock;
+  /** On a resume: the events in the log so far, the finished trials, and what the log lacked. */
+  resume?: { earlier: RunEvent[]; done: TrialResult[]; recovered: RunEventInput[] };
+}
+
+/** Trains the inputs' trials into the run directory with the JSON, console and report reporters; returns the exit code. */
+export async function train(inputs: RunInputs, backend: LoadedBackend, data: LoadedData, run: TrainOptions, values: Record<string, unknown>): Promise<number> {
+  const { runDir } = run;
+  const started = performance.now();
+  const records = new JsonReporter(runDir, inputs.plan, run.resume?.earlier ?? []);
+  const terminal = new ConsoleReporter(inputs.plan, { quiet: Boolean(values.quiet) });
+  if (run.resume) terminal.replay(run.resume.earlier);
+  const report = values['no-report'] ? undefined : new ReportReporter(runDir);
   const stopFlag = newStopFlag();
-  const release = onInterrupt(stopFlag);
+  const releaseSignals = onInterrupt(stopFlag);
+  const releaseFatal = onFatalError((error) => records.abortSync(`the run stopped on an error nobody caught: ${error.message.split('\n')[0]}`, (performance.now() - started) / 1000));
   try {
-    const workers = positiveInt('--workers', values.workers as string | undefined);
-    // After the JSON reporter: the report is built from the metrics.json it writes at runEnd.
-    const report = values['no-report'] ? undefined : new ReportReporter(runDir);
-    const reporters = [json, ...(terminal ? [terminal] : []), ...(report ? [report] : [])];
-    const outcome = await runPlan(inputs, data, backend, { runDir, workers, resume, stopFlag, reporters });
+    const queued = inputs.plan.trials.length - (run.resume?.done.length ?? 0);
+    const workers = positiveInt('--workers', values.workers as string | undefined) ?? defaultWorkers(queued, backend.name);
+    const outcome = await runPlan(inputs, data, backend, {
+      runDir,
+      executor: new WorkerThreadsExecutor(workers),
+      store: { kind: 'directory', dir: runDir },
+      workers: Math.max(1, Math.min(workers, queued)),
+      ...(run.resume ? { resume: { done: run.resume.done, recovered: run.resume.recovered } } : {}),
+      records,
+      reporters: [terminal, ...(report ? [report] : [])],
+      stopFlag,
+    });
     if (values.quiet) console.log(`${outcome.status}: ${runDir}`);
     if (report?.result) console.log(`report: ${report.result.path}`);
     // The run's records are complete either way, so a report that could not be built only warns.
-    if (report?.error) console.error(`trainyard: the report could not be built: ${report.error.message} (trainyard report ${runDir} tries again)`);
+    if (report?.error) console.error(`trainyard: the report could not be built: ${printable(report.error.message)} (trainyard report ${runDir} tries again)`);
+    if (outcome.recordsError) {
+      console.error(
+        `trainyard: the run stopped: its records in ${runDir} could not be written (${printable(fsReason(outcome.recordsError))}: ${printable(outcome.recordsError.message.split('\n')[0]!)}); ` +
+          `once that is fixed, continue with: trainyard run --resume ${runDir}`,
+      );
+      return 1;
+    }
     if (outcome.status === 'interrupted') console.error(`interrupted; continue with: trainyard run --resume ${runDir}`);
+    else if (outcome.status === 'failed') console.error(`some trials failed; to train them again from their checkpoints: trainyard run --resume ${runDir}`);
     return outcome.status === 'ok' ? 0 : outcome.status === 'interrupted' ? 130 : 1;
   } finally {
-    release();
+    releaseSignals();
+    releaseFatal();
+    run.lock.release();
   }
 }
 
 export async function runCommand(args: string[], values: Record<string, unknown>, sets: { flag: string; text: string }[]): Promise<number> {
   if (values.resume !== undefined) {
-    if (args.length > 0 || sets.length > 0 || values.backend !== undefined || values.out !== undefined) {
-      throw new UserError('run --resume RUN_DIR takes no FILE, --set, --epochs, --backend or --out: the plan comes from the run directory');
+    if (args.length > 0 || sets.length > 0 || values.out !== undefined) {
+      throw new UserError('run --resume RUN_DIR takes no FILE, --set, --epochs or --out: the plan comes from the run directory');
     }
-    const runDir = resolve(values.resume as string);
-    const inputs = await inputsFromRunDir(runDir);
-    const data = await loadExperimentData(inputs.config, inputs.registries, inputs.baseDir).catch((error: Error) => {
-      throw new UserError(`--resume ${runDir}: the data cannot be loaded: ${error.message}`);
-    });
-    return train(inputs, await loadBackend(inputs), data, runDir, values, true);
+    return resumeCommand(values);
   }
+  if (values['allow-plugins']) throw new UserError('--allow-plugins goes with --resume (a new run imports the plugin modules its experiment file names)');
   if (args.length !== 1) throw new UserError('run needs exactly one FILE (trainyard run experiments/lecture-25-optimizers.yaml), or --resume RUN_DIR');
-  const file = args[0];
+  const file = args[0]!;
   positiveInt('--workers', values.workers as string | undefined);
   const allSets = values.backend !== undefined ? [...sets, { flag: '--backend', text: `backend=${values.backend}` }] : sets;
   const prepared = await prepare(file, { sets: allSets });
+  const outFlag = values.out !== undefined ? '--out' : 'output directory runs/';
   const outRoot = resolve((values.out as string | undefined) ?? 'runs');
-  await checkOutputRoot(outRoot, values.out !== undefined ? '--out' : 'output directory runs/', prepared.plan.experiment.name);
+  await checkOutputRoot(outRoot, outFlag, prepared.plan.experiment.name);
   const backend = await loadBackend(prepared); // a backend that cannot run is an error before anything is written
   const data = await loadData(prepared, file);
-  const { dir } = await createRunDir(outRoot, prepared.plan.experiment.name);
-  return train(prepared, backend, data, dir, values, false);
+  const plan = { ...prepared.plan, backend: backend.name, data: { ...prepared.plan.data, fingerprint: dataFingerprint(data) } };
+  const created = await createRunDir(outRoot, plan.experiment.name, plan).catch((error: unknown) => {
+    throw error instanceof RunDirError ? new UserError(`${outFlag}: ${error.message}`) : error;
+  });
+  return train({ ...prepared, plan }, backend, data, { runDir: created.dir, lock: created.lock }, values);
 }

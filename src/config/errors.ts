@@ -28,14 +28,8 @@ export class ProblemsError extends Error {
   }
 }
 
-/**
- * Control characters (and bidirectional overrides) escaped as \u001b etc.: input quoted in a message
- * must not move the cursor, recolour a terminal or reorder the text around it. Keeps newlines when asked.
- */
-export function printable(text: string, keepNewlines = false): string {
-  const unsafe = keepNewlines ? /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g : /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-  return text.replace(unsafe, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
+export { printable } from '../util/text.js';
+import { printable } from '../util/text.js';
 
 /** Bad input from the user: printed without a stack, exit code 2. */
 export class UserError extends Error {

@@ -1,10 +1,11 @@
-import { access, stat } from 'node:fs/promises';
+import { access, stat, statfs } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PluginInputError, type DataFacts } from '../registry/kinds.js';
 import type { Registries } from '../registry/index.js';
 import { createSchedule } from '../registry/schedules/create.js';
 import { ProblemsError, UserError, type Problem } from './errors.js';
+import { fsReason } from '../util/fs-errors.js';
 import { estimateMemory, memoryProblem } from './estimate.js';
 import type { Experiment } from './types.js';
 
@@ -106,24 +107,32 @@ export function dataFacts(config: Experiment, registries: Registries, loaded: Da
   return facts;
 }
 
+/** File systems that hold no files of ours: the kernel's views (/proc, /sys) and devices. */
+const SPECIAL_FILE_SYSTEMS: Record<number, string> = { 0x9fa0: 'proc', 0x62656572: 'sysfs', 0x1373: 'devfs', 0x27e0eb: 'cgroup', 0x63677270: 'cgroup2', 0x64626720: 'debugfs', 0x74726163: 'tracefs', 0x73636673: 'securityfs' };
+
 /**
  * Whether runs can be written under `root` (and under `root`/`experiment`, when given: a regular file
  * there blocks the run directory too), checked before any training; nothing is created.
  */
-export async function checkOutputRoot(root: string, flag: string, experiment?: string): Promise<void> {
+export async function checkOutputRoot(root: string, flag: string, experiment?: string, what = 'runs'): Promise<void> {
+  const refuse = (why: string): never => {
+    throw new UserError(`${flag}: cannot write ${what} under ${root}: ${why}`);
+  };
   let existing = resolve(root, experiment ?? '.');
   for (;;) {
-    const info = await stat(existing).catch(() => undefined);
+    const info = await stat(existing).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' || error.code === 'ENOTDIR' ? undefined : refuse(`${existing} ${fsReason(error)}`)));
     if (info) {
-      if (!info.isDirectory()) throw new UserError(`${flag}: cannot write runs under ${root}: ${existing} is a file, not a directory`);
+      if (!info.isDirectory()) refuse(`${existing} is a file, not a directory`);
       break;
     }
     const parent = dirname(existing);
     if (parent === existing) break;
     existing = parent;
   }
-  await access(existing, constants.W_OK).catch((error: NodeJS.ErrnoException) => {
-    const why = error.code === 'EROFS' ? 'is on a read-only file system' : error.code === 'EACCES' ? 'is not writable' : error.message;
-    throw new UserError(`${flag}: cannot write runs under ${root}: ${existing} ${why}`);
-  });
+  const kind = await statfs(existing).then(
+    (s) => SPECIAL_FILE_SYSTEMS[Number(s.type)],
+    () => undefined,
+  );
+  if (kind) refuse(`${existing} is on the kernel's ${kind} file system, which holds no files of ours`);
+  await access(existing, constants.W_OK).catch((error: NodeJS.ErrnoException) => refuse(`${existing} ${fsReason(error)}`));
 }

@@ -12,6 +12,15 @@ export interface Trial {
   name: string;
   optimizer: OptimizerSpec;
   seed: number;
+  /** Only when a resume switched backends: which ran from which epoch. */
+  backends?: { name: string; fromEpoch: number }[];
+}
+
+/** SHA-256 over x, y and target of train, validation and test, in that order, little-endian, after transforms. */
+export interface DataFingerprint {
+  sha256: string;
+  /** Samples in each split. */
+  sizes: { train: number; validation?: number; test: number };
 }
 
 export interface Plan {
@@ -20,7 +29,10 @@ export interface Plan {
   config: Experiment;
   /** Command-line overrides, as given (e.g. 'training.epochs=2'). */
   overrides: string[];
-  data: DataFacts;
+  /** The dataset's facts; `run` adds the fingerprint of the data it loaded (`plan` loads none). */
+  data: DataFacts & { fingerprint?: DataFingerprint };
+  /** The backend a run ran on (written by `run`; `plan` chooses none). */
+  backend?: string;
   /** Memory estimate of inspect (each split's size and bytes, per trial, in all); absent in plans made without one. */
   estimates?: MemoryEstimate;
   /** Absolute paths of the config's plugin modules, which worker threads import too. */

@@ -1,11 +1,18 @@
-import type { Plan } from '../config/plan.js';
-import type { EpochRecord, Reporter, RunEvent } from '../runner/events.js';
-import { columns } from '../commands/describe-params.js';
+import type { EpochRecord, Reporter, RunEvent } from '../run-log/types.js';
+import type { RunHeader } from '../run-log/fold.js';
+import { columns, printable } from '../util/text.js';
 
 export interface ConsoleOptions {
   out?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  /** Progress bar with ETA; defaults to whether `out` is a terminal. */
+  /** Progress bar with ETA; defaults to whether `out` is a terminal (never when quiet). */
   progress?: boolean;
+  /** Only what went wrong and the summary: no start lines, epoch rows or progress. */
+  quiet?: boolean;
+}
+
+/** What the console needs of a plan: the trials, the seeds and the epochs. */
+export interface ConsolePlan extends RunHeader {
+  config: { seeds: number[]; training: { epochs: number } };
 }
 
 const fmt = (value: number | undefined, digits = 4) => (value === undefined ? '-' : Number.isFinite(value) ? value.toFixed(digits) : String(value));
@@ -25,13 +32,15 @@ export class ConsoleReporter implements Reporter {
   private startedAt = 0;
   private barShown = false;
   private silent = false;
+  private readonly quiet: boolean;
 
   constructor(
-    private readonly plan: Plan,
+    private readonly plan: ConsolePlan,
     options: ConsoleOptions = {},
   ) {
     this.out = options.out ?? process.stdout;
-    this.progress = options.progress ?? Boolean(this.out.isTTY);
+    this.quiet = options.quiet ?? false;
+    this.progress = !this.quiet && (options.progress ?? Boolean(this.out.isTTY));
     for (const trial of plan.trials) this.epochs.set(trial.id, []);
   }
 
@@ -48,9 +57,9 @@ export class ConsoleReporter implements Reporter {
         this.startedAt = Date.parse(event.time);
         this.totalSteps = event.trials * event.epochs * event.stepsPerEpoch;
         const why = event.backendsTried.map((t) => `${t.name}: ${t.error.split('. ')[0]}`).join('\n    ');
-        this.line(`trainyard: ${event.experiment}: ${event.trials} trials on ${event.backend} (${event.workers} worker threads)`);
-        if (why) this.line(`  not used:\n    ${why}`);
-        this.line(`  run directory: ${event.runDir}`);
+        this.detail(`trainyard: ${printable(event.experiment)}: ${event.trials} trials on ${event.backend} (${event.workers} worker thread${event.workers === 1 ? "" : "s"})`);
+        if (why) this.detail(`  not used:\n    ${why}`);
+        this.detail(`  run directory: ${printable(event.runDir)}`);
         break;
       }
       case 'trialStart':
@@ -58,7 +67,7 @@ export class ConsoleReporter implements Reporter {
           this.epochs.set(event.trialId, (this.epochs.get(event.trialId) ?? []).slice(0, event.resumedFrom));
           // Rows after the checkpoint were printed without this trial (it had stopped): print them again.
           this.printed.set(event.seed, Math.min(this.printed.get(event.seed) ?? 0, event.resumedFrom));
-          this.line(`${event.trialId}: resumed after epoch ${event.resumedFrom}`);
+          if (!event.recovered) this.detail(`${printable(event.trialId)}: ${event.resumedFrom > 0 ? `resumed after epoch ${event.resumedFrom}` : 'started again from its first epoch'}`);
         }
         this.ended.delete(event.trialId);
         break;
@@ -68,19 +77,19 @@ export class ConsoleReporter implements Reporter {
         break;
       case 'trialEnd':
         this.ended.set(event.trialId, event.status);
-        if (event.status !== 'ok') this.line(`${event.trialId}: ${event.status}${event.reason ? `: ${event.reason}` : ''}`);
+        if (event.status !== 'ok' && event.status !== 'failed') this.line(`${printable(event.trialId)}: ${event.status}${event.reason ? `: ${printable(event.reason)}` : ''}`);
         if (event.stoppedEarly) {
           const s = event.stoppedEarly;
-          this.line(`${event.trialId}: stopped early at epoch ${s.epoch}: ${s.metric} was best at epoch ${s.bestEpoch} (${fmt(s.best)})`);
+          this.detail(`${printable(event.trialId)}: stopped early at epoch ${s.epoch}: ${printable(s.metric)} was best at epoch ${s.bestEpoch} (${fmt(s.best)})`);
         }
         if (event.restoredBest) {
           const { epoch, ...figures } = event.restoredBest;
-          this.line(`${event.trialId}: restored the weights of epoch ${epoch}: ${Object.entries(figures).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
+          this.detail(`${printable(event.trialId)}: restored the weights of epoch ${epoch}: ${Object.entries(figures).map(([k, v]) => `${printable(k)} ${fmt(v)}`).join(', ')}`);
         }
         this.printReadyRows();
         break;
       case 'trialFailed':
-        this.line(`${event.trialId}: failed: ${event.error}`);
+        this.line(`${printable(event.trialId)}: failed: ${printable(event.error)}`);
         break;
       case 'runEnd':
         this.printReadyRows();
@@ -88,6 +97,7 @@ export class ConsoleReporter implements Reporter {
         this.line(this.summary());
         const ending = { ok: 'done', failed: 'finished with failed trials', interrupted: 'interrupted' }[event.status];
         this.line(`\n${ending} in ${event.seconds.toFixed(1)} s`);
+        if (event.error) this.line(printable(event.error));
         break;
     }
     if (this.progress && !this.silent && event.type !== 'runEnd') this.drawBar();
@@ -105,11 +115,12 @@ export class ConsoleReporter implements Reporter {
         if (!ready || !any) break;
         const cells = trials.map((t) => {
           const r = this.epochs.get(t.id)?.[epoch - 1];
-          if (!r) return `${t.name} stopped`;
-          return r.testAccuracy !== undefined ? `${t.name} loss ${fmt(r.trainLoss)} acc ${fmt(r.testAccuracy)}` : `${t.name} loss ${fmt(r.trainLoss)} test loss ${fmt(r.testLoss)}`;
+          const name = printable(t.name);
+          if (!r) return `${name} stopped`;
+          return r.testAccuracy !== undefined ? `${name} loss ${fmt(r.trainLoss)} acc ${fmt(r.testAccuracy)}` : `${name} loss ${fmt(r.trainLoss)} test loss ${fmt(r.testLoss)}`;
         });
         const seedText = this.plan.config.seeds.length > 1 ? `seed ${seed} ` : '';
-        this.line(`${seedText}epoch ${String(epoch).padStart(String(this.plan.config.training.epochs).length)} | ${cells.join(' | ')}`);
+        this.detail(`${seedText}epoch ${String(epoch).padStart(String(this.plan.config.training.epochs).length)} | ${cells.join(' | ')}`);
         this.printed.set(seed, epoch);
       }
     }
@@ -122,7 +133,7 @@ export class ConsoleReporter implements Reporter {
       const last = records[records.length - 1];
       const best = records.reduce<EpochRecord | undefined>((b, r) => ((r.testAccuracy ?? -1) > (b?.testAccuracy ?? -1) ? r : b), undefined);
       return [
-        `${t.name} (seed ${t.seed})`,
+        `${printable(t.name)} (seed ${t.seed})`,
         this.ended.get(t.id) ?? 'unfinished',
         String(records.length),
         fmt(last?.trainLoss),
@@ -145,6 +156,11 @@ export class ConsoleReporter implements Reporter {
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${elapsed.toFixed(0)} s elapsed${eta !== undefined ? `, ETA ${eta.toFixed(0)} s` : ''}`;
     this.out.write(`\r\x1b[2K${bar}`);
     this.barShown = true;
+  }
+
+  /** A line only a full (not quiet) console shows. */
+  private detail(text: string): void {
+    if (!this.quiet) this.line(text);
   }
 
   private line(text: string): void {

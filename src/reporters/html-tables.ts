@@ -1,6 +1,6 @@
 // The report's tables as HTML strings. Every piece of text that came from a config or a run
 // (names, messages, paths) goes through esc().
-import type { TrialMetrics } from './json.js';
+import type { TrialMetrics } from '../run-log/types.js';
 import { badge, duration, esc, num, pct, statCell, swatch, utc } from './html-format.js';
 import type { RunRecord } from './run-record.js';
 import { finite, varies, type ChartRun, type EpochField } from './series.js';

@@ -1,128 +1,64 @@
-import { appendFile } from 'node:fs/promises';
-import { cpus, platform, release, arch } from 'node:os';
+import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import type { Plan } from '../config/plan.js';
-import type { EpochRecord, Reporter, RestoredBest, RunEvent, StoppedEarly, TrialStatus } from '../runner/events.js';
-import type { BackendAttempt } from '../registry/kinds.js';
+import { appendEventLine, EVENTS_FILE } from '../run-log/events-file.js';
+import { applyEvent, foldEvents, initialMetrics, type RunHeader } from '../run-log/fold.js';
+import { stamp, type Metrics, type Reporter, type RunEvent } from '../run-log/types.js';
 import { writeJsonAtomic } from '../util/atomic.js';
+import { machineEnvironment } from '../util/environment.js';
+import { failpoint } from '../util/failpoint.js';
 
-export const METRICS_FORMAT_VERSION = 1;
-
-export interface TrialMetrics {
-  id: string;
-  name: string;
-  optimizer: Plan['trials'][number]['optimizer'];
-  seed: number;
-  status: TrialStatus;
-  error?: string;
-  stoppedEarly?: StoppedEarly;
-  restoredBest?: RestoredBest;
-  epochs: EpochRecord[];
-}
-
-export interface Metrics {
-  formatVersion: number;
-  experiment: { name: string; description: string; file: string };
-  environment: { trainyard: string; node: string; backend: string; backendsTried: BackendAttempt[]; cpu: string; platform: string };
-  startedAt: string;
-  finishedAt: string | null;
-  seconds: number | null;
-  status: 'running' | 'ok' | 'failed' | 'interrupted';
-  /** Peak resident memory of the whole run (all worker threads). */
-  peakRssMB?: number;
-  trials: TrialMetrics[];
-}
-
-export const trainyardVersion = (): string => (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+export const METRICS_FILE = 'metrics.json';
 
 /**
- * Writes the run directory's records: plan.json at the start, every event appended to
- * events.jsonl, and metrics.json (atomically) after each trial and at the end.
+ * Keeps the run directory's records: every event appended to events.jsonl, and metrics.json (the
+ * fold of those events, written atomically) at the run's start, after each trial and at the end.
+ * A failed write is thrown: the run cannot go on without its records.
  */
 export class JsonReporter implements Reporter {
-  private metrics: Metrics | undefined;
+  private metrics: Metrics;
 
   constructor(
     private readonly runDir: string,
-    private readonly plan: Plan,
-  ) {}
-
-  /** Writes plan.json; call before the run starts. */
-  async start(): Promise<void> {
-    await writeJsonAtomic(join(this.runDir, 'plan.json'), this.plan);
+    header: RunHeader,
+    /** On a resume: the events already in the log. */
+    earlier: readonly RunEvent[] = [],
+  ) {
+    this.metrics = foldEvents(header, earlier, initialMetrics(header));
   }
 
-  /** Takes in the events of the run so far (on resume), without appending them again. */
-  replay(events: RunEvent[]): void {
-    for (const event of events) this.apply(event);
+  get current(): Metrics {
+    return this.metrics;
   }
 
-  async onEvent(event: RunEvent): Promise<void> {
-    await appendFile(join(this.runDir, 'events.jsonl'), `${JSON.stringify(event)}\n`);
-    this.apply(event);
+  async onEvent(input: RunEvent): Promise<void> {
+    // The log must fold to metrics.json alone: a runStart says where it ran.
+    const event: RunEvent = input.type === 'runStart' && !input.environment ? { ...input, environment: machineEnvironment() } : input;
+    failpoint(`append:${event.type}`);
+    await appendEventLine(this.runDir, event);
+    failpoint(`appended:${event.type}`);
+    this.metrics = applyEvent(this.metrics, event);
     if (event.type === 'runStart' || event.type === 'trialEnd' || event.type === 'runEnd') await this.write();
   }
 
-  private apply(event: RunEvent): void {
-    const trial = 'trialId' in event ? this.metrics?.trials.find((t) => t.id === event.trialId) : undefined;
-    switch (event.type) {
-      case 'runStart': {
-        const cpuList = cpus();
-        const environment = {
-          trainyard: trainyardVersion(),
-          node: process.version,
-          backend: event.backend,
-          backendsTried: event.backendsTried,
-          cpu: `${cpuList[0]?.model ?? 'unknown'} x ${cpuList.length}`,
-          platform: `${platform()} ${release()} ${arch()}`,
-        };
-        // A resumed run keeps what its earlier part recorded.
-        this.metrics = {
-          formatVersion: METRICS_FORMAT_VERSION,
-          experiment: this.plan.experiment,
-          environment,
-          startedAt: this.metrics?.startedAt ?? event.time,
-          finishedAt: null,
-          seconds: null,
-          status: 'running',
-          trials: this.metrics?.trials ?? this.plan.trials.map((t) => ({ id: t.id, name: t.name, optimizer: t.optimizer, seed: t.seed, status: 'ok', epochs: [] })),
-        };
-        break;
-      }
-      case 'trialStart':
-        // Epochs after the checkpoint a trial resumes from are run again.
-        if (trial && event.resumedFrom !== undefined) trial.epochs = trial.epochs.slice(0, event.resumedFrom);
-        if (trial) delete trial.error;
-        break;
-      case 'epochEnd': {
-        const { type: _t, time: _time, trialId: _id, ...record } = event;
-        trial?.epochs.push(record);
-        break;
-      }
-      case 'trialFailed':
-        if (trial) trial.error = event.error;
-        break;
-      case 'trialEnd':
-        if (trial) {
-          trial.status = event.status;
-          if (event.reason) trial.error = event.reason;
-          if (event.stoppedEarly) trial.stoppedEarly = event.stoppedEarly;
-          if (event.restoredBest) trial.restoredBest = event.restoredBest;
-        }
-        break;
-      case 'runEnd':
-        if (this.metrics) {
-          this.metrics.status = event.status;
-          this.metrics.finishedAt = event.time;
-          this.metrics.seconds = event.seconds;
-          if (event.peakRssMB !== undefined) this.metrics.peakRssMB = Math.round(event.peakRssMB);
-        }
-        break;
-    }
+  write(): Promise<void> {
+    return writeJsonAtomic(join(this.runDir, METRICS_FILE), this.metrics);
   }
 
-  private async write(): Promise<void> {
-    if (this.metrics) await writeJsonAtomic(join(this.runDir, 'metrics.json'), this.metrics);
+  /**
+   * Ends the run as failed right now, synchronously: for a process about to die of an error that
+   * nobody caught. Best effort: a disk that refuses leaves the run as a kill would.
+   */
+  abortSync(error: string, seconds: number): void {
+    const event = stamp({ type: 'runEnd', status: 'failed', seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, error });
+    try {
+      appendFileSync(join(this.runDir, EVENTS_FILE), `${JSON.stringify(event)}\n`);
+      this.metrics = applyEvent(this.metrics, event);
+      const temp = join(this.runDir, `.${METRICS_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+      writeFileSync(temp, `${JSON.stringify(this.metrics, null, 2)}\n`);
+      renameSync(temp, join(this.runDir, METRICS_FILE));
+    } catch {
+      // resume rebuilds what could not be written
+    }
   }
 }

@@ -1,13 +1,15 @@
 // Builds charts/ and report.html from run directories alone, so `trainyard report` can rebuild
 // what `trainyard run` made, and `trainyard compare` can put several runs in one page.
-import { mkdir, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Reporter, RunEvent } from '../runner/events.js';
+import type { Reporter, RunEvent } from '../run-log/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { UserError } from '../config/errors.js';
+import { DirectoryError, ensureDirectory, fsReason } from '../util/fs-errors.js';
 import { buildCharts } from './charts.js';
 import { vegaScripts } from './html-assets.js';
 import { renderHtml } from './html.js';
-import { trainyardVersion } from './json.js';
+import { trainyardVersion } from '../util/environment.js';
 import { readRun, type RunRecord } from './run-record.js';
 import type { ChartRun } from './series.js';
 import { writeCharts } from './svg.js';
@@ -18,6 +20,8 @@ export interface BuiltReport {
   charts: string[];
   bytes: number;
   seconds: number;
+  /** Runs a live process is still writing (shown as far as they have got). */
+  inProgress: RunRecord[];
 }
 
 /**
@@ -41,14 +45,19 @@ export async function buildReport(runDirs: readonly string[], outDir: string): P
   const runs = await Promise.all(runDirs.map((dir) => readRun(dir)));
   const labels = runLabels(runs);
   const chartRuns: ChartRun[] = runs.map((r, i) => ({ label: labels[i], metrics: r.metrics, loss: r.plan.config?.loss?.type }));
-  await mkdir(resolve(outDir), { recursive: true });
+  const unwritable = (error: unknown): never => {
+    if (error instanceof DirectoryError) throw new UserError(`cannot write the report: ${error.message}`);
+    if ((error as NodeJS.ErrnoException).code) throw new UserError(`cannot write the report in ${outDir}: it ${fsReason(error)}`);
+    throw error;
+  };
+  await ensureDirectory(outDir).catch(unwritable);
   // Print and link the real directory, not `latest`, which moves on with the next run.
   const out = await realpath(resolve(outDir));
-  const charts = await writeCharts(out, buildCharts(chartRuns));
+  const charts = await writeCharts(out, buildCharts(chartRuns)).catch(unwritable);
   const html = renderHtml({ runs, chartRuns, charts, scripts: await vegaScripts(), trainyard: trainyardVersion() });
   const path = join(out, 'report.html');
-  await writeFileAtomic(path, html);
-  return { path, charts: charts.map((c) => c.name), bytes: Buffer.byteLength(html), seconds: (performance.now() - started) / 1000 };
+  await writeFileAtomic(path, html).catch(unwritable);
+  return { path, charts: charts.map((c) => c.name), bytes: Buffer.byteLength(html), seconds: (performance.now() - started) / 1000, inProgress: runs.filter((r) => r.inProgress) };
 }
 
 /**

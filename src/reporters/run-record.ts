@@ -1,11 +1,14 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { hostname } from 'node:os';
 import { UserError } from '../config/errors.js';
 import type { Plan } from '../config/plan.js';
-import type { RunEvent } from '../runner/events.js';
-import type { Metrics } from './json.js';
+import { readEventLog } from '../run-log/events-file.js';
+import { foldEvents, settle } from '../run-log/fold.js';
+import { lockHolder, type LockInfo } from '../run-log/lock.js';
+import type { Metrics } from '../run-log/types.js';
 
-/** Everything a report is built from: the three files of a run directory, nothing else. */
+/** Everything a report is built from: the files of a run directory, nothing else. */
 export interface RunRecord {
   dir: string;
   /** The run directory's own name (UTC start time + suffix). */
@@ -14,15 +17,17 @@ export interface RunRecord {
   metrics: Metrics;
   /** Worker threads, from the runStart event (metrics.json does not record it). */
   workers?: number;
+  /** A live process is writing the run: it is shown as far as it has got. */
+  inProgress?: LockInfo;
 }
 
-async function readJson<T>(path: string, what: string): Promise<T> {
+async function readJson<T>(path: string, what: string): Promise<T | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`${what} is missing`);
-    throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UserError(`${what} cannot be read: ${(error as Error).message}`);
   }
   try {
     return JSON.parse(text) as T;
@@ -32,61 +37,10 @@ async function readJson<T>(path: string, what: string): Promise<T> {
 }
 
 /**
- * events.jsonl, tolerating a torn last line: a run killed mid-write leaves one, and the report
- * of an interrupted run is exactly when the events matter most.
+ * The run's metrics: the fold of its events.jsonl (metrics.json is that fold as of its last
+ * write, so a killed run's log knows more); metrics.json only where the log is gone. A run
+ * nobody is writing that never ended was killed: it shows as interrupted.
  */
-export function parseEvents(text: string): RunEvent[] {
-  const events: RunEvent[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      events.push(JSON.parse(line) as RunEvent);
-    } catch {
-      // a partial line: skip it
-    }
-  }
-  return events;
-}
-
-/**
- * metrics.json is rewritten only after each trial, so a run that was killed has epochs and
- * endings in events.jsonl that metrics.json lacks. This folds them in (without mutating the
- * input) and marks trials that never ended as interrupted.
- */
-export function mergeEvents(metrics: Metrics, events: RunEvent[]): Metrics {
-  const trials = metrics.trials.map((t) => ({ ...t, epochs: [...t.epochs] }));
-  const byId = new Map(trials.map((t) => [t.id, t]));
-  const ended = new Set<string>();
-  let runEnd: Extract<RunEvent, { type: 'runEnd' }> | undefined;
-  for (const event of events) {
-    const trial = 'trialId' in event ? byId.get(event.trialId) : undefined;
-    if (event.type === 'epochEnd' && trial && !trial.epochs.some((e) => e.epoch === event.epoch)) {
-      const { type: _t, time: _time, trialId: _id, ...record } = event;
-      trial.epochs.push(record);
-    } else if (event.type === 'trialFailed' && trial) {
-      trial.error ??= event.error;
-    } else if (event.type === 'trialEnd' && trial) {
-      ended.add(trial.id);
-      trial.status = event.status;
-      if (event.reason) trial.error ??= event.reason;
-      if (event.stoppedEarly) trial.stoppedEarly ??= event.stoppedEarly;
-      if (event.restoredBest) trial.restoredBest ??= event.restoredBest;
-    } else if (event.type === 'runEnd') {
-      runEnd = event;
-    }
-  }
-  for (const trial of trials) trial.epochs.sort((a, b) => a.epoch - b.epoch);
-  const merged: Metrics = { ...metrics, trials };
-  if (metrics.status === 'running') {
-    if (runEnd) Object.assign(merged, { status: runEnd.status, finishedAt: runEnd.time, seconds: runEnd.seconds });
-    else merged.status = 'interrupted';
-    // Without an ending a trial did not finish, whatever its provisional status says.
-    for (const trial of trials) if (!ended.has(trial.id) && events.length > 0) trial.status = 'interrupted';
-  }
-  return merged;
-}
-
-/** Reads and checks a run directory; anything that is not one is a UserError saying why. */
 export async function readRun(dirArg: string): Promise<RunRecord> {
   // `runs/x/latest` is a link: the report names the run it points at.
   const dir = await realpath(resolve(dirArg)).catch(() => resolve(dirArg));
@@ -94,26 +48,38 @@ export async function readRun(dirArg: string): Promise<RunRecord> {
   if (!info) throw new UserError(`${dirArg}: no such directory`);
   if (!info.isDirectory()) throw new UserError(`${dirArg}: not a directory (give a run directory, e.g. runs/<experiment>/latest)`);
   const notRun = (why: string) => new UserError(`${dirArg}: not a run directory: ${why} (a run directory holds plan.json, metrics.json and events.jsonl)`);
-  const wrap = async <T>(file: string): Promise<T> => {
-    try {
-      return await readJson<T>(join(dir, file), file);
-    } catch (error) {
-      throw error instanceof UserError ? notRun(error.message) : error;
-    }
-  };
-  const plan = await wrap<Plan>('plan.json');
-  const metrics = await wrap<Metrics>('metrics.json');
+  const plan = await readJson<Plan>(join(dir, 'plan.json'), 'plan.json');
+  if (plan === undefined) throw notRun('plan.json is missing');
   if (!plan || !Array.isArray(plan.trials) || !plan.experiment) throw notRun('plan.json has no experiment or trials');
-  if (!metrics || !Array.isArray(metrics.trials) || !metrics.environment) throw notRun('metrics.json has no environment or trials');
-  const eventsText = await readFile(join(dir, 'events.jsonl'), 'utf8').catch(() => '');
-  const events = parseEvents(eventsText);
-  const start = events.find((e) => e.type === 'runStart');
+  let written: Metrics | undefined;
+  let unreadable: UserError | undefined;
+  try {
+    written = await readJson<Metrics>(join(dir, 'metrics.json'), 'metrics.json');
+  } catch (error) {
+    unreadable = error as UserError;
+  }
+  const log = await readEventLog(dir).catch(() => undefined);
+  let metrics: Metrics;
+  if (log && log.events.length > 0) {
+    metrics = foldEvents(plan, log.events);
+    // Logs of trainyard before 0.2 did not carry the machine in runStart; metrics.json did.
+    if (metrics.environment.node === 'unknown' && written?.environment) metrics = { ...metrics, environment: { ...written.environment, backend: metrics.environment.backend } };
+  } else if (written && Array.isArray(written.trials) && written.environment) {
+    metrics = written;
+  } else {
+    const why = unreadable ? unreadable.message : written === undefined ? 'metrics.json is missing' : 'metrics.json has no environment or trials';
+    throw notRun(`${why}, and events.jsonl has no events`);
+  }
+  // The run's own writer builds its report at the end: its own lock is no sign of a run in progress.
+  const lock = await lockHolder(dir);
+  const holder = lock && !(lock.pid === process.pid && lock.host === hostname()) ? lock : undefined;
+  const start = log?.events.find((e) => e.type === 'runStart');
   return {
     dir,
     id: basename(dir),
     plan,
-    metrics: mergeEvents(metrics, events),
+    metrics: holder ? metrics : settle(metrics),
     workers: start?.type === 'runStart' ? start.workers : undefined,
+    ...(holder ? { inProgress: holder } : {}),
   };
 }
-

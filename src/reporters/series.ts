@@ -1,5 +1,5 @@
-import type { EpochRecord } from '../runner/events.js';
-import type { Metrics, TrialMetrics } from './json.js';
+import type { EpochRecord, Metrics, TrialMetrics } from '../run-log/types.js';
+
 
 /** One run as the charts see it: its metrics and a label that tells it apart in a comparison. */
 export interface ChartRun {

@@ -1,6 +1,6 @@
 // The figures of the report's summary table, one row per series (optimizer, or run / optimizer),
 // computed from the metrics alone. Pure, so the table and its tests need no HTML.
-import type { TrialStatus } from '../runner/events.js';
+import type { TrialState as TrialStatus } from '../run-log/types.js';
 import { colorMap } from './colors.js';
 import { aggregate, finite, groupSeries, optimizerNames, type ChartRun, type EpochField, type SeriesKey } from './series.js';
 

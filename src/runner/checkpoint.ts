@@ -1,13 +1,9 @@
-// Per-trial checkpoints in <run>/checkpoints/<trial id>/: one epoch-NNNN bundle per finished
-// epoch (the newest kept), and result.json once the trial is over.
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+// What a checkpoint holds: everything needed to continue a trial exactly where an epoch ended.
 import type { OptimizerState } from '../registry/kinds.js';
-import { writeJsonAtomic } from '../util/atomic.js';
-import { numberedDirs, readBundle, writeBundle, type NamedTensor } from './bundle.js';
-import type { EpochRecord, TrialResult } from './events.js';
+import type { PluginSpec } from '../config/types.js';
+import type { EpochRecord } from '../run-log/types.js';
+import type { NamedTensor } from './bundle.js';
 
-/** Everything needed to continue a trial exactly where an epoch ended. */
 export interface CheckpointState {
   epoch: number;
   steps: number;
@@ -21,30 +17,12 @@ export interface CheckpointState {
   tensors: NamedTensor[];
 }
 
-type CheckpointMeta = Omit<CheckpointState, 'tensors'>;
-
-export const trialDir = (runDir: string, trialId: string): string => join(runDir, 'checkpoints', ...trialId.split('/'));
-
-export async function saveCheckpoint(runDir: string, trialId: string, state: CheckpointState): Promise<void> {
-  const dir = trialDir(runDir, trialId);
-  await mkdir(dir, { recursive: true });
-  const { tensors, ...meta } = state;
-  const name = `epoch-${String(state.epoch).padStart(4, '0')}`;
-  await writeBundle<CheckpointMeta>(join(dir, name), 'checkpoint', meta, tensors);
-  // Only the newest is needed to resume; older ones go once it is safely in place.
-  for (const old of await numberedDirs(dir, 'epoch')) if (old.n < state.epoch) await rm(join(dir, old.name), { recursive: true, force: true });
-}
-
-/** The newest complete checkpoint of a trial, if any; half-written ones (a kill mid-write) are removed. */
-export async function loadCheckpoint(runDir: string, trialId: string): Promise<CheckpointState | undefined> {
-  const dir = trialDir(runDir, trialId);
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (name.endsWith('.tmp')) await rm(join(dir, name), { recursive: true, force: true });
-  }
-  const newest = (await numberedDirs(dir, 'epoch')).at(-1);
-  if (!newest) return undefined;
-  const { meta, tensors } = await readBundle<CheckpointMeta>(join(dir, newest.name), 'checkpoint');
-  return { ...meta, tensors: [...tensors.values()] };
+/** Metadata of a trial's final weights (weights/<trial id>/weights.json). */
+export interface WeightsMeta {
+  trialId: string;
+  epoch: number;
+  layers: PluginSpec[];
+  sampleShape: number[];
 }
 
 /** Optimizer state ↔ named tensors (null buffers are left out). */
@@ -63,18 +41,4 @@ export function optimizerStateFrom(step: number, tensors: NamedTensor[], count: 
     buffers[match[1]][Number(match[2])] = t.data;
   }
   return { step, buffers };
-}
-
-export async function saveResult(runDir: string, result: TrialResult): Promise<void> {
-  const dir = trialDir(runDir, result.id);
-  await mkdir(dir, { recursive: true });
-  await writeJsonAtomic(join(dir, 'result.json'), result);
-}
-
-export async function loadResult(runDir: string, trialId: string): Promise<TrialResult | undefined> {
-  try {
-    return JSON.parse(await readFile(join(trialDir(runDir, trialId), 'result.json'), 'utf8')) as TrialResult;
-  } catch {
-    return undefined;
-  }
 }

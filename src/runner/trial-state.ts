@@ -1,13 +1,11 @@
-// What a trial saves at the end of each epoch and restores on resume, and its final weights.
-import { join } from 'node:path';
-import { mkdir, rm } from 'node:fs/promises';
+// What a trial saves at the end of each epoch and restores on resume. Tensors are read with
+// data(), never dataSync(): some backends (WebGPU in Node) cannot read synchronously.
 import type { OptimizerRuntime, ScheduleRuntime, TF, Tensor, Variable } from '../registry/kinds.js';
-import type { PluginSpec } from '../config/types.js';
 import type { Random } from '../util/random.js';
+import type { EpochRecord } from '../run-log/types.js';
 import type { EarlyStopper } from './early-stopping.js';
-import type { EpochRecord } from './events.js';
-import { optimizerStateFrom, optimizerTensors, trialDir, type CheckpointState } from './checkpoint.js';
-import { writeBundle, type NamedTensor } from './bundle.js';
+import { optimizerStateFrom, optimizerTensors, type CheckpointState } from './checkpoint.js';
+import type { NamedTensor } from './bundle.js';
 
 /** The live objects of a trial whose state a checkpoint holds. */
 export interface TrialParts {
@@ -26,25 +24,21 @@ export interface Progress {
   epochs: EpochRecord[];
 }
 
-const copy = (data: ArrayLike<number>): Float32Array => Float32Array.from(data);
-
-export function weightTensors(variables: Variable[], prefix = 'weights'): NamedTensor[] {
-  return variables.map((v, i) => ({ name: `${prefix}/${i}`, shape: v.shape, data: copy(v.dataSync() as Float32Array) }));
+/** Copies of the tensors' values, named PREFIX/i. */
+export async function namedTensors(tensors: readonly Tensor[], prefix = 'weights'): Promise<NamedTensor[]> {
+  return Promise.all(tensors.map(async (t, i) => ({ name: `${prefix}/${i}`, shape: t.shape, data: Float32Array.from((await t.data()) as Float32Array) })));
 }
 
-export function captureState(parts: TrialParts, progress: Progress, best: Tensor[] | undefined): CheckpointState {
-  const optimizerState = parts.optimizer.getState();
+export async function captureState(parts: TrialParts, progress: Progress, best: Tensor[] | undefined): Promise<CheckpointState> {
+  const optimizerState = await parts.optimizer.getState();
   return {
     ...progress,
+    epochs: [...progress.epochs],
     random: Object.fromEntries(Object.entries(parts.streams).map(([k, r]) => [k, r.getState()])),
     schedule: parts.schedule.getState(),
     optimizerStep: optimizerState.step,
     ...(parts.stopper ? { stopper: parts.stopper.getState() } : {}),
-    tensors: [
-      ...weightTensors(parts.variables),
-      ...optimizerTensors(optimizerState),
-      ...(best ?? []).map((b, i) => ({ name: `best/${i}`, shape: b.shape, data: copy(b.dataSync() as Float32Array) })),
-    ],
+    tensors: [...(await namedTensors(parts.variables)), ...optimizerTensors(optimizerState), ...(await namedTensors(best ?? [], 'best'))],
   };
 }
 
@@ -54,7 +48,7 @@ export function restoreState(parts: TrialParts, state: CheckpointState): Tensor[
   const byName = new Map(state.tensors.map((t) => [t.name, t]));
   variables.forEach((v, i) => {
     const saved = byName.get(`weights/${i}`);
-    if (!saved || saved.data.length !== v.size) throw new Error(`checkpoint does not match the model (weights/${i})`);
+    if (!saved || saved.data.length !== v.size) throw new Error(`the checkpoint of epoch ${state.epoch} does not match the model (weights/${i})`);
     v.assign(tf.tensor(saved.data, v.shape));
   });
   parts.optimizer.setState(optimizerStateFrom(state.optimizerStep, state.tensors, variables.length), variables);
@@ -64,23 +58,3 @@ export function restoreState(parts: TrialParts, state: CheckpointState): Tensor[
   const best = variables.map((v, i) => byName.get(`best/${i}`)).filter((t): t is NamedTensor => t !== undefined);
   return best.length === variables.length ? best.map((t) => tf.keep(tf.tensor(t.data, t.shape))) : undefined;
 }
-
-/** Metadata of a trial's final weights (weights/<trial id>/weights.json). */
-export interface WeightsMeta {
-  trialId: string;
-  epoch: number;
-  layers: PluginSpec[];
-  sampleShape: number[];
-}
-
-/** The trial's final weights, for `trainyard evaluate` and for users (format in README). */
-export async function saveFinalWeights(runDir: string, meta: WeightsMeta, variables: Variable[]): Promise<void> {
-  const dir = join(runDir, 'weights', ...meta.trialId.split('/'));
-  await mkdir(join(dir, '..'), { recursive: true });
-  // Only a trial re-run after a crash between these weights and its result finds them there.
-  await rm(dir, { recursive: true, force: true });
-  await writeBundle(dir, 'weights', meta, weightTensors(variables));
-}
-
-export const finalWeightsDir = (runDir: string, trialId: string): string => join(runDir, 'weights', ...trialId.split('/'));
-export { trialDir };

@@ -1,16 +1,16 @@
 import type { Registries } from '../registry/index.js';
 import type { LoadedData, TF, Tensor, Variable } from '../registry/kinds.js';
 import type { Plan, Trial } from '../config/plan.js';
-import { permutation, Random } from '../util/random.js';
-import { BatchMaker, disposeBatch, fixedBatches } from './batches.js';
-import { buildModel, type Model } from './model.js';
-import { evaluate, scoring } from './evaluate.js';
+import type { EpochRecord, RunEventInput, TrialResult } from '../run-log/types.js';
+import { failpoint } from '../util/failpoint.js';
+import { permutation } from '../util/random.js';
+import { disposeBatch } from './batches.js';
 import { clipGradients } from './clip.js';
-import { EarlyStopper } from './early-stopping.js';
-import { createSchedule } from '../registry/schedules/create.js';
-import { loadCheckpoint, saveCheckpoint, saveResult } from './checkpoint.js';
-import { captureState, restoreState, saveFinalWeights, type TrialParts } from './trial-state.js';
-import type { EpochRecord, RunEventInput, TrialResult } from './events.js';
+import { captureState, namedTensors, restoreState } from './trial-state.js';
+import { setUpTrial, type TrialSession } from './trial-setup.js';
+import type { TrialStore } from './store.js';
+
+export { seedStreams } from './trial-setup.js';
 
 export interface TrialContext {
   tf: TF;
@@ -19,22 +19,17 @@ export interface TrialContext {
   trial: Trial;
   data: LoadedData;
   emit(event: RunEventInput): void;
-  /** The run directory: when given, the trial checkpoints every epoch and saves its final weights. */
-  runDir?: string;
+  /** Where the trial checkpoints every epoch and keeps its result and final weights; none: it keeps nothing. */
+  store?: TrialStore;
   /** Continue from the trial's newest checkpoint, if it has one. */
   resume?: boolean;
+  /** The backend's name, as the trial's start records it. */
+  backend?: string;
   /** Polled every step: true asks the trial to stop now (SIGINT); it ends 'interrupted'. */
   shouldStop?: () => boolean;
 }
 
 class Interrupted extends Error {}
-
-/** Independent PRNG streams of one seed: every optimizer of the seed draws the same numbers. */
-export function seedStreams(seed: number): { init: Random; order: Random } {
-  const root = new Random(seed);
-  // init also seeds dropout masks (layers draw from it after building), so both belong to the model.
-  return { init: root.fork(1), order: root.fork(2) };
-}
 
 const now = () => performance.now() / 1000;
 const inOrder = (n: number): Uint32Array => Uint32Array.from({ length: n }, (_, i) => i);
@@ -47,127 +42,127 @@ function divergence(trainLoss: number, divergeAbove: number | undefined): string
 }
 
 /**
+ * One epoch of training steps; returns the running mean of the loss and the steps taken. The loss
+ * is summed on the backend and read once (or every logEvery steps): reading it each step stalls.
+ */
+async function trainEpoch(ctx: TrialContext, s: TrialSession, epoch: number, stepsBefore: number): Promise<{ trainLoss: number; steps: number }> {
+  const { tf, data, trial } = ctx;
+  const { training } = ctx.plan.config;
+  const order = training.shuffle ? permutation(data.train.count, s.streams.order) : inOrder(data.train.count);
+  let lossSum: Tensor = tf.scalar(0);
+  let batches = 0;
+  let steps = stepsBefore;
+  try {
+    for (let start = 0; start < data.train.count; start += training.batchSize) {
+      if (ctx.shouldStop?.()) throw new Interrupted();
+      const batch = s.trainBatches.make(order, start, Math.min(training.batchSize, data.train.count - start));
+      const lr = s.schedule.lr();
+      const batchLoss = tf.tidy(() => {
+        const target = s.targetOf(batch);
+        const { value, grads } = tf.variableGrads(() => s.loss(s.model.apply(batch.x, true), target), s.variables);
+        s.optimizer.step(s.variables, clipGradients(tf, s.variables.map((v) => grads[v.name]!), training), lr);
+        return value;
+      });
+      disposeBatch(tf, batch);
+      const nextSum = tf.add(lossSum, batchLoss);
+      lossSum.dispose();
+      lossSum = nextSum;
+      steps++;
+      batches++;
+      if (s.schedule.interval === 'step') s.schedule.advance();
+      if (training.logEvery > 0 && steps % training.logEvery === 0) {
+        ctx.emit({ type: 'step', trialId: trial.id, step: steps, epoch, loss: (await batchLoss.data())[0]!, lr });
+      }
+      batchLoss.dispose();
+    }
+    return { trainLoss: (await lossSum.data())[0]! / batches, steps };
+  } finally {
+    lossSum.dispose();
+  }
+}
+
+/**
  * Trains one trial: per epoch the running mean of the training loss, then the metrics over the
- * whole test set (and validation set). The loss is accumulated on the backend and read once per
- * epoch (or every logEvery steps), because reading it back each step stalls the pipeline.
+ * whole test set (and validation set).
+ *
+ * Durability comes first: an epoch is reported (epochEnd) only once what resumes from it is in the
+ * store (its checkpoint; for the last epoch, result.json), so a kill at any moment leaves a log
+ * that never runs ahead of what can be resumed.
  */
 export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
-  const { tf, registries, plan, trial, data, emit } = ctx;
-  const { config } = plan;
-  const { training } = config;
+  const { tf, registries, plan, trial, data, emit, store } = ctx;
+  const { training } = plan.config;
   const result: TrialResult = { id: trial.id, status: 'ok', epochs: [] };
-  const disposables: { dispose(): void }[] = [];
-  let model: Model | undefined;
+  let session: TrialSession | undefined;
   let best: Tensor[] | undefined;
   let started = false;
+  /** The last epoch's record, reported once the trial's result is stored. */
+  let last: EpochRecord | undefined;
+  /** Epochs reported so far (each one stored before it was). */
+  let reported = 0;
+  const start = (resumedFrom?: number) => {
+    emit({ type: 'trialStart', trialId: trial.id, name: trial.name, seed: trial.seed, ...(resumedFrom !== undefined ? { resumedFrom } : {}), ...(ctx.backend ? { backend: ctx.backend } : {}) });
+    started = true;
+  };
   try {
-    const streams = seedStreams(trial.seed);
-    const m = (model = buildModel(tf, config.model.layers, registries, data.facts.sampleShape, streams.init));
-    const variables = m.variables;
-    const { loss, metrics, targetOf } = scoring(tf, registries, config, data.facts.classes);
-    const { type: optimizerType, name: _name, schedule: scheduleSpec, ...optimizerParams } = trial.optimizer;
-    const optimizer = registries.optimizers.get(optimizerType).create(optimizerParams, { tf });
-    disposables.push(optimizer);
-    const stepsPerEpoch = Math.ceil(data.train.count / training.batchSize);
-    const schedule = createSchedule(registries, scheduleSpec, { baseLr: Number(trial.optimizer.lr), epochs: training.epochs, stepsPerEpoch });
-    const stopper = training.earlyStopping ? new EarlyStopper(training.earlyStopping) : undefined;
-
-    const trainBatches = new BatchMaker(tf, data.train, data.facts.sampleShape, training.batchSize);
-    const testBatches = fixedBatches(tf, data.test, data.facts.sampleShape, training.evalBatchSize);
-    const validationBatches = data.validation ? fixedBatches(tf, data.validation, data.facts.sampleShape, training.evalBatchSize) : [];
-    disposables.push(...[...testBatches, ...validationBatches].map((b) => ({ dispose: () => disposeBatch(tf, b) })));
-    const measure = async (): Promise<Record<string, number>> => {
-      const figures: Record<string, number> = {};
-      const test = await evaluate(tf, m, testBatches, data.test.count, metrics, targetOf);
-      metrics.forEach((metric, i) => (figures[metric.key] = test[i]));
-      if (data.validation) {
-        const validation = await evaluate(tf, m, validationBatches, data.validation.count, metrics, targetOf);
-        metrics.forEach((metric, i) => (figures[metric.key.replace(/^test/, 'val')] = validation[i]));
-      }
-      return figures;
-    };
-
-    const parts: TrialParts = { tf, variables, optimizer, schedule, streams, stopper };
+    const s = (session = setUpTrial(tf, registries, plan, trial, data));
     let steps = 0;
     let cumulativeSeconds = 0;
     let firstEpoch = 1;
-    const checkpoint = ctx.resume && ctx.runDir ? await loadCheckpoint(ctx.runDir, trial.id) : undefined;
+    const checkpoint = ctx.resume && store ? await store.loadCheckpoint(trial.id) : undefined;
     if (checkpoint) {
-      best = restoreState(parts, checkpoint);
+      best = restoreState(s, checkpoint);
       ({ steps, cumulativeSeconds } = checkpoint);
       result.epochs = [...checkpoint.epochs];
+      reported = result.epochs.length;
       firstEpoch = checkpoint.epoch + 1;
     }
-    emit({ type: 'trialStart', trialId: trial.id, name: trial.name, seed: trial.seed, ...(checkpoint ? { resumedFrom: checkpoint.epoch } : {}) });
-    started = true;
+    start(ctx.resume ? (checkpoint?.epoch ?? 0) : undefined);
     for (let epoch = firstEpoch; epoch <= training.epochs; epoch++) {
-      const started = now();
-      const epochLr = schedule.lr();
-      const order = training.shuffle ? permutation(data.train.count, streams.order) : inOrder(data.train.count);
-      let lossSum: Tensor = tf.scalar(0);
-      let batches = 0;
-      for (let start = 0; start < data.train.count; start += training.batchSize) {
-        if (ctx.shouldStop?.()) throw new Interrupted();
-        const batch = trainBatches.make(order, start, Math.min(training.batchSize, data.train.count - start));
-        const lr = schedule.lr();
-        const batchLoss = tf.tidy(() => {
-          const target = targetOf(batch);
-          const { value, grads } = tf.variableGrads(() => loss(m.apply(batch.x, true), target), variables);
-          optimizer.step(variables, clipGradients(tf, variables.map((v) => grads[v.name]), training), lr);
-          return value;
-        });
-        disposeBatch(tf, batch);
-        const nextSum = tf.add(lossSum, batchLoss);
-        tf.dispose([lossSum]);
-        lossSum = nextSum;
-        steps++;
-        batches++;
-        if (schedule.interval === 'step') schedule.advance();
-        if (training.logEvery > 0 && steps % training.logEvery === 0) {
-          emit({ type: 'step', trialId: trial.id, step: steps, epoch, loss: (await batchLoss.data())[0], lr });
-        }
-        batchLoss.dispose();
-      }
-      const trainLoss = (await lossSum.data())[0] / batches;
-      lossSum.dispose();
-      const figures = await measure();
-      const seconds = now() - started;
+      const began = now();
+      const epochLr = s.schedule.lr();
+      const trained = await trainEpoch(ctx, s, epoch, steps);
+      steps = trained.steps;
+      const figures = await s.measure();
+      const seconds = now() - began;
       cumulativeSeconds += seconds;
-      const record = { epoch, trainLoss, ...figures, lr: epochLr, seconds, cumulativeSeconds, steps } as EpochRecord;
+      const record = { epoch, trainLoss: trained.trainLoss, ...figures, lr: epochLr, seconds, cumulativeSeconds, steps } as EpochRecord;
       result.epochs.push(record);
-      emit({ type: 'epochEnd', trialId: trial.id, ...record });
-      if (schedule.interval === 'epoch') schedule.advance({ trainLoss, ...figures });
+      if (s.schedule.interval === 'epoch') s.schedule.advance({ trainLoss: trained.trainLoss, ...figures });
 
-      const diverged = divergence(trainLoss, training.divergeAbove);
+      const diverged = divergence(trained.trainLoss, training.divergeAbove);
       if (diverged) {
         result.status = 'diverged';
         result.error = `${diverged} at epoch ${epoch}`;
+      } else if (s.stopper) {
+        const watched = (record as unknown as Record<string, number>)[s.stopper.options.metric];
+        if (s.stopper.improved(epoch, watched) && s.stopper.options.restoreBest) {
+          tf.dispose(best ?? []);
+          best = s.variables.map((v) => tf.keep(v.clone()));
+        }
+        if (s.stopper.shouldStop && epoch < training.epochs) {
+          result.stoppedEarly = { epoch, bestEpoch: s.stopper.bestEpoch, metric: s.stopper.options.metric, best: s.stopper.best };
+        }
+      }
+      if (diverged || result.stoppedEarly || epoch === training.epochs) {
+        last = record;
         break;
       }
-      if (stopper) {
-        const watched = (record as unknown as Record<string, number>)[stopper.options.metric];
-        if (stopper.improved(epoch, watched) && stopper.options.restoreBest) {
-          tf.dispose(best ?? []);
-          best = variables.map((v) => tf.keep(v.clone()));
-        }
-        if (stopper.shouldStop && epoch < training.epochs) {
-          result.stoppedEarly = { epoch, bestEpoch: stopper.bestEpoch, metric: stopper.options.metric, best: stopper.best };
-          break;
-        }
-      }
-      // Only a trial that goes on needs a checkpoint; one that stops here is decided again on resume.
-      if (ctx.runDir && epoch < training.epochs) {
-        await saveCheckpoint(ctx.runDir, trial.id, captureState(parts, { epoch, steps, cumulativeSeconds, epochs: result.epochs }, best));
-      }
+      if (store) await store.saveCheckpoint(trial.id, await captureState(s, { epoch, steps, cumulativeSeconds, epochs: result.epochs }, best));
+      emit({ type: 'epochEnd', trialId: trial.id, ...record });
+      reported++;
     }
-    if (best && stopper) {
-      best.forEach((b, i) => (variables[i] as Variable).assign(b));
-      result.restoredBest = { epoch: stopper.bestEpoch, ...(await measure()) };
+    if (best && s.stopper) {
+      best.forEach((b, i) => (s.variables[i] as Variable).assign(b));
+      result.restoredBest = { epoch: s.stopper.bestEpoch, ...(await s.measure()) };
     }
-    if (ctx.runDir) {
+    if (store) {
       const epoch = result.restoredBest?.epoch ?? result.epochs.length;
-      await saveFinalWeights(ctx.runDir, { trialId: trial.id, epoch, layers: config.model.layers, sampleShape: data.facts.sampleShape }, variables);
+      await store.saveFinalWeights({ trialId: trial.id, epoch, layers: plan.config.model.layers, sampleShape: data.facts.sampleShape }, await namedTensors(s.variables));
+      await store.saveResult(result);
+      failpoint('result');
     }
+    if (last) emit({ type: 'epochEnd', trialId: trial.id, ...last });
   } catch (error) {
     if (error instanceof Interrupted) {
       result.status = 'interrupted';
@@ -176,16 +171,15 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
       result.error = error instanceof Error ? error.message : String(error);
       if (process.env.TRAINYARD_DEBUG) console.error(error);
       // A trial that failed while being set up still starts before it ends, for the event stream's readers.
-      if (!started) emit({ type: 'trialStart', trialId: trial.id, name: trial.name, seed: trial.seed });
+      if (!started) start(ctx.resume ? 0 : undefined);
       emit({ type: 'trialFailed', trialId: trial.id, error: result.error });
     }
+    // What was not stored is not reported: a resume trains it again.
+    result.epochs = result.epochs.slice(0, reported);
   } finally {
-    model?.dispose();
+    session?.dispose();
     tf.dispose(best ?? []);
-    disposables.forEach((d) => d.dispose());
   }
-  // A finished trial is skipped on resume; an interrupted or failed one runs again from its checkpoint.
-  if (ctx.runDir && (result.status === 'ok' || result.status === 'diverged')) await saveResult(ctx.runDir, result);
   emit({
     type: 'trialEnd',
     trialId: trial.id,

@@ -3,23 +3,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRegistries } from '../registry/index.js';
 import { loadPlugins } from '../config/plugins.js';
-import type { Plan, Trial } from '../config/plan.js';
-import type { LoadedData } from '../registry/kinds.js';
+import type { Trial } from '../config/plan.js';
+import type { RunEventInput, TrialResult } from '../run-log/types.js';
 import { runTrial } from './trial.js';
-import type { RunEventInput, TrialResult } from './events.js';
-
-export interface WorkerInit {
-  plan: Plan;
-  /** The backend chosen by the main thread (never 'auto'). */
-  backend: string;
-  /** Typed arrays on SharedArrayBuffer: shared, not copied. */
-  data: LoadedData;
-  /** Where trials checkpoint and save their weights. */
-  runDir: string;
-  resume: boolean;
-  /** Shared flag the main thread sets to 1 to stop every trial at its next step. */
-  stopFlag: Int32Array;
-}
+import { isStopped, type TrialRunContext } from './executor.js';
+import { openStore } from './store.js';
+import { loadBackendQuietly } from './backend.js';
 
 export type ToWorker = { type: 'trial'; trial: Trial } | { type: 'stop' };
 export type FromWorker =
@@ -32,27 +21,36 @@ const port = parentPort!;
 const post = (message: FromWorker) => port.postMessage(message);
 
 async function start(): Promise<void> {
-  const { plan, backend, data, runDir, resume, stopFlag } = workerData as WorkerInit;
-  const shouldStop = () => Atomics.load(stopFlag, 0) !== 0;
+  const context = workerData as TrialRunContext;
   const registries = createRegistries();
   let tf;
   try {
-    const problems = await loadPlugins(plan.experiment.file, plan.pluginModules, registries);
+    const problems = await loadPlugins(context.plan.experiment.file, context.plan.pluginModules, registries);
     if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
-    tf = (await registries.backends.get(backend).load({ backends: registries.backends })).tf;
+    tf = (await loadBackendQuietly(registries, context.backend)).tf;
   } catch (error) {
     post({ type: 'initFailed', error: (error as Error).message });
     return;
   }
   const loadedTf = tf;
+  const store = context.store ? openStore(context.store) : undefined;
   port.on('message', (message: ToWorker) => {
     if (message.type === 'stop') {
       port.close();
       return;
     }
-    void runTrial({ tf: loadedTf, registries, plan, trial: message.trial, data, runDir, resume, shouldStop, emit: (event) => post({ type: 'event', event }) }).then((result) =>
-      post({ type: 'done', result }),
-    );
+    void runTrial({
+      tf: loadedTf,
+      registries,
+      plan: context.plan,
+      trial: message.trial,
+      data: context.data,
+      store,
+      resume: context.resume,
+      backend: context.backend,
+      shouldStop: () => isStopped(context.stopFlag),
+      emit: (event) => post({ type: 'event', event }),
+    }).then((result) => post({ type: 'done', result }));
   });
   post({ type: 'ready' });
 }

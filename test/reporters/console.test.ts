@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { ConsoleReporter } from '../../src/reporters/console.js';
 import { makePlan } from '../../src/config/plan.js';
 import type { Experiment } from '../../src/config/types.js';
-import type { RunEvent } from '../../src/runner/events.js';
+import type { RunEvent } from '../../src/run-log/types.js';
 
 function sink(isTTY: boolean): Writable & { text: string; isTTY: boolean } {
   const stream = new Writable({

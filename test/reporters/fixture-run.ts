@@ -5,8 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makePlan, type Plan } from '../../src/config/plan.js';
 import type { Experiment } from '../../src/config/types.js';
-import type { Metrics, TrialMetrics } from '../../src/reporters/json.js';
-import type { EpochRecord, RunEvent } from '../../src/runner/events.js';
+import type { EpochRecord, Metrics, RunEvent, TrialMetrics, TrialStatus } from '../../src/run-log/types.js';
 
 export const NAMES = ['SGD', 'SGD with momentum', 'Adam <β & co>'] as const;
 const RATES = [0.05, 0.4, 1.5];
@@ -99,12 +98,24 @@ export function fixtureMetrics(o: FixtureOptions = {}): Metrics {
 export function fixtureEvents(metrics: Metrics, dir: string): RunEvent[] {
   const time = metrics.startedAt;
   const events: RunEvent[] = [
-    { type: 'runStart', time, experiment: metrics.experiment.name, runDir: dir, backend: 'wasm', backendsTried: metrics.environment.backendsTried, trials: metrics.trials.length, workers: 2, epochs: 5, stepsPerEpoch: 6 },
+    {
+      type: 'runStart',
+      time,
+      experiment: metrics.experiment.name,
+      runDir: dir,
+      backend: 'wasm',
+      backendsTried: metrics.environment.backendsTried,
+      environment: { trainyard: metrics.environment.trainyard, node: metrics.environment.node, cpu: metrics.environment.cpu, platform: metrics.environment.platform },
+      trials: metrics.trials.length,
+      workers: 2,
+      epochs: 5,
+      stepsPerEpoch: 6,
+    },
   ];
   for (const t of metrics.trials) {
     events.push({ type: 'trialStart', time, trialId: t.id, name: t.name, seed: t.seed });
     for (const e of t.epochs) events.push({ type: 'epochEnd', time, trialId: t.id, ...e });
-    events.push({ type: 'trialEnd', time, trialId: t.id, status: t.status, ...(t.error ? { reason: t.error } : {}), epochs: t.epochs.length });
+    events.push({ type: 'trialEnd', time, trialId: t.id, status: t.status as TrialStatus, ...(t.error ? { reason: t.error } : {}), epochs: t.epochs.length });
   }
   events.push({ type: 'runEnd', time: metrics.finishedAt as string, status: 'ok', seconds: 30, peakRssMB: 300 });
   return events;

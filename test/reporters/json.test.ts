@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { JsonReporter } from '../../src/reporters/json.js';
 import { makePlan } from '../../src/config/plan.js';
 import type { Experiment } from '../../src/config/types.js';
-import type { RunEvent } from '../../src/runner/events.js';
+import type { RunEvent } from '../../src/run-log/types.js';
+import { readEventLog } from '../../src/run-log/events-file.js';
+import { foldEvents } from '../../src/run-log/fold.js';
+import { createRunDir } from '../../src/runner/run-dir.js';
 import { makeTempDir } from '../run-helpers.js';
 
 const config = {
@@ -23,10 +26,9 @@ const config = {
 
 describe('reporters/json', () => {
   it('writes plan.json, appends events.jsonl and keeps metrics.json current after each trial', async () => {
-    const dir = makeTempDir();
     const plan = makePlan(config, { sampleShape: [2], classes: 2, trainSize: 20, testSize: 10, source: 't' }, { file: 'j.yaml', overrides: ['training.epochs=1'], pluginModules: [] });
+    const { dir, lock } = await createRunDir(makeTempDir(), 'j', plan);
     const reporter = new JsonReporter(dir, plan);
-    await reporter.start();
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')), plan);
     const time = new Date().toISOString();
     const events: RunEvent[] = [
@@ -51,6 +53,8 @@ describe('reporters/json', () => {
       lines.map((l) => JSON.parse(l).type),
       ['runStart', 'trialStart', 'epochEnd', 'trialEnd', 'runEnd'],
     );
+    assert.deepEqual(foldEvents(plan, (await readEventLog(dir)).events), final, 'metrics.json is the fold of events.jsonl');
+    lock.release();
     assert.deepEqual(readdirSync(dir).sort(), ['events.jsonl', 'metrics.json', 'plan.json'], 'no temp files left');
   });
 });

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../src/config/errors.js';
-import { mergeEvents, parseEvents, readRun } from '../../src/reporters/run-record.js';
+import { readRun } from '../../src/reporters/run-record.js';
+import { parseEventLog } from '../../src/run-log/events-file.js';
+import { foldEvents, settle } from '../../src/run-log/fold.js';
 import { makeTempDir } from '../run-helpers.js';
 import { fixtureEvents, fixtureMetrics, writeFixtureRun } from './fixture-run.js';
 
@@ -38,23 +40,36 @@ describe('reporters/run-record', () => {
     assert.match(await userError(readRun(root)), /metrics\.json is not valid JSON/);
   });
 
-  it('takes epochs and endings from events.jsonl that a killed run never wrote to metrics.json', () => {
+  it('takes epochs and endings from events.jsonl that a killed run never wrote to metrics.json', async () => {
     const full = fixtureMetrics({ seeds: [0] });
     const last = full.trials[2].id;
-    const events = fixtureEvents(full, '/x').filter((e) => e.type !== 'runEnd' && !(e.type === 'trialEnd' && e.trialId === last));
+    const dir = writeFixtureRun(join(makeTempDir(), 'run'), { seeds: [0] });
+    const events = fixtureEvents(full, dir).filter((e) => e.type !== 'runEnd' && !(e.type === 'trialEnd' && e.trialId === last));
+    writeFileSync(join(dir, 'events.jsonl'), events.map((e) => `${JSON.stringify(e)}\n`).join(''));
     // metrics.json as it was after the first trial: later epochs only in events.
     const stale = { ...full, status: 'running' as const, finishedAt: null, seconds: null, trials: full.trials.map((t, i) => ({ ...t, epochs: i === 0 ? t.epochs : t.epochs.slice(0, 1) })) };
-    const before = JSON.stringify(stale);
-    const merged = mergeEvents(stale, events);
-    assert.equal(JSON.stringify(stale), before, 'input unchanged');
-    assert.deepEqual(merged.trials.map((t) => t.epochs.length), [5, 5, 5]);
-    assert.deepEqual(merged.trials.map((t) => t.status), ['ok', 'ok', 'interrupted'], 'a trial without trialEnd did not finish');
-    assert.equal(merged.status, 'interrupted');
+    writeFileSync(join(dir, 'metrics.json'), JSON.stringify(stale));
+    const run = await readRun(dir);
+    assert.deepEqual(run.metrics.trials.map((t) => t.epochs.length), [5, 5, 5]);
+    assert.deepEqual(run.metrics.trials.map((t) => t.status), ['ok', 'ok', 'interrupted'], 'a trial without trialEnd did not finish');
+    assert.equal(run.metrics.status, 'interrupted');
+  });
+
+  it('settle: only a run nobody writes any more that never ended is interrupted, and its input is unchanged', () => {
+    const full = fixtureMetrics({ seeds: [0] });
+    const events = fixtureEvents(full, '/x').filter((e) => e.type !== 'runEnd');
+    const running = foldEvents(full, events);
+    assert.equal(running.status, 'running');
+    const before = JSON.stringify(running);
+    assert.equal(settle(running).status, 'interrupted');
+    assert.equal(JSON.stringify(running), before, 'input unchanged');
   });
 
   it('skips a torn last line of events.jsonl', () => {
-    const events = parseEvents('{"type":"runStart","time":"t"}\n{"type":"epochEnd","ti');
-    assert.deepEqual(events.map((e) => e.type), ['runStart']);
+    const log = parseEventLog('{"type":"runStart","time":"t","backend":"wasm","backendsTried":[]}\n{"type":"epochEnd","ti');
+    assert.deepEqual(log.events.map((e) => e.type), ['runStart']);
+    assert.equal(log.torn, true);
+    assert.deepEqual(log.bad.map((b) => b.line), [2]);
   });
 
   it('reads a run directory without events.jsonl', async () => {

@@ -5,7 +5,7 @@ import { prepare } from '../../src/config/pipeline.js';
 import { runTrial, seedStreams } from '../../src/runner/trial.js';
 import { buildModel } from '../../src/runner/model.js';
 import { loadExperimentData } from '../../src/runner/data.js';
-import type { RunEventInput } from '../../src/runner/events.js';
+import type { RunEventInput } from '../../src/run-log/types.js';
 import { smallLecture, makeTempDir, writeExperiment } from '../run-helpers.js';
 
 describe('runner/trial', function () {

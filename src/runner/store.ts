@@ -1,0 +1,130 @@
+// Where trials keep what they can resume from: a checkpoint per finished epoch (the newest kept),
+// result.json once a trial is over, and its final weights. Behind one interface, so that a trial
+// does not care whether the store is the run directory on this machine or one shared by several.
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TrialResult } from '../run-log/types.js';
+import { writeJsonAtomic } from '../util/atomic.js';
+import { failpoint } from '../util/failpoint.js';
+import { numberedDirs, readBundle, writeBundle, type NamedTensor } from './bundle.js';
+import type { CheckpointState, WeightsMeta } from './checkpoint.js';
+
+/** Thrown for a record that exists but cannot be read: the message names the file. */
+export class CorruptRecordError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CorruptRecordError';
+  }
+}
+
+export interface TrialStore {
+  /** The newest complete checkpoint of a trial, if any (half-written ones are removed). */
+  loadCheckpoint(trialId: string): Promise<CheckpointState | undefined>;
+  /** Durable when it resolves; older checkpoints of the trial go once it is. */
+  saveCheckpoint(trialId: string, state: CheckpointState): Promise<void>;
+  loadResult(trialId: string): Promise<TrialResult | undefined>;
+  /** Durable when it resolves: from then on the trial is finished. */
+  saveResult(result: TrialResult): Promise<void>;
+  saveFinalWeights(meta: WeightsMeta, tensors: NamedTensor[]): Promise<void>;
+  loadFinalWeights(trialId: string): Promise<{ meta: WeightsMeta; tensors: Map<string, NamedTensor> } | undefined>;
+}
+
+/** A store as plain data, so that a worker thread (or another process) can open the same one. */
+export type StoreSpec = { kind: 'directory'; dir: string };
+
+export function openStore(spec: StoreSpec): TrialStore {
+  return new DirectoryStore(spec.dir);
+}
+
+const trialPath = (root: string, area: string, trialId: string): string => join(root, area, ...trialId.split('/'));
+
+/** Records in a run directory: checkpoints/<trial id>/ and weights/<trial id>/. */
+export class DirectoryStore implements TrialStore {
+  constructor(readonly runDir: string) {}
+
+  checkpointDir(trialId: string): string {
+    return trialPath(this.runDir, 'checkpoints', trialId);
+  }
+
+  weightsDir(trialId: string): string {
+    return trialPath(this.runDir, 'weights', trialId);
+  }
+
+  async loadCheckpoint(trialId: string): Promise<CheckpointState | undefined> {
+    const dir = this.checkpointDir(trialId);
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (name.endsWith('.tmp')) await rm(join(dir, name), { recursive: true, force: true });
+    }
+    const newest = (await numberedDirs(dir, 'epoch')).at(-1);
+    if (!newest) return undefined;
+    const { meta, tensors } = await readRecordBundle<Omit<CheckpointState, 'tensors'>>(join(dir, newest.name), 'checkpoint');
+    if (!Number.isInteger(meta?.epoch) || meta.epoch !== newest.n || !Array.isArray(meta.epochs)) {
+      throw new CorruptRecordError(`${join(dir, newest.name, 'checkpoint.json')}: it does not hold epoch ${newest.n}'s state: the record is damaged`);
+    }
+    return { ...meta, tensors: [...tensors.values()] };
+  }
+
+  async saveCheckpoint(trialId: string, state: CheckpointState): Promise<void> {
+    const dir = this.checkpointDir(trialId);
+    await mkdir(dir, { recursive: true });
+    const { tensors, ...meta } = state;
+    await writeBundle(join(dir, `epoch-${String(state.epoch).padStart(4, '0')}`), 'checkpoint', meta, tensors, () => failpoint('checkpoint-rename'));
+    for (const old of await numberedDirs(dir, 'epoch')) if (old.n < state.epoch) await rm(join(dir, old.name), { recursive: true, force: true });
+  }
+
+  async loadResult(trialId: string): Promise<TrialResult | undefined> {
+    const file = join(this.checkpointDir(trialId), 'result.json');
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    let result: TrialResult;
+    try {
+      result = JSON.parse(text) as TrialResult;
+    } catch (error) {
+      throw new CorruptRecordError(`${file}: not valid JSON (${(error as Error).message}): the record is damaged`);
+    }
+    if (result?.id !== trialId || !Array.isArray(result.epochs) || !['ok', 'diverged'].includes(result.status)) {
+      throw new CorruptRecordError(`${file}: it is not the result of trial ${trialId}: the record is damaged`);
+    }
+    return result;
+  }
+
+  async saveResult(result: TrialResult): Promise<void> {
+    const dir = this.checkpointDir(result.id);
+    await mkdir(dir, { recursive: true });
+    await writeJsonAtomic(join(dir, 'result.json'), result);
+  }
+
+  async saveFinalWeights(meta: WeightsMeta, tensors: NamedTensor[]): Promise<void> {
+    const dir = this.weightsDir(meta.trialId);
+    await mkdir(join(dir, '..'), { recursive: true });
+    // Only a trial trained again after a crash between its weights and its result finds them there.
+    await rm(dir, { recursive: true, force: true });
+    await writeBundle(dir, 'weights', meta, tensors);
+  }
+
+  async loadFinalWeights(trialId: string): Promise<{ meta: WeightsMeta; tensors: Map<string, NamedTensor> } | undefined> {
+    const dir = this.weightsDir(trialId);
+    const present = await readdir(dir).then(
+      (names) => names.includes('weights.json'),
+      () => false,
+    );
+    return present ? readRecordBundle<WeightsMeta>(dir, 'weights') : undefined;
+  }
+}
+
+/** readBundle, with a damaged bundle reported by its file. */
+async function readRecordBundle<M>(dir: string, name: string): Promise<{ meta: M; tensors: Map<string, NamedTensor> }> {
+  try {
+    return await readBundle<M>(dir, name);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CorruptRecordError(`${(error as NodeJS.ErrnoException).path ?? join(dir, name)} is missing: the record in ${dir} is incomplete`);
+    if (code) throw error;
+    throw new CorruptRecordError(`${(error as Error).message}: the record is damaged`);
+  }
+}

@@ -1,0 +1,84 @@
+// Everything one trial trains with, made from the plan: the model (initial weights from the
+// seed), loss and metrics, optimizer, schedule, early stopping, and the batches of each split.
+import type { Registries } from '../registry/index.js';
+import type { LoadedData, LossFn, OptimizerRuntime, ScheduleRuntime, TF, Tensor } from '../registry/kinds.js';
+import type { Plan, Trial } from '../config/plan.js';
+import { createSchedule } from '../registry/schedules/create.js';
+import { Random } from '../util/random.js';
+import { BatchMaker, disposeBatch, fixedBatches, type Batch } from './batches.js';
+import { buildModel, type Model } from './model.js';
+import { evaluate, scoring, type Metric } from './evaluate.js';
+import { EarlyStopper } from './early-stopping.js';
+import type { TrialParts } from './trial-state.js';
+
+/** Independent PRNG streams of one seed: every optimizer of the seed draws the same numbers. */
+export function seedStreams(seed: number): { init: Random; order: Random } {
+  const root = new Random(seed);
+  // init also seeds dropout masks (layers draw from it after building), so both belong to the model.
+  return { init: root.fork(1), order: root.fork(2) };
+}
+
+export interface TrialSession extends TrialParts {
+  model: Model;
+  loss: LossFn;
+  targetOf: (b: Batch) => Tensor;
+  stepsPerEpoch: number;
+  trainBatches: BatchMaker;
+  streams: { init: Random; order: Random };
+  optimizer: OptimizerRuntime;
+  schedule: ScheduleRuntime;
+  /** The test and validation figures of the model as it is now (testLoss, testAccuracy, valLoss, ...). */
+  measure(): Promise<Record<string, number>>;
+  dispose(): void;
+}
+
+/** Builds a trial's parts; on failure, frees whatever was made before rethrowing. */
+export function setUpTrial(tf: TF, registries: Registries, plan: Plan, trial: Trial, data: LoadedData): TrialSession {
+  const { config } = plan;
+  const { training } = config;
+  const disposables: { dispose(): void }[] = [];
+  try {
+    const streams = seedStreams(trial.seed);
+    const model = buildModel(tf, config.model.layers, registries, data.facts.sampleShape, streams.init);
+    disposables.push(model);
+    const { loss, metrics, targetOf } = scoring(tf, registries, config, data.facts.classes);
+    const { type: optimizerType, name: _name, schedule: scheduleSpec, ...optimizerParams } = trial.optimizer;
+    const optimizer = registries.optimizers.get(optimizerType).create(optimizerParams, { tf });
+    disposables.push(optimizer);
+    const stepsPerEpoch = Math.ceil(data.train.count / training.batchSize);
+    const schedule = createSchedule(registries, scheduleSpec, { baseLr: Number(trial.optimizer.lr), epochs: training.epochs, stepsPerEpoch });
+    const stopper = training.earlyStopping ? new EarlyStopper(training.earlyStopping) : undefined;
+    const trainBatches = new BatchMaker(tf, data.train, data.facts.sampleShape, training.batchSize);
+    const testBatches = fixedBatches(tf, data.test, data.facts.sampleShape, training.evalBatchSize);
+    disposables.push(...testBatches.map((b) => ({ dispose: () => disposeBatch(tf, b) })));
+    const validationBatches = data.validation ? fixedBatches(tf, data.validation, data.facts.sampleShape, training.evalBatchSize) : [];
+    disposables.push(...validationBatches.map((b) => ({ dispose: () => disposeBatch(tf, b) })));
+    const figures = async (batches: Batch[], count: number, rename: (key: string) => string, out: Record<string, number>) => {
+      const values = await evaluate(tf, model, batches, count, metrics, targetOf);
+      metrics.forEach((metric: Metric, i) => (out[rename(metric.key)] = values[i]!));
+    };
+    return {
+      tf,
+      model,
+      variables: model.variables,
+      loss,
+      targetOf,
+      optimizer,
+      schedule,
+      stopper,
+      streams,
+      stepsPerEpoch,
+      trainBatches,
+      async measure() {
+        const out: Record<string, number> = {};
+        await figures(testBatches, data.test.count, (k) => k, out);
+        if (data.validation) await figures(validationBatches, data.validation.count, (k) => k.replace(/^test/, 'val'), out);
+        return out;
+      },
+      dispose: () => disposables.forEach((d) => d.dispose()),
+    };
+  } catch (error) {
+    disposables.forEach((d) => d.dispose());
+    throw error;
+  }
+}
