@@ -1,18 +1,17 @@
 // Headless Debian Chromium for the report tests, through playwright-core (no browser download).
-// CI installs chromium (.ci/run) and a missing one fails there; locally the tests skip with a note.
+// CI installs chromium (.ci/run) and a missing one fails there; locally the tests skip with a note
+// (test/requirements.ts).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { requireSystem } from './requirements.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
 /** Call in a `before` hook: throws in CI, skips locally when Chromium is not installed. */
 export function requireChromium(context: Mocha.Context): void {
-  if (existsSync(CHROMIUM)) return;
-  if (process.env.CI) throw new Error(`${CHROMIUM} is missing: CI must install it (.ci/run: apt-get install chromium)`);
-  console.log(`      skipped: ${CHROMIUM} is missing (apt-get install chromium to run the browser tests)`);
-  context.skip();
+  requireSystem(context, `Chromium at ${CHROMIUM} for the browser tests`, existsSync(CHROMIUM), 'apt-get install chromium');
 }
 
 /** A browser with a fresh profile and no background traffic; close() also removes the profile. */

@@ -1,14 +1,37 @@
 // Every experiments/*.yaml is also a test fixture: it validates, plans, and the committed JSON schema
 // (what editors check it against) accepts it. New files are picked up automatically.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { prepare } from '../src/config/pipeline.js';
 import { committedSchemaValidator, fromRoot, runCli } from './config/support.js';
+import { requireSystem } from './requirements.js';
 
 const files = readdirSync(fromRoot('experiments'))
   .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
   .sort();
+
+/**
+ * Datasets a system package installs. An experiment on one validates without it too (inspect then
+ * answers from the dataset's published shapes and notes that run would download it); reading the
+ * installed headers needs the package.
+ */
+const SYSTEM_DATA: Record<string, { what: string; dir: string; file: string; install: string }> = {
+  'fashion-mnist': {
+    what: "Debian's dataset-fashion-mnist",
+    dir: '/usr/share/datasets/fashion-mnist',
+    file: 'train-images-idx3-ubyte.gz',
+    install: 'apt-get install dataset-fashion-mnist',
+  },
+};
+
+/** The system dataset an experiment file reads, unless it names a directory of its own. */
+function systemData(file: string): (typeof SYSTEM_DATA)[string] | undefined {
+  const dataset = (parse(readFileSync(file, 'utf8')) as { dataset?: unknown }).dataset;
+  const spec = typeof dataset === 'string' ? { type: dataset } : ((dataset ?? {}) as { type?: string; dir?: string });
+  return spec.dir === undefined && spec.type !== undefined ? SYSTEM_DATA[spec.type] : undefined;
+}
 
 describe('experiments/*.yaml', () => {
   const { validate } = committedSchemaValidator();
@@ -27,6 +50,16 @@ describe('experiments/*.yaml', () => {
       for (const trial of plan.trials) assert.match(trial.id, /^[\p{L}\p{N}.-]+\/seed-\d+(\/.+)?$/u);
       assert.ok(plan.data.trainSize >= config.training.batchSize);
     });
+
+    const needs = systemData(file);
+    if (needs) {
+      it(`${name} reads the headers of the data installed on this machine`, async function () {
+        requireSystem(this, needs.what, existsSync(join(needs.dir, needs.file)), needs.install);
+        const { plan } = await prepare(file);
+        assert.equal(plan.data.source, needs.dir);
+        assert.equal(plan.data.notes, undefined, 'nothing to download');
+      });
+    }
 
     it(`${name} is accepted by the committed schema`, () => {
       assert.ok(validate(parse(readFileSync(file, 'utf8'))), `${JSON.stringify(validate.errors, null, 2)}\n(a new plugin? run npm run schema)`);

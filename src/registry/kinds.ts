@@ -40,6 +40,8 @@ export interface DataFacts {
   targetShape?: number[];
   /** Samples held out of the training set for validation (0 or absent: none). */
   validationSize?: number;
+  /** Things people should know that are not errors, e.g. that the data is not here yet and run will download it. */
+  notes?: string[];
 }
 
 /** One split as flat typed arrays (backed by SharedArrayBuffer, so worker threads share them). */

@@ -5,47 +5,74 @@ export interface Batch {
   x: Tensor;
   labels: Tensor;
   target?: Tensor;
+  /** Hands the batch's arrays back to the maker that made it, for another batch (disposeBatch calls it). */
+  release?: () => void;
 }
 
-export const disposeBatch = (tf: TF, b: Batch): void => tf.dispose([b.x, b.labels, ...(b.target ? [b.target] : [])]);
+/**
+ * Disposes a batch's tensors, then hands its arrays back for reuse, unless another tensor still
+ * shares their data (a reshape of x kept past the step: on cpu that tensor reads the same array).
+ */
+export function disposeBatch(tf: TF, b: Batch): void {
+  const tensors = [b.x, b.labels, ...(b.target ? [b.target] : [])];
+  const backend = tf.backend();
+  const shared = tensors.some((t) => backend.refCount(t.dataId) > 1);
+  tf.dispose(tensors);
+  if (!shared) b.release?.();
+}
+
+interface Arrays {
+  x: Float32Array;
+  y: Int32Array;
+  t: Float32Array | undefined;
+}
 
 /**
- * Copies the rows of one batch out of the shared split into reusable buffers, so a training step
- * allocates no per-sample objects; the tensors are made from the buffers (TF.js copies them).
+ * Copies the rows of one batch out of the shared split into arrays that batch owns while it lives:
+ * the cpu backend keeps the array a tensor is made from (no copy), so arrays shared by two live
+ * batches would give the earlier one the later one's rows. A disposed batch's arrays are reused,
+ * so a training step, which makes one batch and disposes it, allocates nothing.
  */
 export class BatchMaker {
   private readonly rowSize: number;
   private readonly targetSize: number;
-  private readonly x: Float32Array;
-  private readonly y: Int32Array;
-  private readonly t: Float32Array | undefined;
+  private readonly free: Arrays[] = [];
 
   constructor(
     private readonly tf: TF,
     private readonly split: Split,
     private readonly sampleShape: number[],
-    maxBatch: number,
+    private readonly maxBatch: number,
   ) {
     this.rowSize = sampleShape.reduce((a, b) => a * b, 1);
     this.targetSize = split.target ? split.target.length / split.count : 0;
-    this.x = new Float32Array(maxBatch * this.rowSize);
-    this.y = new Int32Array(maxBatch);
-    this.t = split.target ? new Float32Array(maxBatch * this.targetSize) : undefined;
   }
 
   /** The batch of rows order[start .. start+n). */
   make(order: Uint32Array, start: number, n: number): Batch {
-    const { x, y, t, rowSize, targetSize, split } = this;
+    const { rowSize, targetSize, split, maxBatch } = this;
+    if (n > maxBatch) throw new Error(`a batch of ${n} rows is larger than the ${maxBatch} this maker was made for`);
+    const arrays = this.free.pop() ?? {
+      x: new Float32Array(maxBatch * rowSize),
+      y: new Int32Array(maxBatch),
+      t: split.target ? new Float32Array(maxBatch * targetSize) : undefined,
+    };
+    const { x, y, t } = arrays;
     for (let i = 0; i < n; i++) {
       const row = order[start + i];
       x.set(split.x.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize);
       y[i] = split.y[row];
       if (t) t.set(split.target!.subarray(row * targetSize, (row + 1) * targetSize), i * targetSize);
     }
+    let released = false;
     return {
       x: this.tf.tensor(x.subarray(0, n * rowSize), [n, ...this.sampleShape], 'float32'),
       labels: this.tf.tensor1d(y.subarray(0, n), 'int32'),
       ...(t ? { target: this.tf.tensor2d(t.subarray(0, n * targetSize), [n, targetSize]) } : {}),
+      release: () => {
+        if (!released) this.free.push(arrays);
+        released = true;
+      },
     };
   }
 }

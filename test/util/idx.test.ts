@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { readIdx, readIdxHeader } from '../../src/util/idx.js';
+import { IDX_MAX_BYTES, readIdx, readIdxHeader } from '../../src/util/idx.js';
 import { idxBytes } from '../idx-files.js';
 import { makeTempDir } from '../run-helpers.js';
 
@@ -42,6 +42,55 @@ describe('util/idx', () => {
     const cutGzip = join(dir, 'cut.gz');
     writeFileSync(cutGzip, gzipSync(idxBytes([2, 3, 3], data)).subarray(0, 25));
     await assert.rejects(readIdx(cutGzip), /cannot decompress/);
+  });
+
+  describe('gzip bombs', () => {
+    const MiB = 1 << 20;
+    // Gzip members concatenate: 64 copies of 16 MiB of zeros make a ~1 MB file that expands to 1 GiB.
+    const zeros = gzipSync(Buffer.alloc(16 * MiB), { level: 9 });
+    const bomb = (dims: number[]) => Buffer.concat([gzipSync(idxBytes(dims, new Uint8Array(0))), ...Array.from({ length: 64 }, () => zeros)]);
+
+    /** Runs work, sampling the process's resident memory while it runs; returns the largest growth. */
+    async function peakRssGrowth(work: () => Promise<unknown>): Promise<number> {
+      const start = process.memoryUsage().rss;
+      let peak = start;
+      const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 2);
+      try {
+        await work();
+      } finally {
+        clearInterval(timer);
+        peak = Math.max(peak, process.memoryUsage().rss);
+      }
+      return peak - start;
+    }
+
+    it('refuses a body longer than its header claims without inflating the rest', async function () {
+      this.timeout(60000);
+      const file = join(dir, 'long-body.gz');
+      writeFileSync(file, bomb([10, 28, 28]));
+      let error: Error | undefined;
+      const growth = await peakRssGrowth(() => readIdx(file).catch((e: Error) => (error = e)));
+      assert.match(error?.message ?? 'no error', /long-body\.gz: too long: more than the 7856 bytes its header \[10, 28, 28\] claims \(refused without decompressing the rest\)/);
+      assert.ok(growth < 128 * MiB, `resident memory grew by ${(growth / MiB).toFixed(0)} MiB for a file that expands to 1 GiB`);
+    });
+
+    it('refuses a header that claims more than 2 GiB, before inflating anything', async () => {
+      const file = join(dir, 'huge-claim.gz');
+      writeFileSync(file, bomb([3_000_000, 28, 28]));
+      const refused = new RegExp(`huge-claim\\.gz: its header \\[3000000, 28, 28\\] claims 2352000016 bytes, more than an IDX file may hold \\(${IDX_MAX_BYTES} bytes, 2 GiB\\)`);
+      await assert.rejects(readIdxHeader(file), refused, 'inspect reads only the header, and refuses it there');
+      const growth = await peakRssGrowth(() => assert.rejects(readIdx(file), refused));
+      assert.ok(growth < 128 * MiB, `resident memory grew by ${(growth / MiB).toFixed(0)} MiB`);
+    });
+
+    it('refuses a raw file that claims more than 2 GiB, and a raw file longer than its header', async () => {
+      const claim = join(dir, 'huge-claim-raw');
+      writeFileSync(claim, idxBytes([3_000_000, 28, 28], new Uint8Array(10)));
+      await assert.rejects(readIdx(claim), /claims 2352000016 bytes, more than an IDX file may hold/);
+      const long = join(dir, 'long-raw');
+      writeFileSync(long, idxBytes([2], new Uint8Array(5)));
+      await assert.rejects(readIdx(long), /too long: 13 bytes, its header \[2\] needs 10/);
+    });
   });
 
   it('says when a file is missing', async () => {

@@ -1,7 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { defineDataset, PluginInputError, type DataFacts, type DatasetContext, type LoadedData, type ParamProblem, type Split } from '../kinds.js';
 import { sharedFloat32, sharedUint8 } from '../../util/shared.js';
+import { cellNumber, readTable, type Table } from './csv-table.js';
 
 type Column = string | number;
 
@@ -14,56 +14,6 @@ export interface CsvParams {
   targetColumns?: Column[];
   featureColumns?: Column[];
   classes?: number;
-}
-
-interface Table {
-  file: string;
-  names: string[] | undefined;
-  /** Data rows with the line number each came from. */
-  rows: { line: number; cells: string[] }[];
-}
-
-/** Splits one line into fields; a field may be double-quoted (with "" for a quote). */
-function splitLine(line: string, delimiter: string): string[] {
-  const cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"' && cell === '') quoted = true;
-    else if (c === delimiter) {
-      cells.push(cell);
-      cell = '';
-    } else cell += c;
-  }
-  cells.push(cell);
-  return cells.map((s) => s.trim());
-}
-
-async function readTable(file: string, p: CsvParams, param: string): Promise<Table> {
-  // A device or pipe (/dev/zero) would be read without end: only regular files are data.
-  const info = await stat(file).catch(() => undefined);
-  if (info && !info.isFile()) throw new PluginInputError(`${file}: not a regular file`, param);
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new PluginInputError(`${file}: ${error.code === 'ENOENT' ? 'file not found' : error.message}`, param);
-  });
-  const lines = text.split(/\r?\n/);
-  const rows: Table['rows'] = [];
-  let names: string[] | undefined;
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    const cells = splitLine(line, p.delimiter);
-    if (p.header && names === undefined) names = cells;
-    else rows.push({ line: i + 1, cells });
-  });
-  if (rows.length === 0) throw new PluginInputError(`${file}: no data rows`, param);
-  return { file, names, rows };
 }
 
 /** Column name or 0-based index → index, against the header. */
@@ -100,6 +50,38 @@ function layoutOf(table: Table, p: CsvParams): Layout {
   return { width, features, label, targets };
 }
 
+/**
+ * The training layout in another file of the same data (the test file): with a header its columns
+ * are matched by name, in any order, and must be the same set; without one, by position, so the
+ * widths must agree.
+ */
+function matchLayout(train: Table, test: Table, layout: Layout, param: string): Layout {
+  if (!train.names || !test.names) {
+    const width = test.rows[0].cells.length;
+    if (width !== layout.width) {
+      throw new PluginInputError(
+        `${test.file}:${test.rows[0].line}: has ${width} columns, the training file ${train.file} has ${layout.width}; with header: false columns are matched by position, so both files need the same columns`,
+        param,
+      );
+    }
+    return layout;
+  }
+  const trainNames = train.names;
+  const testNames = test.names;
+  const missing = trainNames.filter((n) => !testNames.includes(n));
+  const extra = testNames.filter((n) => !trainNames.includes(n));
+  if (missing.length > 0 || extra.length > 0) {
+    const list = (names: string[]) => names.map((n) => `'${n}'`).join(', ');
+    const what = [...(missing.length > 0 ? [`it lacks ${list(missing)}`] : []), ...(extra.length > 0 ? [`it has ${list(extra)}, which the training file has not`] : [])].join('; ');
+    throw new PluginInputError(
+      `${test.file}:${test.headerLine}: its columns differ from the training file's (${train.file}: ${trainNames.join(', ')}): ${what}. Columns are matched by name (in any order), so both files need the same ones`,
+      param,
+    );
+  }
+  const at = (index: number) => testNames.indexOf(trainNames[index]);
+  return { width: testNames.length, features: layout.features.map(at), label: layout.label === undefined ? undefined : at(layout.label), targets: layout.targets?.map(at) };
+}
+
 /** Parses every row into shared arrays; a bad row is an error with its line number. */
 function parse(table: Table, layout: Layout, param: string): Split & { maxLabel: number } {
   const count = table.rows.length;
@@ -107,20 +89,13 @@ function parse(table: Table, layout: Layout, param: string): Split & { maxLabel:
   const y = sharedUint8(count);
   const target = layout.targets ? sharedFloat32(count * layout.targets.length) : undefined;
   let maxLabel = -1;
-  const number = (text: string, line: number, column: number): number => {
-    const value = Number(text);
-    if (text === '' || !Number.isFinite(value)) {
-      const name = table.names?.[column] !== undefined ? `'${table.names[column]}'` : `${column}`;
-      throw new PluginInputError(`${table.file}:${line}: column ${name} is not a number (got '${text}')`, param);
-    }
-    return value;
-  };
   table.rows.forEach(({ line, cells }, r) => {
     if (cells.length !== layout.width) throw new PluginInputError(`${table.file}:${line}: expected ${layout.width} fields, got ${cells.length}`, param);
-    layout.features.forEach((c, k) => (x[r * layout.features.length + k] = number(cells[c], line, c)));
-    layout.targets?.forEach((c, k) => (target![r * layout.targets!.length + k] = number(cells[c], line, c)));
+    const number = (column: number) => cellNumber(table, cells[column], line, column, param);
+    layout.features.forEach((c, k) => (x[r * layout.features.length + k] = number(c)));
+    layout.targets?.forEach((c, k) => (target![r * layout.targets!.length + k] = number(c)));
     if (layout.label !== undefined) {
-      const label = number(cells[layout.label], line, layout.label);
+      const label = number(layout.label);
       if (!Number.isInteger(label) || label < 0 || label > 255) throw new PluginInputError(`${table.file}:${line}: label must be a whole number from 0 to 255 (got '${cells[layout.label]}')`, param);
       y[r] = label;
       maxLabel = Math.max(maxLabel, label);
@@ -129,15 +104,28 @@ function parse(table: Table, layout: Layout, param: string): Split & { maxLabel:
   return { count, x, y, ...(target ? { target } : {}), maxLabel };
 }
 
+/** classes from the params, else from the largest label; a classification needs two of them. */
+function classCount(p: CsvParams, train: Table, test: Table, maxLabel: number): number {
+  if (p.labelColumn === undefined) return 0;
+  if (p.classes === undefined && maxLabel < 1) {
+    const files = train.file === test.file ? train.file : `${train.file} and ${test.file}`;
+    throw new PluginInputError(
+      `a classification needs at least 2 classes, but the labels in ${files} are all ${maxLabel}: set classes (e.g. classes: 2) if the files hold only some of the classes`,
+      'labelColumn',
+    );
+  }
+  const classes = p.classes ?? maxLabel + 1;
+  if (maxLabel >= classes) throw new PluginInputError(`a label is ${maxLabel}, not below classes (${classes})`, 'classes');
+  return classes;
+}
+
 async function read(p: CsvParams, ctx: DatasetContext): Promise<LoadedData> {
-  const [trainTable, testTable] = [await readTable(resolve(ctx.baseDir, p.train), p, 'train'), await readTable(resolve(ctx.baseDir, p.test), p, 'test')];
+  const trainTable = await readTable(resolve(ctx.baseDir, p.train), p, 'train');
+  const testTable = await readTable(resolve(ctx.baseDir, p.test), p, 'test');
   const layout = layoutOf(trainTable, p);
   const { maxLabel: trainMax, ...train } = parse(trainTable, layout, 'train');
-  const { maxLabel: testMax, ...test } = parse(testTable, layoutOf(testTable, p), 'test');
-  const classes = p.labelColumn === undefined ? 0 : (p.classes ?? Math.max(trainMax, testMax) + 1);
-  if (p.labelColumn !== undefined && Math.max(trainMax, testMax) >= classes) {
-    throw new PluginInputError(`a label is ${Math.max(trainMax, testMax)}, not below classes (${classes})`, 'classes');
-  }
+  const { maxLabel: testMax, ...test } = parse(testTable, matchLayout(trainTable, testTable, layout, 'test'), 'test');
+  const classes = classCount(p, trainTable, testTable, Math.max(trainMax, testMax));
   const facts: DataFacts = {
     sampleShape: [layout.features.length],
     classes,

@@ -42,18 +42,20 @@ async function withParam<T>(param: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-function checkPair(images: number[], labels: number[], which: string, param: string): void {
+function checkPair(images: number[], labels: number[], which: string, file: string, param: string): void {
   if (images.length < 2) throw new PluginInputError(`${which} images must have at least 2 dimensions (got [${images.join(', ')}])`, param);
   if (labels.length !== 1) throw new PluginInputError(`${which} labels must have 1 dimension (got [${labels.join(', ')}])`, param);
   if (images[0] !== labels[0]) throw new PluginInputError(`${which} has ${images[0]} images but ${labels[0]} labels`, param);
+  // An empty split would train on nothing, or report null metrics as if the run were fine.
+  if (images[0] === 0) throw new PluginInputError(`${file}: the ${which} has 0 images; each split needs at least one sample`, param);
 }
 
 /** Shapes and counts from the four headers, checked against each other. */
 export async function inspectIdxFiles(files: IdxFiles, classes: number, source: string): Promise<DataFacts> {
   const header = (key: FileKey) => withParam(files[key].param, async () => (await readIdxHeader(files[key].path)).dims);
   const [trainX, trainY, testX, testY] = await Promise.all(FILES.map(header));
-  checkPair(trainX, trainY, 'training set', files.trainImages.param);
-  checkPair(testX, testY, 'test set', files.testImages.param);
+  checkPair(trainX, trainY, 'training set', files.trainImages.path, files.trainImages.param);
+  checkPair(testX, testY, 'test set', files.testImages.path, files.testImages.param);
   if (trainX.slice(1).join() !== testX.slice(1).join()) {
     throw new PluginInputError(`training images are [${trainX.slice(1).join(', ')}] but test images are [${testX.slice(1).join(', ')}]`, files.testImages.param);
   }

@@ -67,6 +67,20 @@ describe('datasets', function () {
       await assert.rejects(idx.inspect({ dir, classes: 10, scale: 1 }, { baseDir: '/' }), /test set has 20 images but 19 labels/);
     });
 
+    it('refuses a split of 0 images, naming its file', async () => {
+      for (const [split, options] of [['test', { test: 0 }], ['training', { train: 0 }]] as const) {
+        const dir = writeIdxDataset(join(makeTempDir(), 'd'), { ...options, gzip: true });
+        const file = join(dir, split === 'test' ? 't10k-images-idx3-ubyte.gz' : 'train-images-idx3-ubyte.gz');
+        for (const step of [idx.inspect, idx.load]) {
+          await assert.rejects(step({ dir, classes: 10, scale: 1 }, { baseDir: '/' }), (e: Error & { param?: string }) => {
+            assert.equal(e.message, `${file}: the ${split} set has 0 images; each split needs at least one sample`);
+            assert.equal(e.param, 'dir');
+            return true;
+          });
+        }
+      }
+    });
+
     it('needs dir or all four files', () => {
       assert.match(idx.check!({ trainImages: 'a', classes: 10, scale: 1 })[0].message, /missing: trainLabels, testImages, testLabels/);
     });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -27,8 +27,8 @@ describe('datasets downloaded into a cache (against a local server)', function (
   const files = publishedFiles();
   let server: Server;
   let requests: string[] = [];
-  /** What the server does with a file: serve it, or cut the connection half-way. */
-  let behaviour: (name: string) => 'serve' | 'cut' = () => 'serve';
+  /** What the server does with a file: serve it, cut the connection half-way, or stream without end. */
+  let behaviour: (name: string) => 'serve' | 'cut' | 'endless' = () => 'serve';
   let baseUrl = '';
   const previousCache = process.env.TRAINYARD_CACHE;
 
@@ -39,6 +39,15 @@ describe('datasets downloaded into a cache (against a local server)', function (
       const body = files[name];
       if (!body) {
         res.writeHead(404).end();
+        return;
+      }
+      if (behaviour(name) === 'endless') {
+        // Without end for a client that caps its download; 64 MiB at most (then silence), so a client
+        // that does not cap cannot fill the disk.
+        res.writeHead(200);
+        let sent = 0;
+        const more = () => !res.destroyed && (sent += 1 << 16) <= 64 << 20 && res.write(Buffer.alloc(1 << 16), () => setImmediate(more));
+        more();
         return;
       }
       res.writeHead(200, { 'content-length': body.length });
@@ -53,6 +62,7 @@ describe('datasets downloaded into a cache (against a local server)', function (
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/data/`;
   });
   after(() => {
+    server.closeAllConnections();
     server.close();
     if (previousCache === undefined) delete process.env.TRAINYARD_CACHE;
     else process.env.TRAINYARD_CACHE = previousCache;
@@ -73,10 +83,17 @@ describe('datasets downloaded into a cache (against a local server)', function (
       testImages: md5(files['t10k-images-idx3-ubyte.gz']),
       testLabels: md5(files['t10k-labels-idx1-ubyte.gz']),
     },
+    bytes: {
+      trainImages: files['train-images-idx3-ubyte.gz'].length,
+      trainLabels: files['train-labels-idx1-ubyte.gz'].length,
+      testImages: files['t10k-images-idx3-ubyte.gz'].length,
+      testLabels: files['t10k-labels-idx1-ubyte.gz'].length,
+    },
     expected: { trainSize: 6, testSize: 2, sampleShape: [3, 3], classes: 3 },
   });
   const params = () => ({ baseUrl, download: true, scale: 1 });
   const cached = () => readdirSync(join(process.env.TRAINYARD_CACHE!, 'tiny'));
+  const published = Object.values(files).reduce((sum, b) => sum + b.length, 0);
 
   it('downloads, verifies and caches; a second use makes no request', async () => {
     const dataset = downloadableDataset(spec());
@@ -89,10 +106,52 @@ describe('datasets downloaded into a cache (against a local server)', function (
     assert.deepEqual(requests, [], 'cache hit');
   });
 
+  it('inspect downloads nothing: it answers from the published shapes and says what run would download', async () => {
+    const dataset = downloadableDataset(spec());
+    const facts = await dataset.inspect(params(), { baseDir: '/' });
+    assert.deepEqual(requests, [], 'no request');
+    assert.throws(() => cached(), /ENOENT/, 'no cache directory either');
+    const cache = join(process.env.TRAINYARD_CACHE!, 'tiny');
+    assert.deepEqual(facts, {
+      sampleShape: [3, 3],
+      classes: 3,
+      trainSize: 6,
+      testSize: 2,
+      source: cache,
+      notes: [`tiny: not in ${cache}; trainyard run downloads 4 files (${(published / 1e6).toFixed(1)} MB) from ${baseUrl}`],
+    });
+    await dataset.load(params(), { baseDir: '/' });
+    assert.equal(requests.length, 4, 'load downloads');
+    const again = await dataset.inspect(params(), { baseDir: '/' });
+    assert.equal(again.notes, undefined, 'present: read from the headers, nothing to note');
+  });
+
+  it('notes only the files still missing, and names the system directories it looked in', async () => {
+    const dataset = downloadableDataset(spec());
+    await dataset.load(params(), { baseDir: '/' });
+    rmSync(join(process.env.TRAINYARD_CACHE!, 'tiny', 't10k-labels-idx1-ubyte.gz'));
+    const facts = await downloadableDataset({ ...spec(), systemDirs: ['/nonexistent/tiny'] }).inspect(params(), { baseDir: '/' });
+    const size = (files['t10k-labels-idx1-ubyte.gz'].length / 1e6).toFixed(1);
+    assert.match(facts.notes![0], new RegExp(`^tiny: not in /nonexistent/tiny or .*tiny; trainyard run downloads 1 file \\(${size.replace('.', '\\.')} MB\\) from`));
+  });
+
+  it('cuts off a server that sends more than the published size, without retrying, and caches nothing of it', async () => {
+    behaviour = (name) => (name.startsWith('train-images') ? 'endless' : 'serve');
+    await assert.rejects(downloadableDataset(spec()).load(params(), { baseDir: '/' }), (e: Error & { param?: string }) => {
+      assert.match(e.message, /train-images-idx3-ubyte\.gz: the server sends more than \d+ bytes, more than the \d+ bytes .* the file has; refused, nothing was cached\. Offline, put the four \.gz files in/);
+      assert.equal(e.param, 'baseUrl');
+      return true;
+    });
+    assert.deepEqual(requests, ['train-images-idx3-ubyte.gz']);
+    assert.deepEqual(cached(), []);
+  });
+
   it('uses TRAINYARD_DATA_URL when the spec gives no baseUrl', async () => {
     process.env.TRAINYARD_DATA_URL = baseUrl;
     try {
-      await downloadableDataset(spec()).inspect({ download: true, scale: 1 }, { baseDir: '/' });
+      const facts = await downloadableDataset(spec()).inspect({ download: true, scale: 1 }, { baseDir: '/' });
+      assert.match(facts.notes![0], new RegExp(`from ${baseUrl}$`));
+      await downloadableDataset(spec()).load({ download: true, scale: 1 }, { baseDir: '/' });
       assert.equal(requests.length, 4);
     } finally {
       delete process.env.TRAINYARD_DATA_URL;
@@ -101,14 +160,14 @@ describe('datasets downloaded into a cache (against a local server)', function (
 
   it('rejects a file whose checksum differs and caches nothing of it', async () => {
     const dataset = downloadableDataset(spec({ trainImages: '0'.repeat(32) }));
-    await assert.rejects(dataset.inspect(params(), { baseDir: '/' }), /train-images-idx3-ubyte\.gz: checksum mismatch \(md5 [0-9a-f]{32}, expected 0{32}\); the file was not cached/);
+    await assert.rejects(dataset.load(params(), { baseDir: '/' }), /train-images-idx3-ubyte\.gz: checksum mismatch \(md5 [0-9a-f]{32}, expected 0{32}\); the file was not cached/);
     assert.deepEqual(cached(), [], 'no file and no partial file');
   });
 
   it('retries a connection cut mid-file, then fails cleanly with nothing cached', async () => {
     behaviour = (name) => (name.startsWith('train-images') ? 'cut' : 'serve');
     const dataset = downloadableDataset(spec());
-    await assert.rejects(dataset.inspect(params(), { baseDir: '/' }), /train-images-idx3-ubyte\.gz: download failed after 3 attempts .*nothing was cached\. Offline, put the four \.gz files in/);
+    await assert.rejects(dataset.load(params(), { baseDir: '/' }), /train-images-idx3-ubyte\.gz: download failed after 3 attempts .*nothing was cached\. Offline, put the four \.gz files in/);
     assert.equal(requests.filter((r) => r.startsWith('train-images')).length, 3);
     assert.deepEqual(cached(), []);
   });
@@ -120,8 +179,11 @@ describe('datasets downloaded into a cache (against a local server)', function (
     assert.equal(data.train.count, 6);
   });
 
-  it('says where to put the files when download is off', async () => {
-    await assert.rejects(downloadableDataset(spec()).inspect({ download: false, scale: 1 }, { baseDir: '/' }), /is not in the cache \(.*tiny\) and download is false: put train-images-idx3-ubyte\.gz/);
+  it('says where to put the files when download is off, at inspect and at load', async () => {
+    for (const step of [downloadableDataset(spec()).inspect, downloadableDataset(spec()).load]) {
+      await assert.rejects(step({ download: false, scale: 1 }, { baseDir: '/' }), /is not in the cache \(.*tiny\) and download is false: put train-images-idx3-ubyte\.gz/);
+    }
+    assert.deepEqual(requests, []);
   });
 
   it('checks a local directory by structure, not checksum', async () => {
