@@ -2,7 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, UserError } from './config/errors.js';
+import { ConfigError, formatWarning, UserError } from './config/errors.js';
 import { prepare } from './config/pipeline.js';
 import { LIST_HELP, listPlugins } from './commands/list.js';
 import { SCHEMA_HELP, schemaText, writeSchema } from './commands/schema.js';
@@ -67,7 +67,8 @@ const commands: Record<string, Command> = {
       let failed = false;
       for (const file of files) {
         try {
-          const { plan } = await prepare(file, { sets: collectSets(values) });
+          const { plan, warnings } = await prepare(file, { sets: collectSets(values) });
+          for (const warning of warnings) console.error(formatWarning(warning));
           console.log(`${file}: valid (${plan.trials.length} trial${plan.trials.length === 1 ? '' : 's'}, ${plan.data.trainSize} training / ${plan.data.testSize} test samples)`);
         } catch (error) {
           if (!(error instanceof UserError)) throw error;
@@ -83,7 +84,8 @@ const commands: Record<string, Command> = {
     options: setOption,
     async run(files, values) {
       if (files.length !== 1) throw new UserError('plan needs exactly one FILE');
-      const { plan } = await prepare(files[0], { sets: collectSets(values) });
+      const { plan, warnings } = await prepare(files[0], { sets: collectSets(values) });
+      for (const warning of warnings) console.error(formatWarning(warning));
       console.log(JSON.stringify(plan, null, 2));
       return 0;
     },

@@ -18,6 +18,8 @@ export interface LocatedProblem {
   flag?: string;
   path: string;
   message: string;
+  /** A warning does not fail validation; it is printed as 'warning: ...'. */
+  severity?: 'warning';
 }
 
 /** Thrown by a pure step with the problems it found; the pipeline attaches locations. */
@@ -52,8 +54,12 @@ export class ConfigError extends UserError {
 
 export function formatLocated(p: LocatedProblem): string {
   const where = p.flag ? `${p.file} (${p.flag})` : p.line !== undefined ? `${p.file}:${p.line}:${p.col}` : p.file;
-  return p.path ? `${where} ${p.path}: ${p.message}` : `${where} ${p.message}`;
+  const message = p.severity === 'warning' ? `warning: ${p.message}` : p.message;
+  return p.path ? `${where} ${p.path}: ${message}` : `${where} ${message}`;
 }
+
+/** A warning as printed: located like an error, with what it quotes from the input escaped (see printable). */
+export const formatWarning = (p: LocatedProblem): string => printable(formatLocated({ ...p, severity: 'warning' }));
 
 /** ['optimizers', 1, 'lr'] → 'optimizers[1].lr' */
 export function formatPath(path: Path): string {

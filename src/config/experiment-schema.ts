@@ -2,6 +2,12 @@ import type { JsonSchema } from '../registry/registry.js';
 import type { Registries, RegistryKind } from '../registry/index.js';
 import { DEFAULT_MEMORY_MB } from './estimate.js';
 
+/**
+ * The largest seed: the PRNG (src/util/random.ts) folds a seed to 32 bits, so 2^32 would give the
+ * same numbers as 1. Every seed a schema accepts stops here.
+ */
+export const MAX_SEED = 4294967295;
+
 /** The schema of one plugin reference, given how plugin specs of that slot look. */
 export type RefSchema = (kind: RegistryKind, extraKeys?: Record<string, JsonSchema>) => JsonSchema;
 
@@ -18,7 +24,7 @@ export const datasetSpecKeys = (ref: RefSchema): Record<string, JsonSchema> => (
     type: 'object',
     properties: {
       fraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'Share of the training set held out (seeded, stratified by class)' },
-      seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of the hold-out (the same for every trial)' },
+      seed: { type: 'integer', minimum: 0, maximum: MAX_SEED, default: 0, description: 'Seed of the hold-out (the same for every trial)' },
     },
     required: ['fraction'],
     additionalProperties: false,
@@ -97,7 +103,7 @@ export function experimentShape(ref: RefSchema): JsonSchema {
         type: 'array',
         minItems: 1,
         uniqueItems: true,
-        items: { type: 'integer', minimum: 0, maximum: 4294967295 },
+        items: { type: 'integer', minimum: 0, maximum: MAX_SEED },
         default: [0],
         description: 'One trial per seed and optimizer; a seed sets initial weights and batch order',
       },

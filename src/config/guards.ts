@@ -3,8 +3,8 @@
 // misread, into a located problem.
 import { open, stat } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
-import { CST, isCollection, visit, type Document, type LineCounter, type Node } from 'yaml';
-import { ConfigError, type LocatedProblem } from './errors.js';
+import { CST, isAlias, isCollection, isMap, isPair, isScalar, isSeq, visit, type Document, type LineCounter, type Node } from 'yaml';
+import { ConfigError, formatPath, type LocatedProblem } from './errors.js';
 
 /** An experiment file is a few kilobytes; one this large is not one (and would take seconds to parse). */
 export const MAX_FILE_BYTES = 256 * 1024;
@@ -167,13 +167,14 @@ export function dataTooDeep(data: unknown): boolean {
 
 /**
  * Problems of the parsed document that turning it into data would hit: a list or mapping used as a
- * key (stringified, with a warning), an alias with no anchor before it, and an alias inside its own
- * anchor (a value that contains itself, which no later step could walk).
+ * key (stringified, with a warning), an alias with no anchor before it, an alias inside its own
+ * anchor (a value that contains itself, which no later step could walk), a merge key (`<<`) whose
+ * value is no mapping, and a number not written in decimal.
  */
 export function documentProblems(doc: Document, lineCounter: LineCounter, file: string): LocatedProblem[] {
-  const at = (node: { range?: [number, number, number] | null } | null | undefined, message: string): LocatedProblem => {
+  const at = (node: { range?: [number, number, number] | null } | null | undefined, message: string, path = ''): LocatedProblem => {
     const { line, col } = lineCounter.linePos(node?.range?.[0] ?? 0);
-    return { file, line, col, path: '', message };
+    return { file, line, col, path, message };
   };
   const problems: LocatedProblem[] = [];
   const anchors = new Map<string, Node>();
@@ -181,8 +182,23 @@ export function documentProblems(doc: Document, lineCounter: LineCounter, file: 
     Node(_, node) {
       if (node.anchor) anchors.set(node.anchor, node);
     },
-    Pair(_, pair) {
+    Pair(_, pair, path) {
       if (isCollection(pair.key)) problems.push(at(pair.key, 'a key must be a plain name, not a list or mapping'));
+      if (isMergeKey(pair.key)) {
+        const found = notMergeable(pair.value, anchors);
+        if (found) {
+          const message = `YAML merge key: << takes an anchored mapping (<<: *name) or a list of them (<<: [*a, *b]), not ${found}`;
+          problems.push(at((pair.value as Node | null) ?? (pair.key as Node), message, formatPath(keyPath(path, pair))));
+        }
+      }
+    },
+    Scalar(_, scalar, path) {
+      // (A Scalar visitor takes the place of Node for scalars.)
+      if (scalar.anchor) anchors.set(scalar.anchor, scalar);
+      // YAML 1.2 reads 0x10 as 16 and 0o17 as 15; in an experiment that is a typo far more often than intended.
+      if (scalar.type === 'PLAIN' && (typeof scalar.value === 'number' || typeof scalar.value === 'bigint') && /^[-+]?0[xob]/i.test(scalar.source ?? '')) {
+        problems.push(at(scalar, `write numbers in decimal (got ${String(scalar.source).slice(0, 40)})`, formatPath(keyPath(path, scalar))));
+      }
     },
     Alias(_, alias, path) {
       const target = anchors.get(alias.source);
@@ -194,6 +210,49 @@ export function documentProblems(doc: Document, lineCounter: LineCounter, file: 
     },
   });
   return problems;
+}
+
+/** What a merge key's value holds that is not a mapping to merge (described), or undefined when all of it is. */
+function notMergeable(value: unknown, anchors: Map<string, Node>, inList = false): string | undefined {
+  if (isAlias(value)) {
+    const target = anchors.get(value.source);
+    // An alias without its anchor is reported as such.
+    return target === undefined || isMap(target) ? undefined : `*${value.source} (${isSeq(target) ? 'a list' : 'a single value'})`;
+  }
+  if (isMap(value)) return undefined;
+  if (isSeq(value)) {
+    if (inList) return 'a list inside the list';
+    for (const item of value.items) {
+      const found = notMergeable(item, anchors, true);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  return isScalar(value) && value.value !== null ? `'${String(value.source ?? value.value).slice(0, 40)}'` : 'nothing';
+}
+
+/** With merge keys on, yaml reads a plain `<<` key as a symbol. */
+export const isMergeKey = (key: unknown): boolean => isScalar(key) && typeof key.value === 'symbol';
+
+/**
+ * The key path of a node from the visitor's ancestors. A node used as a key belongs to its mapping,
+ * and what a merge key (`<<`) brings in belongs to the mapping it is merged into.
+ */
+function keyPath(ancestors: readonly unknown[], node: unknown): (string | number)[] {
+  const path: (string | number)[] = [];
+  const chain = [...ancestors, node];
+  let merged = false;
+  for (let i = 0; i < chain.length - 1; i++) {
+    const [step, next] = [chain[i], chain[i + 1]];
+    if (isPair(step)) {
+      merged = isMergeKey(step.key);
+      if (step.key !== next && !merged) path.push(isScalar(step.key) ? String(step.key.value) : '?');
+    } else {
+      if (isSeq(step) && !merged) path.push(step.items.indexOf(next as never));
+      merged = false;
+    }
+  }
+  return path;
 }
 
 /** The document as plain data, with aliases bounded ("billion laughs"); expects documentProblems() to have passed. */

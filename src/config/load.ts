@@ -1,6 +1,6 @@
-import { Composer, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, Parser, visit, YAMLParseError, type Document, type Node } from 'yaml';
+import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, Parser, visit, YAMLParseError, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { ConfigError, formatPath, type LocatedProblem, type Path, type Problem } from './errors.js';
-import { documentProblems, lexemesTooDeep, MAX_DEPTH, readExperimentText, toData, tooDeepToken } from './guards.js';
+import { documentProblems, isMergeKey, lexemesTooDeep, MAX_DEPTH, readExperimentText, toData, tooDeepToken } from './guards.js';
 
 /** The experiment file as parsed, with positions kept to locate problems later. */
 export interface SourceDocument {
@@ -9,7 +9,7 @@ export interface SourceDocument {
   lineCounter: LineCounter;
   /** The plain data (after overrides), which the pipeline validates. */
   data: unknown;
-  /** Paths set from the command line, with the flag that set each. */
+  /** What flags on the command line created (a problem at or under a path names its flag), in order. */
   overrides: { path: Path; flag: string }[];
 }
 
@@ -18,6 +18,16 @@ export async function loadFile(file: string): Promise<SourceDocument> {
 }
 
 export function parseSource(text: string, file: string): SourceDocument {
+  const { doc, lineCounter, data } = readYaml(text, file, { allowEmpty: false });
+  return { file, doc, lineCounter, data, overrides: [] };
+}
+
+/**
+ * YAML text as a document with positions and as plain data, by the rules of experiment files (strict,
+ * no custom tags, YAML 1.1 merge keys, bounded aliases and nesting, decimal numbers); throws a
+ * ConfigError naming `file` for what breaks them. `--set` values are read by the same rules.
+ */
+export function readYaml(text: string, file: string, { allowEmpty }: { allowEmpty: boolean }): { doc: Document; lineCounter: LineCounter; data: unknown } {
   const lineCounter = new LineCounter();
   const doc = parseYaml(text, lineCounter, file);
   const problems: LocatedProblem[] = [];
@@ -44,12 +54,12 @@ export function parseSource(text: string, file: string): SourceDocument {
     problems.push({ file, line, col, path: '', message });
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  if (doc.contents === null) {
+  if (doc.contents === null && !allowEmpty) {
     throw new ConfigError([{ file, line: 1, col: 1, path: '', message: 'the file is empty; an experiment needs at least name, dataset, model, loss and optimizers' }]);
   }
   const structural = documentProblems(doc, lineCounter, file);
   if (structural.length > 0) throw new ConfigError(structural);
-  return { file, doc, lineCounter, data: toData(doc, lineCounter, file), overrides: [] };
+  return { doc, lineCounter, data: toData(doc, lineCounter, file) };
 }
 
 /**
@@ -75,7 +85,8 @@ function parseYaml(text: string, lineCounter: LineCounter, file: string): Docume
     const { line, col } = lineCounter.linePos((deep as { offset: number }).offset);
     tooDeep(line, col, `lists and mappings are nested more than ${MAX_DEPTH} deep here`);
   }
-  const composer = new Composer({ uniqueKeys: true, strict: true, merge: false, logLevel: 'error' });
+  // merge: `<<: *anchor` as YAML 1.1 merge keys, which people write to share optimizer settings.
+  const composer = new Composer({ uniqueKeys: true, strict: true, merge: true, logLevel: 'error' });
   let doc: Document | undefined;
   for (const next of composer.compose(tokens, true, text.length)) {
     if (!doc) doc = next;
@@ -124,14 +135,17 @@ function yamlMessage(code: string, message: string): string {
   return `YAML syntax: ${first}`;
 }
 
-/** The node at a path, and the key node when the last step is a mapping key. */
-function findNode(doc: Document, path: Path): { node?: Node; key?: Node; depth: number } {
+/**
+ * The node at a path, and the key node when the last step is a mapping key. A value a YAML merge key
+ * (`<<: *anchor`) brought in is found where the anchor wrote it.
+ */
+export function findNode(doc: Document, path: Path): { node?: Node; key?: Node; depth: number } {
   let current: unknown = doc.contents;
   let key: Node | undefined;
   let depth = 0;
   for (const segment of path) {
     if (isMap(current)) {
-      const pair = current.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+      const pair = pairFor(doc, current, String(segment), new Set());
       if (!pair) break;
       key = pair.key as Node;
       current = pair.value;
@@ -146,11 +160,40 @@ function findNode(doc: Document, path: Path): { node?: Node; key?: Node; depth: 
   return { node: (current ?? undefined) as Node | undefined, key, depth };
 }
 
+/** The mappings a merge key's value names: an alias of one, a mapping, or a list of those. */
+function mergeSources(doc: Document, value: unknown): YAMLMap[] {
+  const resolved = isAlias(value) ? value.resolve(doc) : value;
+  if (isMap(resolved)) return [resolved];
+  if (!isSeq(resolved)) return [];
+  return resolved.items.map((item) => (isAlias(item) ? item.resolve(doc) : item)).filter((item): item is YAMLMap => isMap(item));
+}
+
+/**
+ * The pair that gives a mapping's key its value, as YAML 1.1 merges: the mapping's own key, else the
+ * first merge source (in order) that has it, itself merged the same way.
+ */
+function pairFor(doc: Document, map: YAMLMap, name: string, seen: Set<YAMLMap>): Pair | undefined {
+  if (seen.has(map)) return undefined;
+  seen.add(map);
+  // A key the document gained by setIn (a --set override) may be a plain string, not a Scalar.
+  const own = map.items.find((p) => !isMergeKey(p.key) && String(isScalar(p.key) ? p.key.value : p.key) === name);
+  if (own) return own;
+  for (const p of map.items) {
+    if (!isMergeKey(p.key)) continue;
+    for (const source of mergeSources(doc, p.value)) {
+      const found = pairFor(doc, source, name, seen);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 /** Attaches FILE:LINE:COL (or the overriding flag) to each problem; sorted by position. */
 export function locate(source: SourceDocument, problems: Problem[]): LocatedProblem[] {
   const located = problems.map((problem): LocatedProblem & { offset: number } => {
     const path = formatPath(problem.path);
-    const override = source.overrides.find((o) => o.path.every((seg, i) => String(problem.path[i]) === String(seg)));
+    // The last flag wins: it set what is there now.
+    const override = [...source.overrides].reverse().find((o) => o.path.length <= problem.path.length && o.path.every((seg, i) => String(problem.path[i]) === String(seg)));
     if (override) return { file: source.file, flag: override.flag, path, message: problem.message, offset: -1 };
     const { node, key, depth } = findNode(source.doc, problem.path);
     const exact = depth === problem.path.length;

@@ -1,8 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { createRegistries, type Registries } from '../registry/index.js';
 import type { DataFacts } from '../registry/kinds.js';
-import { ProblemsError } from './errors.js';
-import { failWith, loadFile, type SourceDocument } from './load.js';
+import { ProblemsError, type LocatedProblem } from './errors.js';
+import { failWith, loadFile, locate, type SourceDocument } from './load.js';
 import { applyOverrides } from './overrides.js';
 import { loadPlugins, pluginModulePaths } from './plugins.js';
 import { validate } from './validate.js';
@@ -10,6 +10,7 @@ import { normalize } from './normalize.js';
 import { inspect } from './inspect.js';
 import { makePlan, type Plan } from './plan.js';
 import { estimateMemory } from './estimate.js';
+import { modelWarnings } from './warnings.js';
 import type { Experiment } from './types.js';
 
 export interface PrepareOptions {
@@ -23,6 +24,8 @@ export interface Prepared {
   config: Experiment;
   data: DataFacts;
   plan: Plan;
+  /** What validates but is almost surely a mistake (softmax before crossEntropy, say), located like errors; print with formatWarning. */
+  warnings: LocatedProblem[];
 }
 
 /** Runs a pure step; its problems come out located in the file (or at the flag that set them). */
@@ -55,5 +58,6 @@ export async function prepare(file: string, options: PrepareOptions = {}): Promi
     pluginModules: pluginModulePaths(resolve(file), config.plugins),
     estimates: estimateMemory(config, registries, facts),
   });
-  return { source, registries, config, data: facts, plan };
+  const warnings = locate(source, modelWarnings(config, facts)).map((w): LocatedProblem => ({ ...w, severity: 'warning' }));
+  return { source, registries, config, data: facts, plan, warnings };
 }

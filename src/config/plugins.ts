@@ -3,8 +3,9 @@ import { pathToFileURL } from 'node:url';
 import { stat } from 'node:fs/promises';
 import type { Registries, RegistryKind } from '../registry/index.js';
 import type { PluginKindName } from '../registry/kinds.js';
-import { describe, type Problem } from './errors.js';
+import { describe, UserError, type Problem } from './errors.js';
 import { schemaProblem } from './ajv.js';
+import { registriesFacade, RejectedPlugin } from './plugin-facade.js';
 
 const KIND_REGISTRY: Record<PluginKindName, RegistryKind> = {
   dataset: 'datasets',
@@ -16,6 +17,9 @@ const KIND_REGISTRY: Record<PluginKindName, RegistryKind> = {
   metric: 'metrics',
   backend: 'backends',
 };
+
+/** The plugin kind of each registry (a facade's register implies it). */
+const KIND_NAME = Object.fromEntries(Object.entries(KIND_REGISTRY).map(([name, registry]) => [registry, name])) as Record<RegistryKind, PluginKindName>;
 
 /** What each kind must provide besides type, summary and params. */
 const REQUIRED_MEMBERS: Record<PluginKindName, Record<string, 'function' | 'string'>> = {
@@ -35,13 +39,18 @@ export function pluginModulePaths(file: string, plugins: unknown): string[] {
   return plugins.filter((p): p is string => typeof p === 'string' && p.length > 0).map((p) => (isAbsolute(p) ? p : resolve(dirname(file), p)));
 }
 
-/** Why a plugin object is malformed, or undefined when it is fine. */
-function malformed(plugin: unknown, registries: Registries): string | undefined {
+/** Why a plugin object is malformed, or undefined when it is fine; `registeredAs` is the kind a facade's register implies. */
+function malformed(plugin: unknown, registries: Registries, registeredAs?: PluginKindName): string | undefined {
   if (plugin === null || typeof plugin !== 'object') return `a plugin must be an object, not ${describe(plugin)}`;
   const p = plugin as Record<string, unknown>;
   const kinds = Object.keys(KIND_REGISTRY);
-  if (typeof p.kind !== 'string' || !(p.kind in KIND_REGISTRY)) return `plugin ${typeof p.type === 'string' ? `'${p.type}' ` : ''}needs kind: one of ${kinds.join(', ')} (got ${describe(p.kind)})`;
-  const kind = p.kind as PluginKindName;
+  const name = typeof p.type === 'string' ? `'${p.type}' ` : '';
+  if (registeredAs !== undefined && p.kind !== undefined && p.kind !== registeredAs) {
+    return `plugin ${name}says kind: ${describe(p.kind)} but was registered with registries.${KIND_REGISTRY[registeredAs]}.register; register it with its own kind's registry`;
+  }
+  const kindOf = registeredAs ?? p.kind;
+  if (typeof kindOf !== 'string' || !(kindOf in KIND_REGISTRY)) return `plugin ${name}needs kind: one of ${kinds.join(', ')} (got ${describe(p.kind)})`;
+  const kind = kindOf as PluginKindName;
   if (typeof p.type !== 'string' || p.type === '') return `${kind} plugin needs a type (the name used in YAML), got ${describe(p.type)}`;
   if (registries[KIND_REGISTRY[kind]].has(p.type)) return `${kind} '${p.type}' is already registered; choose another type name`;
   if (typeof p.summary !== 'string') return `${kind} '${p.type}' needs a summary (one line for trainyard list)`;
@@ -58,13 +67,67 @@ function malformed(plugin: unknown, registries: Registries): string | undefined 
   return undefined;
 }
 
+/** How long a plugin module may take to load (and its function to run): TRAINYARD_PLUGIN_TIMEOUT_MS, else 30 s. */
+export function pluginTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.TRAINYARD_PLUGIN_TIMEOUT_MS;
+  if (text === undefined || text.trim() === '') return DEFAULT_TIMEOUT_MS;
+  const ms = Number(text);
+  if (!Number.isFinite(ms) || ms <= 0) throw new UserError(`TRAINYARD_PLUGIN_TIMEOUT_MS must be a positive number of milliseconds (got '${text}'); unset it for the default of 30000`);
+  return ms;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const TIMED_OUT = Symbol('timed out');
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))} s`;
+
+/**
+ * `work`'s outcome, or TIMED_OUT after `ms`. The timer also keeps the process alive: a module whose
+ * top-level await never settles would otherwise leave nothing to run, and Node would end the CLI
+ * with exit code 13 and no message.
+ */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), ms)));
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Collects the promise rejections nothing handles from now until a tick after stop() (Node reports
+ * them after the microtasks that made them): a module's top-level `Promise.reject(...)` would
+ * otherwise end the process with a raw stack trace.
+ */
+function watchRejections(): { stop(): Promise<unknown[]> } {
+  const seen = new Map<Promise<unknown>, unknown>();
+  // Keyed by promise: a test runner's own listener may emit the same rejection again.
+  const listener = (reason: unknown, promise: Promise<unknown>) => void seen.set(promise, reason);
+  process.on('unhandledRejection', listener);
+  return {
+    async stop() {
+      await new Promise((resolve) => setImmediate(resolve));
+      process.off('unhandledRejection', listener);
+      return [...seen.values()];
+    },
+  };
+}
+
+export interface LoadPluginsOptions {
+  /** How long a module may take to load; default pluginTimeoutMs(). */
+  timeoutMs?: number;
+}
+
 /**
  * Imports each module in `plugins:` and registers what it exports: `default` is an array of plugin
- * objects (each with a kind), or a function (registries) => void. Problems point at the entry.
+ * objects (each with a kind), or a function (registries) => void, which gets a frozen facade of the
+ * registries. Problems point at the entry; a module that never finishes loading is one too.
  */
-export async function loadPlugins(file: string, plugins: unknown, registries: Registries): Promise<Problem[]> {
+export async function loadPlugins(file: string, plugins: unknown, registries: Registries, options: LoadPluginsOptions = {}): Promise<Problem[]> {
   const problems: Problem[] = [];
   if (!Array.isArray(plugins)) return problems; // validate reports the wrong shape
+  const timeoutMs = options.timeoutMs ?? pluginTimeoutMs();
   const paths = pluginModulePaths(file, plugins);
   for (const [i, entry] of plugins.entries()) {
     if (typeof entry !== 'string' || entry === '') continue;
@@ -80,34 +143,76 @@ export async function loadPlugins(file: string, plugins: unknown, registries: Re
       problems.push({ path: at, message: `plugin module ${entry} is not a file (${info.isDirectory() ? 'a directory' : 'a device, pipe or socket'}): ${path}` });
       continue;
     }
-    let module: { default?: unknown };
-    try {
-      module = await import(pathToFileURL(path).href);
-    } catch (error) {
-      problems.push({ path: at, message: `plugin module ${entry} failed to load: ${firstLine(error)}` });
+    const messages = await loadModule(path, entry, registries, timeoutMs);
+    problems.push(...messages.map((message) => ({ path: at, message })));
+  }
+  return problems;
+}
+
+/**
+ * Why modules failed to load that Node will not evaluate again (it caches a module by URL): a
+ * rejection nothing handled happens only the first time, so a later experiment in this process
+ * (validate a.yaml b.yaml) must hear of it from here.
+ */
+const failedLoads = new Map<string, string>();
+
+/** Imports one module and registers what it exports; returns what went wrong. */
+async function loadModule(path: string, entry: string, registries: Registries, timeoutMs: number): Promise<string[]> {
+  const url = pathToFileURL(path).href;
+  const failed = failedLoads.get(url);
+  if (failed !== undefined) return [`plugin module ${entry} failed to load: ${failed}`];
+  const loading = watchRejections();
+  let module: { default?: unknown } | typeof TIMED_OUT;
+  try {
+    module = await within(import(url) as Promise<{ default?: unknown }>, timeoutMs);
+  } catch (error) {
+    await loading.stop();
+    return [`plugin module ${entry} failed to load: ${firstLine(error)}`];
+  }
+  const [rejected] = await loading.stop();
+  if (module === TIMED_OUT) return [`plugin module ${entry} did not finish loading within ${seconds(timeoutMs)} (a top-level await that never settles?)`];
+  if (rejected !== undefined) {
+    failedLoads.set(url, `a promise was rejected and nothing handled it: ${firstLine(rejected)}`);
+    return [`plugin module ${entry} failed to load: ${failedLoads.get(url)}`];
+  }
+  const exported = module.default;
+  if (typeof exported === 'function') return callRegisteringFunction(exported as (registries: unknown) => unknown, entry, registries, timeoutMs);
+  if (!Array.isArray(exported)) {
+    return [`plugin module ${entry} must export default an array of plugins or a function (registries) => void (got ${describe(exported)})`];
+  }
+  const problems: string[] = [];
+  for (const [j, plugin] of exported.entries()) {
+    const why = malformed(plugin, registries);
+    if (why) {
+      problems.push(`plugin module ${entry}, export default[${j}]: ${why}`);
       continue;
     }
-    const exported = module.default;
-    if (typeof exported === 'function') {
-      try {
-        await exported(registries);
-      } catch (error) {
-        problems.push({ path: at, message: `plugin module ${entry} threw while registering: ${firstLine(error)}` });
-      }
-    } else if (Array.isArray(exported)) {
-      for (const [j, plugin] of exported.entries()) {
-        const why = malformed(plugin, registries);
-        if (why) {
-          problems.push({ path: at, message: `plugin module ${entry}, export default[${j}]: ${why}` });
-          continue;
-        }
-        const p = plugin as { kind: PluginKindName };
-        (registries[KIND_REGISTRY[p.kind]] as { register(x: unknown): unknown }).register(plugin);
-      }
-    } else {
-      problems.push({ path: at, message: `plugin module ${entry} must export default an array of plugins or a function (registries) => void (got ${describe(exported)})` });
-    }
+    const p = plugin as { kind: PluginKindName };
+    (registries[KIND_REGISTRY[p.kind]] as { register(x: unknown): unknown }).register(plugin);
   }
+  return problems;
+}
+
+/** Runs a module's function (registries) => void on a facade of the registries. */
+async function callRegisteringFunction(fn: (registries: unknown) => unknown, entry: string, registries: Registries, timeoutMs: number): Promise<string[]> {
+  const problems: string[] = [];
+  const { facade, close } = registriesFacade(registries, {
+    check: (kind, plugin) => malformed(plugin, registries, KIND_NAME[kind]),
+    reject: (kind, why) => problems.push(`plugin module ${entry}, registries.${kind}.register(): ${why}`),
+  });
+  const running = watchRejections();
+  let outcome: unknown;
+  try {
+    outcome = await within(Promise.resolve().then(() => fn(facade)), timeoutMs);
+  } catch (error) {
+    // A rejected plugin is reported as such, not again as the error that stopped the function.
+    if (!(error instanceof RejectedPlugin)) problems.push(`plugin module ${entry} threw while registering: ${firstLine(error)}`);
+  } finally {
+    close();
+  }
+  const [rejected] = await running.stop();
+  if (outcome === TIMED_OUT) problems.push(`plugin module ${entry}: its function did not finish registering within ${seconds(timeoutMs)} (a promise that never settles?)`);
+  else if (rejected !== undefined) problems.push(`plugin module ${entry} threw while registering: a promise was rejected and nothing handled it: ${firstLine(rejected)}`);
   return problems;
 }
 

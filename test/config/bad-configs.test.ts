@@ -18,7 +18,12 @@ const CLI_SAMPLE = [
   'yaml-syntax.yaml', 'billion-laughs.yaml', 'alias-self.yaml', 'non-utf8.yaml', 'control-characters.yaml', 'unknown-optimizer.yaml',
   'negative-lr.yaml', 'plugin-throws.yaml', 'plugin-register-throws.yaml', 'value-target-width.yaml', 'validation-leaves-nothing.yaml',
   'idx-truncated.yaml', 'csv-bad-row.yaml', 'memory-wide-layer.yaml', 'empty.yaml', 'list-not-mapping.yaml',
+  // Exit 2 with the message, not Node's exit 13 for a top-level await left pending, nor a raw stack.
+  'plugin-never-settles.yaml', 'plugin-unhandled-rejection.yaml', 'billion-laughs-merge.yaml', 'hex-number.yaml',
 ];
+
+/** How long plugin-never-settles.yaml's module is waited for, here and in the child processes (default 30 s). */
+const PLUGIN_TIMEOUT_MS = '1000';
 
 const badFile = (name: string) => fromRoot('test', 'fixtures', 'bad', name);
 const rel = (file: string) => relative(ROOT, file);
@@ -99,8 +104,17 @@ function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: 
 describe('bad inputs (test/fixtures/bad and generated)', () => {
   let dir: string;
   let cleanup: () => void;
-  before(() => ({ dir, cleanup } = tempDir('trainyard-corpus-')));
-  after(() => cleanup());
+  let timeoutBefore: string | undefined;
+  before(() => {
+    ({ dir, cleanup } = tempDir('trainyard-corpus-'));
+    timeoutBefore = process.env.TRAINYARD_PLUGIN_TIMEOUT_MS;
+    process.env.TRAINYARD_PLUGIN_TIMEOUT_MS = PLUGIN_TIMEOUT_MS;
+  });
+  after(() => {
+    cleanup();
+    if (timeoutBefore === undefined) delete process.env.TRAINYARD_PLUGIN_TIMEOUT_MS;
+    else process.env.TRAINYARD_PLUGIN_TIMEOUT_MS = timeoutBefore;
+  });
 
   it('has an expectation for every fixture and a fixture (or generator) for every expectation, 60 or more', () => {
     const files = readdirSync(BAD_DIR).filter((f) => f.endsWith('.yaml')).sort();

@@ -103,9 +103,80 @@ describe('config/load', () => {
     }
   });
 
-  it('reads YAML 1.2: yes/no/on/off are strings, 0o17 octal, .inf infinity', () => {
-    const data = parseSource('a: yes\nb: off\nc: 0o17\nd: .inf\ne: 1.0e-4\n', 'x.yaml').data;
-    assert.deepEqual(data, { a: 'yes', b: 'off', c: 15, d: Infinity, e: 1e-4 });
+  it('reads YAML 1.2: yes/no/on/off are strings, .inf infinity, 010 ten', () => {
+    const data = parseSource('a: yes\nb: off\nc: 010\nd: .inf\ne: 1.0e-4\nf: "0x10"\ng: 0b101\n', 'x.yaml').data;
+    assert.deepEqual(data, { a: 'yes', b: 'off', c: 10, d: Infinity, e: 1.0e-4, f: '0x10', g: '0b101' });
+  });
+
+  it('refuses numbers written in hexadecimal or octal, at their position', () => {
+    const problems = syntaxProblems('name: demo\ntraining: {epochs: 0x10}\nseeds: [1, 0o17]\n0x20: x\n');
+    assert.deepEqual(
+      problems.map((p) => [p.line, p.col, p.path, p.message]),
+      [
+        [2, 20, 'training.epochs', 'write numbers in decimal (got 0x10)'],
+        [3, 12, 'seeds[1]', 'write numbers in decimal (got 0o17)'],
+        [4, 1, '', 'write numbers in decimal (got 0x20)'],
+      ],
+    );
+  });
+
+  describe('YAML merge keys (<<)', () => {
+    const MERGED = `optimizers:
+  - &adam {name: Adam, type: adam, lr: 0.001, betas: [0.9, 0.99]}
+  - {<<: *adam, name: Adam slow, lr: 0.0003}
+  - <<: [*adam, {type: sgd, momentum: 0.9, lr: 0.5}]
+    name: both
+  - &base {type: sgd, lr: 0.1}
+  - {<<: {<<: *base, momentum: 0.5}, name: nested}
+`;
+
+    it('merge as YAML 1.1 does: explicit keys override, a list merges in order (earlier first)', () => {
+      const { optimizers } = parseSource(MERGED, 'x.yaml').data as { optimizers: unknown[] };
+      assert.deepEqual(optimizers[1], { name: 'Adam slow', type: 'adam', lr: 0.0003, betas: [0.9, 0.99] });
+      assert.deepEqual(optimizers[2], { name: 'both', type: 'adam', lr: 0.001, betas: [0.9, 0.99], momentum: 0.9 });
+      assert.deepEqual(optimizers[4], { type: 'sgd', lr: 0.1, momentum: 0.5, name: 'nested' });
+    });
+
+    it('locate a merged value where the anchor wrote it, and an explicit one where it is', () => {
+      const source = parseSource(MERGED, 'x.yaml');
+      const at = (path: (string | number)[], on: 'key' | 'value' = 'value') => {
+        const [p] = locate(source, [{ path, message: 'm', at: on }]);
+        return [p.line, p.col];
+      };
+      assert.deepEqual(at(['optimizers', 1, 'betas', 1]), [2, 60], 'from *adam');
+      assert.deepEqual(at(['optimizers', 1, 'lr']), [3, 38], 'its own lr');
+      assert.deepEqual(at(['optimizers', 2, 'momentum'], 'key'), [4, 29], 'from the second mapping of the list');
+      assert.deepEqual(at(['optimizers', 2, 'lr']), [2, 40], 'the first mapping of the list wins');
+      assert.deepEqual(at(['optimizers', 4, 'lr']), [6, 27], 'through a merge inside a merge');
+    });
+
+    it('refuse a merge of something that is not a mapping, at the value', () => {
+      for (const [value, found] of [['1', "'1'"], ['*list', '*list (a list)'], ['[*map, [1]]', 'a list inside the list']]) {
+        const problems = syntaxProblems(`a: &list [1]\nb: &map {x: 1}\nc: {<<: ${value}}\n`);
+        assert.deepEqual(
+          problems.map((p) => [p.line, p.col, p.path, p.message]),
+          [[3, 9, 'c', `YAML merge key: << takes an anchored mapping (<<: *name) or a list of them (<<: [*a, *b]), not ${found}`]],
+        );
+      }
+    });
+
+    it('keep the alias bounds: a "billion laughs" of merges, and a merge of its own anchor, are refused quickly', () => {
+      const lines = ['a: &a {a0: x, a1: x, a2: x, a3: x, a4: x, a5: x, a6: x, a7: x, a8: x, a9: x}'];
+      for (let i = 1; i < 9; i++) {
+        const [name, before] = ['abcdefghi'[i], 'abcdefghi'[i - 1]];
+        lines.push(`${name}: &${name} {${Array.from({ length: 10 }, (_, k) => `${name}${k}: {<<: *${before}}`).join(', ')}}`);
+      }
+      const started = Date.now();
+      const [laughs] = syntaxProblems(lines.join('\n') + '\n');
+      assert.match(laughs.message, /aliases expand too far/);
+      assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+      const [self] = syntaxProblems('a: &a {x: 1, b: {<<: *a}}\n');
+      assert.match(self.message, /alias \*a is inside its own anchor &a/);
+    });
+
+    it('a plain << is a merge key; a quoted one is a key like any other', () => {
+      assert.deepEqual(parseSource('a: &a {x: 1}\nb: {"<<": *a}\n', 'x.yaml').data, { a: { x: 1 }, b: { '<<': { x: 1 } } });
+    });
   });
 
   it('bounds alias expansion ("billion laughs")', () => {

@@ -125,7 +125,7 @@ const MUTATIONS: Record<string, TextMutation> = {
   addKey(text, r) {
     const extra = pick(r, [
       'limits: {memoryMB: 1}', 'limits: {memoryMB: 16777216}', 'plugins: [./nope.js]', 'plugins: [/dev/null]', 'plugins: [/dev/zero]', 'plugins: [.]', 'x: 1',
-      ...['throws.js', 'register-throws.js', 'malformed.js', 'duplicate.js', 'no-default.js'].map((f) => `plugins: [${PLUGINS}/${f}]`),
+      ...['throws.js', 'register-throws.js', 'malformed.js', 'duplicate.js', 'no-default.js', 'unhandled-rejection.js', 'assigns-registries.js', 'registers-malformed.js'].map((f) => `plugins: [${PLUGINS}/${f}]`),
       'metrics: [loss]', 'metrics: [accuracy, accuracy]', 'seeds: [0, 1, 2]', 'backend: {type: cpu}', 'description: 🚀',
       'training: {epochs: 1}', 'dataset: {type: idx, dir: /}', 'dataset: {type: csv, train: /etc/passwd, test: /etc/hostname, labelColumn: 0}',
     ]);

@@ -2,7 +2,7 @@
 // with them name the flag instead of a line.
 import assert from 'node:assert/strict';
 import { UserError, ConfigError, formatLocated } from '../../src/config/errors.js';
-import { parseSource } from '../../src/config/load.js';
+import { locate, parseSource } from '../../src/config/load.js';
 import { applyOverrides, parseKeyPath } from '../../src/config/overrides.js';
 import { prepare } from '../../src/config/pipeline.js';
 import { configError, fromRoot, LECTURE, runCli, stackLines } from './support.js';
@@ -79,6 +79,74 @@ describe('config/overrides', () => {
     assert.ok(lines.includes(`${file}:9:32 optimizers[0].lr: must be > 0 (got -0.1)`), lines.join('\n'));
     const flagged = error.problems.filter((p) => p.flag);
     assert.ok(flagged.every((p) => p.line === undefined && p.col === undefined));
+  });
+
+  it('names the flag for a problem at a key the flag created, even above the path it set', async () => {
+    const error = await configError(prepare(LECTURE, { sets: set('training.foo.bar=1') }));
+    assert.deepEqual(error.problems.map(formatLocated), [
+      `${LECTURE} (--set training.foo.bar=1) training.foo: unknown key 'foo' (valid: epochs, batchSize, shuffle, evalBatchSize, divergeAbove, logEvery, clipGradNorm, clipGradValue, earlyStopping)`,
+    ]);
+    const deeper = await configError(prepare(LECTURE, { sets: set('limits.memoryMB=100', 'dataset.validation.seed=1') }));
+    assert.deepEqual(
+      deeper.problems.map((p) => [p.flag, p.path, p.line]),
+      [['--set dataset.validation.seed=1', 'dataset.validation', undefined]],
+      'missing fraction: in the mapping the flag created',
+    );
+  });
+
+  it('keeps the file position of a bare plugin name a flag turned into a mapping', async () => {
+    const source = parseSource(TEXT.replace('loss: crossEntropy', 'loss: crossEntropyy'), 'demo.yaml');
+    const changed = applyOverrides(source, set('loss.labelSmoothing=0.1'));
+    const [problem] = locate(changed, [{ path: ['loss', 'type'], message: 'unknown loss' }]);
+    assert.deepEqual([problem.line, problem.col, problem.flag], [4, 7, undefined], 'the name is the file\'s, on its line');
+    const [param] = locate(changed, [{ path: ['loss', 'labelSmoothing'], message: 'm' }]);
+    assert.equal(param.flag, '--set loss.labelSmoothing=0.1');
+  });
+
+  it('reads values by the rules of experiment files: no custom tags, decimal numbers, as a UserError naming the flag', () => {
+    const emitted: unknown[] = [];
+    const emitWarning = process.emitWarning;
+    process.emitWarning = ((warning: unknown) => void emitted.push(warning)) as typeof process.emitWarning;
+    try {
+      const cases: [string, RegExp][] = [
+        ['name=!!js/function x', /^--set name=!!js\/function x: YAML syntax: unknown tag !!js\/function \(custom tags are not allowed/],
+        ['training.epochs=0x10', /^--set training\.epochs=0x10: write numbers in decimal \(got 0x10\)$/],
+        ['seeds=[1, 0o7]', /^--set seeds=\[1, 0o7\]: write numbers in decimal \(got 0o7\)$/],
+        ['seeds=[*a]', /^--set seeds=\[\*a\]: YAML alias \*a refers to no anchor/],
+        ['description={a: 1, a: 2}', /^--set description=\{a: 1, a: 2\}: YAML syntax: duplicate key 'a'/],
+      ];
+      for (const [text, message] of cases) {
+        assert.throws(() => apply(text), (e: Error) => e instanceof UserError && !(e instanceof ConfigError) && message.test(e.message), text);
+      }
+    } finally {
+      process.emitWarning = emitWarning;
+    }
+    assert.deepEqual(emitted, [], 'nothing printed by yaml itself');
+    assert.equal((apply("name='0x10'").data as { name: string }).name, '0x10', 'a quoted 0x10 is a string');
+    assert.equal((apply('description=').data as { description: unknown }).description, null, 'an empty value is null, as in a file');
+  });
+
+  it('sets one part of a value that came from a YAML merge key or an alias, leaving the anchor alone', () => {
+    const text = `name: demo
+dataset: mnist-bundled
+model: {layers: [flatten, {type: dense, units: 10}]}
+loss: crossEntropy
+optimizers:
+  - &adam {name: Adam, type: adam, lr: 0.001, betas: [0.9, 0.99]}
+  - {<<: *adam, name: Adam slow, lr: 0.0001}
+  - *adam
+`;
+    const source = applyOverrides(parseSource(text, 'merge.yaml'), set('optimizers[1].betas[0]=0.8', 'optimizers[2].name=Adam again'));
+    const data = source.data as { optimizers: Record<string, unknown>[] };
+    assert.deepEqual(data.optimizers[0], { name: 'Adam', type: 'adam', lr: 0.001, betas: [0.9, 0.99] });
+    assert.deepEqual(data.optimizers[1], { name: 'Adam slow', type: 'adam', lr: 0.0001, betas: [0.8, 0.99] });
+    assert.deepEqual(data.optimizers[2], { name: 'Adam again', type: 'adam', lr: 0.001, betas: [0.9, 0.99] });
+    // The values the flags did not touch still point at the anchor's line.
+    const [beta, lr] = locate(source, [
+      { path: ['optimizers', 1, 'betas', 1], message: 'm' },
+      { path: ['optimizers', 2, 'lr'], message: 'm' },
+    ]);
+    assert.deepEqual([beta.line, beta.flag, lr.line, lr.flag], [6, undefined, 6, undefined]);
   });
 
   it('a valid override reaches the plan, which records it', async () => {

@@ -3,10 +3,12 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { UserError } from '../../src/config/errors.js';
+import { loadPlugins, pluginTimeoutMs } from '../../src/config/plugins.js';
 import { prepare } from '../../src/config/pipeline.js';
 import { createRegistries } from '../../src/registry/index.js';
 import type { LayerPlugin } from '../../src/registry/kinds.js';
-import { configError, fromRoot, runCli, show, tempDir } from './support.js';
+import { configError, fromRoot, runCli, show, stackLines, tempDir } from './support.js';
 
 const EXAMPLE = fromRoot('examples', 'plugins', 'swish-experiment.yaml');
 const SWISH = fromRoot('examples', 'plugins', 'swish.js');
@@ -123,6 +125,107 @@ describe('user plugin modules', () => {
     const found = Object.fromEntries(error.problems.map((p) => [p.path, p.message]));
     assert.match(found['plugins[0]'], /plugin module \.\/broken\.js failed to load: .*Unexpected token/);
     assert.match(found['plugins[1]'], new RegExp(`plugin module not found: ${join(dir, 'missing.js').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+  });
+
+  describe('a module that does not finish loading, or leaves a rejection unhandled', () => {
+    it('is a located problem once the wait for it ends (TRAINYARD_PLUGIN_TIMEOUT_MS, 30 s by default)', async () => {
+      write('hang.js', 'await new Promise(() => {});\nexport default [];\n');
+      const problems = await loadPlugins(join(dir, 'exp.yaml'), ['./hang.js'], createRegistries(), { timeoutMs: 100 });
+      assert.deepEqual(problems, [{ path: ['plugins', 0], message: 'plugin module ./hang.js did not finish loading within 0.1 s (a top-level await that never settles?)' }]);
+      assert.equal(pluginTimeoutMs({}), 30000);
+      assert.equal(pluginTimeoutMs({ TRAINYARD_PLUGIN_TIMEOUT_MS: '250' }), 250);
+      for (const bad of ['0', '-5', 'soon', 'Infinity']) {
+        assert.throws(() => pluginTimeoutMs({ TRAINYARD_PLUGIN_TIMEOUT_MS: bad }), (e: Error) => e instanceof UserError && /TRAINYARD_PLUGIN_TIMEOUT_MS must be a positive number/.test(e.message), bad);
+      }
+    });
+
+    it('makes the CLI exit 2 with that message while the import is still pending (not exit 13 with nothing)', () => {
+      write('hang.js', 'await new Promise(() => {});\nexport default [];\n');
+      const file = write('exp.yaml', experiment(['./hang.js'], 'relu'));
+      const { status, stdout, stderr } = runCli(['validate', file], undefined, { TRAINYARD_PLUGIN_TIMEOUT_MS: '300' });
+      assert.equal(status, 2, stderr);
+      assert.equal(stdout, '');
+      assert.equal(stderr.trim(), `${file}:2:11 plugins[0]: plugin module ./hang.js did not finish loading within 0.3 s (a top-level await that never settles?)`);
+    });
+
+    it('reports a top-level Promise.reject nobody handles as a problem of the module, not a raw stack', async () => {
+      write('reject.js', "Promise.reject(new Error('needs SWISH_TABLE'));\nexport default [];\n");
+      const file = write('exp.yaml', experiment(['./reject.js'], 'relu'));
+      const error = await configError(prepare(file));
+      assert.deepEqual(error.problems.map((p) => [p.line, p.path, p.message]), [[2, 'plugins[0]', 'plugin module ./reject.js failed to load: a promise was rejected and nothing handled it: needs SWISH_TABLE']]);
+      // Node evaluates the module once: a second experiment in this process hears of it all the same.
+      const again = await configError(prepare(file));
+      assert.match(again.problems[0].message, /reject\.js failed to load: a promise was rejected and nothing handled it: needs SWISH_TABLE/);
+      assert.equal(process.listenerCount('unhandledRejection') <= 1, true, 'the listener is removed afterwards (mocha keeps one of its own)');
+      const cli = runCli(['validate', write('exp2.yaml', experiment(['./reject.js'], 'relu'))]);
+      assert.equal(cli.status, 2, cli.stderr);
+      assert.match(cli.stderr, /plugins\[0\]: plugin module \.\/reject\.js failed to load: .*needs SWISH_TABLE/);
+      assert.deepEqual(stackLines(cli.stderr), []);
+    });
+  });
+
+  describe('a registering function gets a frozen facade of the registries', () => {
+    // A new file each time: Node evaluates a module URL only once per process.
+    let count = 0;
+    const registering = async (body: string) => {
+      const name = `register-${++count}.js`;
+      write(name, `export default (registries) => { ${body} };`);
+      return prepare(write('exp.yaml', experiment([`./${name}`], 'relu')));
+    };
+    const problemOf = async (body: string) => {
+      const error = await configError(registering(body));
+      assert.equal(error.problems.length, 1, show(error.problems));
+      assert.deepEqual([error.problems[0].line, error.problems[0].path], [2, 'plugins[0]']);
+      return error.problems[0].message.replace(`register-${count}.js`, 'register.js');
+    };
+    const LAYER = `{type: 'half', summary: 's', params: {type: 'object', properties: {}}, outputShape: (p, s) => s, create() {}}`;
+
+    it('an assignment to it throws, reported as the module throwing while it registers', async () => {
+      assert.equal(await problemOf('registries.layers = null;'), "plugin module ./register.js threw while registering: Cannot assign to read only property 'layers' of object '#<Object>'");
+      assert.match(await problemOf('registries.layers.register = () => {};'), /threw while registering: Cannot assign to read only property 'register'/);
+      assert.match(await problemOf("registries.layers.get('dense').outputShape = null;"), /threw while registering: Cannot assign to read only property 'outputShape'/);
+      assert.equal(typeof createRegistries().layers.get('dense').outputShape, 'function', 'the built-in plugin is unchanged');
+    });
+
+    it('validates what it registers as exported plugins are, naming the module and the registry', async () => {
+      assert.equal(
+        await problemOf(`registries.layers.register({type: 'half', summary: 's', params: {type: 'object', properties: {}}, create() {}});`),
+        "plugin module ./register.js, registries.layers.register(): layer 'half' needs outputShape (a function)",
+      );
+      assert.match(await problemOf(`registries.layers.register({type: 'dense', summary: 's', params: {type: 'object', properties: {}}, outputShape: (p, s) => s, create() {}});`), /registries\.layers\.register\(\): layer 'dense' is already registered; choose another type name/);
+      assert.match(await problemOf(`registries.losses.register({type: 'l3', summary: 's', params: {type: 'object', properties: {}}, create() {}});`), /registries\.losses\.register\(\): loss 'l3' needs target/);
+      assert.match(await problemOf(`registries.losses.register({kind: 'layer', type: 'l3'});`), /plugin 'l3' says kind: 'layer' but was registered with registries\.losses\.register/);
+      assert.match(await problemOf('registries.layers.register(null);'), /registries\.layers\.register\(\): a plugin must be an object, not nothing/);
+      // A rejected plugin stops the function there: one message, not a second one for the throw.
+      assert.match(await problemOf(`registries.layers.register(null); registries.layers.register(${LAYER});`), /a plugin must be an object/);
+    });
+
+    it('offers register, has, get, names and list of every kind, and registers a valid plugin', async () => {
+      const { registries } = await registering(`
+        for (const kind of ['datasets', 'transforms', 'layers', 'losses', 'optimizers', 'schedules', 'metrics', 'backends']) {
+          const r = registries[kind];
+          if (!Object.isFrozen(r) || r.names().length === 0 || r.list().length !== r.names().length || !r.has(r.names()[0]) || r.get(r.names()[0]).type !== r.names()[0]) throw new Error(kind);
+        }
+        registries.layers.register(${LAYER}).register({...registries.layers.get('relu'), type: 'relu2'});
+      `);
+      assert.ok(registries.layers.has('half') && registries.layers.has('relu2'));
+    });
+
+    it('refuses a register call made after the function returned', async () => {
+      write('later.js', `export let later; export default (registries) => { later = () => registries.layers.register(${LAYER}); };`);
+      const { registries } = await prepare(write('exp.yaml', experiment(['./later.js'], 'relu')));
+      const module = (await import(join(dir, 'later.js'))) as { later: () => void };
+      assert.throws(() => module.later(), /registries\.layers\.register was called after the module's function returned/);
+      assert.ok(!registries.layers.has('half'));
+    });
+
+    it('bounds a function whose promise never settles, and reports a rejection it leaves unhandled', async () => {
+      write('slow.js', 'export default async () => { await new Promise(() => {}); };');
+      assert.deepEqual(await loadPlugins(join(dir, 'exp.yaml'), ['./slow.js'], createRegistries(), { timeoutMs: 100 }), [
+        { path: ['plugins', 0], message: 'plugin module ./slow.js: its function did not finish registering within 0.1 s (a promise that never settles?)' },
+      ]);
+      assert.equal(await problemOf("Promise.reject(new Error('no GPU'));"), 'plugin module ./register.js threw while registering: a promise was rejected and nothing handled it: no GPU');
+    });
   });
 
   it('runs no module for a config that names none', async () => {

@@ -20,9 +20,9 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `node dist/src/cli.js ARGS` from the repository root. */
-export function runCli(args: string[], cwd = ROOT): CliResult {
-  const result = spawnSync(process.execPath, [fromRoot('dist', 'src', 'cli.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, TRAINYARD_DEBUG: '' } });
+/** Runs `node dist/src/cli.js ARGS` from the repository root (with `env` added to this process's environment). */
+export function runCli(args: string[], cwd = ROOT, env: Record<string, string> = {}): CliResult {
+  const result = spawnSync(process.execPath, [fromRoot('dist', 'src', 'cli.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, TRAINYARD_DEBUG: '', ...env } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { ProblemsError, formatPath, type Problem } from '../../src/config/errors.js';
+import { buildEditorSchema, MAX_SEED } from '../../src/config/experiment-schema.js';
 import { pluginSlots, validate } from '../../src/config/validate.js';
+import { Random } from '../../src/util/random.js';
 import { createRegistries } from '../../src/registry/index.js';
 import { deepFreeze, LECTURE } from './support.js';
 
@@ -151,5 +153,50 @@ describe('config/validate', () => {
     data.model.layers[1] = { type: 'scale', factor: 2 };
     assert.doesNotThrow(() => validate(data, own));
     assert.throws(() => validate(data, registries), /unknown layer 'scale'/, 'fresh registries do not know it');
+  });
+
+  describe('seeds', () => {
+    /** Every schema in the experiment schema that takes a seed, by its path there. */
+    function seedSchemas(schema: unknown, path = ''): Map<string, Record<string, unknown>> {
+      const found = new Map<string, Record<string, unknown>>();
+      const walk = (node: unknown, at: string) => {
+        if (node === null || typeof node !== 'object') return;
+        for (const [key, child] of Object.entries(node)) {
+          const here = `${at}/${key}`;
+          if (/(^s|S)eeds?$/.test(key) && child !== null && typeof child === 'object' && /\/properties$/.test(at)) {
+            const c = child as Record<string, unknown>;
+            found.set(here, c.type === 'array' ? (c.items as Record<string, unknown>) : c);
+          }
+          walk(child, here);
+        }
+      };
+      walk(schema, path);
+      return found;
+    }
+
+    it('folds to 32 bits in the PRNG: 2^32 would give what seed 1 gives, so no schema may accept it', () => {
+      assert.equal(new Random(4294967296).next(), new Random(1).next(), 'the aliasing that the bound prevents');
+      assert.notEqual(new Random(MAX_SEED).next(), new Random(0).next());
+      const seeds = seedSchemas(buildEditorSchema(registries));
+      const names = [...seeds.keys()].map((k) => k.split('/').at(-1));
+      for (const name of ['seeds', 'splitSeed', 'seed']) assert.ok(names.includes(name), `found ${name} among ${names.join(', ')}`);
+      assert.ok(seeds.size >= 4, [...seeds.keys()].join('\n'));
+      for (const [where, schema] of seeds) {
+        assert.deepEqual([schema.type, schema.minimum, schema.maximum], ['integer', 0, MAX_SEED], where);
+      }
+    });
+
+    it('refuses a seed past 32 bits wherever one is given, at its path', () => {
+      const data = lecture();
+      data.dataset = { type: 'mnist-bundled', splitSeed: 2 ** 32 };
+      assert.deepEqual(byPath(problemsOf(data)), { 'dataset.splitSeed': 'must be <= 4294967295 (got 4294967296)' });
+      data.dataset = { type: 'mnist-bundled', splitSeed: MAX_SEED, validation: { fraction: 0.1, seed: 2 ** 33 }, transforms: ['flatten', { type: 'addNoise', seed: 2 ** 32 + 5 }] };
+      data.seeds = [MAX_SEED, 2 ** 32];
+      assert.deepEqual(byPath(problemsOf(data)), {
+        'dataset.validation.seed': 'must be <= 4294967295 (got 8589934592)',
+        'dataset.transforms[1].seed': 'must be <= 4294967295 (got 4294967301)',
+        'seeds[1]': 'must be <= 4294967295 (got 4294967296)',
+      });
+    });
   });
 });

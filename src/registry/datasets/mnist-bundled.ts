@@ -31,7 +31,7 @@ export default defineDataset<MnistBundledParams>({
     properties: {
       trainSize: { type: 'integer', minimum: 1, maximum: TOTAL - 1, default: 8000, description: 'Digits in the training split' },
       testSize: { type: 'integer', minimum: 1, maximum: TOTAL - 1, default: 2000, description: 'Digits in the test split' },
-      splitSeed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of the train/test split (the same for every trial)' },
+      splitSeed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 0, description: 'Seed of the train/test split (the same for every trial)' },
     },
     additionalProperties: false,
   },

@@ -25,7 +25,7 @@ export default defineTransform<AddNoiseParams>({
       std: { type: 'number', minimum: 0, default: 0.1, description: 'Standard deviation of gaussian noise' },
       amount: { type: 'number', minimum: 0, maximum: 1, default: 0.05, description: 'Fraction of values salt-and-pepper noise replaces' },
       clip: { type: 'boolean', default: true, description: 'Clip noisy values to [0, 1]' },
-      seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of the noise (the same for every trial)' },
+      seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 0, description: 'Seed of the noise (the same for every trial)' },
     },
     additionalProperties: false,
   },
