@@ -2,7 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, formatWarning, UserError } from './config/errors.js';
+import { ConfigError, formatWarning, printable, UserError } from './config/errors.js';
 import { prepare } from './config/pipeline.js';
 import { LIST_HELP, listPlugins } from './commands/list.js';
 import { SCHEMA_HELP, schemaText, writeSchema } from './commands/schema.js';
@@ -70,6 +70,7 @@ const commands: Record<string, Command> = {
           const { plan, warnings } = await prepare(file, { sets: collectSets(values) });
           for (const warning of warnings) console.error(formatWarning(warning));
           console.log(`${file}: valid (${plan.trials.length} trial${plan.trials.length === 1 ? '' : 's'}, ${plan.data.trainSize} training / ${plan.data.testSize} test samples)`);
+          for (const note of plan.data.notes ?? []) console.log(`  note: ${printable(note)}`);
         } catch (error) {
           if (!(error instanceof UserError)) throw error;
           console.error(error.message);
@@ -177,6 +178,8 @@ async function entry(): Promise<void> {
     }
   }
   process.exitCode = code;
+  // Something a plugin left running (a timer, a pending import) must not keep a finished command alive.
+  setTimeout(() => process.exit(code), 1000).unref();
 }
 
 // Run only as the program, not when tests import main().

@@ -2,13 +2,13 @@
 // files and checkpoints are the record and events.jsonl the log; resume checks the record's inputs
 // (data fingerprint, backend), repairs the log without losing a line, appends what the log lacks,
 // and trains what is unfinished.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../config/errors.js';
 import type { Plan } from '../config/plan.js';
 import { prepareEventLogForAppend } from '../run-log/events-file.js';
 import { foldEvents } from '../run-log/fold.js';
-import type { TrialResult } from '../run-log/types.js';
+import { stamp, type TrialResult } from '../run-log/types.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { fsReason } from '../util/fs-errors.js';
 import { printable } from '../util/text.js';
@@ -20,7 +20,9 @@ import { recoverRun, type TrialRecord } from '../runner/recover.js';
 import { CorruptRecordError, DirectoryStore } from '../runner/store.js';
 import { PLAN_FILE } from '../runner/run-dir.js';
 import { openRun, type OpenedRun } from './open-run.js';
-import { METRICS_FILE } from '../reporters/json.js';
+import { JsonReporter, METRICS_FILE } from '../reporters/json.js';
+import { buildReport } from '../reporters/report.js';
+import { describeReport } from './report.js';
 import { train } from './run.js';
 
 const say = (text: string) => console.log(printable(text, true));
@@ -105,14 +107,20 @@ export async function resumeCommand(values: Record<string, unknown>): Promise<nu
     const { events: recovered, notes } = recoverRun(folded, records);
     notes.forEach(say);
     const done: TrialResult[] = [...records.values()].flatMap((r) => (r.result ? [r.result] : []));
-    if (done.length === run.plan.trials.length && recovered.length === 0 && folded.status !== 'running') {
-      say(`${runDir}: nothing to resume: every trial finished (the run ended ${folded.status}${folded.finishedAt ? ` at ${folded.finishedAt}` : ''})`);
+    if (done.length === run.plan.trials.length && folded.status !== 'running') {
+      // A run that ended, every trial finished: nothing to train, and its figures stay as they were.
+      const json = new JsonReporter(runDir, run.plan, log.events);
+      for (const event of recovered) await json.onEvent(stamp(event));
       const written = await readFile(join(runDir, METRICS_FILE), 'utf8').catch(() => '');
-      if (written !== `${JSON.stringify(folded, null, 2)}\n`) {
-        await writeJsonAtomic(join(runDir, METRICS_FILE), folded);
-        say(`${runDir}: metrics.json did not match events.jsonl: written again from it`);
+      if (written !== `${JSON.stringify(json.current, null, 2)}\n`) {
+        await json.write();
+        say(`${runDir}: metrics.json written again from the log`);
       }
-      return 0;
+      // A report the run never finished writing (a kill at its very end) is made now.
+      const reportMissing = !(await stat(join(runDir, 'report.html')).catch(() => undefined));
+      if ((recovered.length > 0 || reportMissing) && !values['no-report']) say(describeReport(await buildReport([runDir], runDir)));
+      say(`${runDir}: nothing to resume: every trial finished (the run ended ${folded.status}${folded.finishedAt ? ` at ${folded.finishedAt}` : ''})`);
+      return folded.status === 'ok' ? 0 : 1;
     }
     if (!recorded) say(`${runDir}: plan.json has no fingerprint of its data (an older trainyard made it): the data could not be checked; it is recorded now`);
     const plan: Plan = { ...run.plan, backend: run.plan.backend ?? backend.name, data: { ...run.plan.data, fingerprint } };

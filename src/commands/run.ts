@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { prepare } from '../config/pipeline.js';
 import { checkOutputRoot } from '../config/inspect.js';
 import { failWith } from '../config/load.js';
-import { UserError } from '../config/errors.js';
+import { formatWarning, UserError } from '../config/errors.js';
 import { PluginInputError, type LoadedBackend, type LoadedData } from '../registry/kinds.js';
 import type { RunEvent, RunEventInput, TrialResult } from '../run-log/types.js';
 import { createRunDir, RunDirError } from '../runner/run-dir.js';
@@ -156,12 +156,15 @@ export async function runCommand(args: string[], values: Record<string, unknown>
   positiveInt('--workers', values.workers as string | undefined);
   const allSets = values.backend !== undefined ? [...sets, { flag: '--backend', text: `backend=${values.backend}` }] : sets;
   const prepared = await prepare(file, { sets: allSets });
+  for (const warning of prepared.warnings) console.error(formatWarning(warning));
   const outFlag = values.out !== undefined ? '--out' : 'output directory runs/';
   const outRoot = resolve((values.out as string | undefined) ?? 'runs');
   await checkOutputRoot(outRoot, outFlag, prepared.plan.experiment.name);
   const backend = await loadBackend(prepared); // a backend that cannot run is an error before anything is written
   const data = await loadData(prepared, file);
-  const plan = { ...prepared.plan, backend: backend.name, data: { ...prepared.plan.data, fingerprint: dataFingerprint(data) } };
+  // What inspect noted (data it would download) is done by now.
+  const { notes: _notes, ...facts } = prepared.plan.data;
+  const plan = { ...prepared.plan, backend: backend.name, data: { ...facts, fingerprint: dataFingerprint(data) } };
   const created = await createRunDir(outRoot, plan.experiment.name, plan).catch((error: unknown) => {
     throw error instanceof RunDirError ? new UserError(`${outFlag}: ${error.message}`) : error;
   });

@@ -46,7 +46,7 @@ export async function buildReport(runDirs: readonly string[], outDir: string): P
   const labels = runLabels(runs);
   const chartRuns: ChartRun[] = runs.map((r, i) => ({ label: labels[i], metrics: r.metrics, loss: r.plan.config?.loss?.type }));
   const unwritable = (error: unknown): never => {
-    if (error instanceof DirectoryError) throw new UserError(`cannot write the report: ${error.message}`);
+    if (error instanceof DirectoryError) throw new UserError(`cannot write the report in ${outDir}: ${error.message}`);
     if ((error as NodeJS.ErrnoException).code) throw new UserError(`cannot write the report in ${outDir}: it ${fsReason(error)}`);
     throw error;
   };

@@ -1,7 +1,7 @@
 // Vega-Lite specs → static SVG files, headless: vega-lite compiles to Vega, a Vega View with the
 // 'none' renderer lays the scene out and serialises it. No canvas, no browser; text widths are
 // Vega's estimates, close enough for labels.
-import { mkdir } from 'node:fs/promises';
+import { ensureDirectory } from '../util/fs-errors.js';
 import { join } from 'node:path';
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
@@ -40,7 +40,7 @@ export interface RenderedChart extends ChartSpec {
 /** Writes charts/<name>.vl.json and charts/<name>.svg for every chart, atomically; returns the SVGs. */
 export async function writeCharts(outDir: string, charts: readonly ChartSpec[]): Promise<RenderedChart[]> {
   const dir = join(outDir, 'charts');
-  await mkdir(dir, { recursive: true });
+  await ensureDirectory(dir);
   return Promise.all(
     charts.map(async (chart) => {
       const svg = await renderSvg(chart.spec);

@@ -57,8 +57,10 @@ export function recoverTrial(logged: TrialMetrics, record: TrialRecord): { event
       epochs: result.epochs.length,
     });
   }
+  // Epochs after a lacking one are appended again too (an epochEnd replaces the epochs after it); the note counts what was lacking.
+  const lacked = recorded.filter((r) => !logged.epochs.some((l) => same(l, r))).length;
   const what = [
-    missing.length > 0 ? `${missing.length} epoch${missing.length === 1 ? '' : 's'} the log lacked` : '',
+    lacked > 0 ? `${lacked} epoch${lacked === 1 ? '' : 's'} the log lacked` : '',
     result && !endsRight ? `its ending (${result.status})` : '',
     dropExtra ? `its epochs after ${k}` : '',
   ].filter(Boolean);

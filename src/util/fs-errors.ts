@@ -23,7 +23,7 @@ export function fsReason(error: unknown): string {
     case 'EIO':
       return 'gave an I/O error (a failing disk?)';
     default:
-      return e?.message ?? String(error);
+      return `could not be written (${e?.message ?? String(error)})`;
   }
 }
 
