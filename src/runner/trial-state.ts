@@ -28,12 +28,12 @@ export interface Progress {
 
 const copy = (data: ArrayLike<number>): Float32Array => Float32Array.from(data);
 
-export function weightTensors(variables: Variable[], prefix = 'weights'): NamedTensor[] {
-  return variables.map((v, i) => ({ name: `${prefix}/${i}`, shape: v.shape, data: copy(v.dataSync() as Float32Array) }));
+export async function weightTensors(variables: Tensor[], prefix = 'weights'): Promise<NamedTensor[]> {
+  return Promise.all(variables.map(async (v, i) => ({ name: `${prefix}/${i}`, shape: v.shape, data: copy((await v.data()) as Float32Array) })));
 }
 
-export function captureState(parts: TrialParts, progress: Progress, best: Tensor[] | undefined): CheckpointState {
-  const optimizerState = parts.optimizer.getState();
+export async function captureState(parts: TrialParts, progress: Progress, best: Tensor[] | undefined): Promise<CheckpointState> {
+  const optimizerState = await parts.optimizer.getState();
   return {
     ...progress,
     random: Object.fromEntries(Object.entries(parts.streams).map(([k, r]) => [k, r.getState()])),
@@ -41,9 +41,9 @@ export function captureState(parts: TrialParts, progress: Progress, best: Tensor
     optimizerStep: optimizerState.step,
     ...(parts.stopper ? { stopper: parts.stopper.getState() } : {}),
     tensors: [
-      ...weightTensors(parts.variables),
+      ...(await weightTensors(parts.variables)),
       ...optimizerTensors(optimizerState),
-      ...(best ?? []).map((b, i) => ({ name: `best/${i}`, shape: b.shape, data: copy(b.dataSync() as Float32Array) })),
+      ...(await weightTensors(best ?? [], 'best')),
     ],
   };
 }
@@ -79,7 +79,7 @@ export async function saveFinalWeights(runDir: string, meta: WeightsMeta, variab
   await mkdir(join(dir, '..'), { recursive: true });
   // Only a trial re-run after a crash between these weights and its result finds them there.
   await rm(dir, { recursive: true, force: true });
-  await writeBundle(dir, 'weights', meta, weightTensors(variables));
+  await writeBundle(dir, 'weights', meta, await weightTensors(variables));
 }
 
 export const finalWeightsDir = (runDir: string, trialId: string): string => join(runDir, 'weights', ...trialId.split('/'));

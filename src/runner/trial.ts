@@ -157,7 +157,7 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
       }
       // Only a trial that goes on needs a checkpoint; one that stops here is decided again on resume.
       if (ctx.runDir && epoch < training.epochs) {
-        await saveCheckpoint(ctx.runDir, trial.id, captureState(parts, { epoch, steps, cumulativeSeconds, epochs: result.epochs }, best));
+        await saveCheckpoint(ctx.runDir, trial.id, await captureState(parts, { epoch, steps, cumulativeSeconds, epochs: result.epochs }, best));
       }
     }
     if (best && stopper) {

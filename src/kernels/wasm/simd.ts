@@ -26,6 +26,7 @@ export interface WasmBackend {
 export const heapOffset = (backend: WasmBackend, t: TensorInfo): number => backend.dataIdMap.get(t.dataId).memoryOffset;
 
 export interface SimdLoops {
+  /** See simd.wat for the arguments (byte offsets, flags and scalars). */
   sgd(...args: number[]): void;
   adam(...args: number[]): void;
   /** x = max(x, 0) in place over n >= 4 floats at byte offset x. */

@@ -1,7 +1,7 @@
 ;; Loops that run on the memory of TF.js's wasm backend (imported, so no copies), four lanes at a
-;; time: the SGD and Adam updates of src/registry/optimizers/{sgd,adam}.ts as one pass each over a
-;; parameter, and the ReLU passes of the wasm-blas dense kernels. Every update operation is the same
-;; float32 operation, in the same order, as the tensor-op path: the same bits
+;; time: the SGD, Adam and AdamW updates of src/registry/optimizers/{sgd,adam,adamw}.ts as one pass
+;; each over a parameter, and the ReLU passes of the wasm-blas dense kernels. Every update operation
+;; is the same float32 operation, in the same order, as the tensor-op path: the same bits
 ;; (test/registry/optimizers/fused.test.ts checks that on every flag combination).
 ;; The last vector is aligned to the end and recomputed where it overlaps, which is harmless
 ;; because outputs never alias inputs (or, for relu, the operation is idempotent). Callers
@@ -61,15 +61,16 @@
   ;; g = maximize ? -g : g;  if useWd: g = g + p * wd
   ;; m = first ? g * (1 - beta1) : m * beta1 + g * (1 - beta1)
   ;; v = first ? (g * (1 - beta2)) * g : v * beta2 + (g * (1 - beta2)) * g
-  ;; p = p + (m * -stepSize) / (sqrt(v) / sqrt(biasCorrection2) + eps)
+  ;; p = (useDecay ? p * decay : p) + (m * -stepSize) / (sqrt(v) / sqrt(biasCorrection2) + eps)
+  ;; (Adam: L2 weight decay through useWd; AdamW: decoupled decay = 1 - lr * weight_decay through useDecay)
   (func (export "adam")
     (param $p i32) (param $g i32) (param $m i32) (param $v i32)
     (param $outP i32) (param $outM i32) (param $outV i32) (param $n i32)
     (param $first i32) (param $maximize i32) (param $useWd i32) (param $wd f32)
     (param $beta1 f32) (param $oneMinusBeta1 f32) (param $beta2 f32) (param $oneMinusBeta2 f32)
-    (param $negStepSize f32) (param $bc2Sqrt f32) (param $eps f32)
+    (param $negStepSize f32) (param $bc2Sqrt f32) (param $eps f32) (param $useDecay i32) (param $decay f32)
     (local $i i32) (local $last i32) (local $at i32)
-    (local $gv v128) (local $pv v128) (local $mv v128) (local $vv v128)
+    (local $gv v128) (local $pv v128) (local $mv v128) (local $vv v128) (local $base v128) (local $vDecay v128)
     (local $vWd v128) (local $vBeta1 v128) (local $vOneMinusBeta1 v128) (local $vBeta2 v128)
     (local $vOneMinusBeta2 v128) (local $vNegStepSize v128) (local $vBc2Sqrt v128) (local $vEps v128)
     (local.set $vWd (f32x4.splat (local.get $wd)))
@@ -80,6 +81,7 @@
     (local.set $vNegStepSize (f32x4.splat (local.get $negStepSize)))
     (local.set $vBc2Sqrt (f32x4.splat (local.get $bc2Sqrt)))
     (local.set $vEps (f32x4.splat (local.get $eps)))
+    (local.set $vDecay (f32x4.splat (local.get $decay)))
     (local.set $last (i32.shl (i32.sub (local.get $n) (i32.const 4)) (i32.const 2)))
     (local.set $i (i32.const 0))
     (block $done
@@ -100,9 +102,13 @@
               (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $at))) (local.get $vBeta2)) (local.get $vv)))))
         (v128.store (i32.add (local.get $outM) (local.get $at)) (local.get $mv))
         (v128.store (i32.add (local.get $outV) (local.get $at)) (local.get $vv))
+        (local.set $base
+          (if (result v128) (local.get $useDecay)
+            (then (f32x4.mul (local.get $pv) (local.get $vDecay)))
+            (else (local.get $pv))))
         (v128.store (i32.add (local.get $outP) (local.get $at))
           (f32x4.add
-            (local.get $pv)
+            (local.get $base)
             (f32x4.div
               (f32x4.mul (local.get $mv) (local.get $vNegStepSize))
               (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vv)) (local.get $vBc2Sqrt)) (local.get $vEps)))))
