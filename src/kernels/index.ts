@@ -43,7 +43,33 @@ export interface FusedAdamStep {
   decay?: number;
 }
 
-export type FusedStep = FusedSgdStep | FusedAdamStep;
+/**
+ * torch.optim.RMSprop's step on one parameter (see optimizers/rmsprop.ts); the new slot holds
+ * squareAvg, momentumBuffer when momentum > 0 and gradAvg when centered.
+ */
+export interface FusedRmspropStep {
+  rule: 'rmsprop';
+  lr: number;
+  maximize: boolean;
+  weightDecay: number;
+  alpha: number;
+  eps: number;
+  momentum: number;
+  centered: boolean;
+}
+
+/** torch.optim.Adagrad's step on one parameter (see optimizers/adagrad.ts); the new slot holds sum. */
+export interface FusedAdagradStep {
+  rule: 'adagrad';
+  /** lr / (1 + (t - 1) * lr_decay) */
+  clr: number;
+  maximize: boolean;
+  weightDecay: number;
+  eps: number;
+  initialAccumulatorValue: number;
+}
+
+export type FusedStep = FusedSgdStep | FusedAdamStep | FusedRmspropStep | FusedAdagradStep;
 
 export interface DenseBackwardArgs {
   /** dLoss/dy; with relu, y = relu(z) masks it, else it is dLoss/dz. */

@@ -1,4 +1,4 @@
-// One-pass SGD, Adam and AdamW updates for TF.js's wasm backends (wasm, wasm-blas). The tensor-op
+// One-pass SGD, Adam, AdamW, RMSprop and Adagrad updates for TF.js's wasm backends (wasm, wasm-blas). The tensor-op
 // path runs ten or more kernels per parameter, each a pass over memory plus a dispatch; these run
 // one WebAssembly SIMD loop (simd.wat) on the backend's own heap. Same float32 operations in the
 // same order, so the same bits; parameters the loops do not take keep the ops.
@@ -12,6 +12,8 @@ type Tensor = tfjs.Tensor;
 
 const SGD_KERNEL = 'TrainyardFusedSgd';
 const ADAM_KERNEL = 'TrainyardFusedAdam';
+const RMSPROP_KERNEL = 'TrainyardFusedRmsprop';
+const ADAGRAD_KERNEL = 'TrainyardFusedAdagrad';
 
 /** Registers the update kernels with TF.js for backend `backendName` (one whose tensors live on a wasm heap). */
 export function registerUpdateKernels(tf: TF, backendName: string): void {
@@ -49,6 +51,33 @@ export function registerUpdateKernels(tf: TF, backendName: string): void {
       a.negStepSize!, a.bc2Sqrt!, a.eps!, a.useDecay!, a.decay!,
     );
     return [value, m, v];
+  });
+
+  register(RMSPROP_KERNEL, (backend, { param, grad, squareAvg, gradAvg, momentumBuffer }, a) => {
+    const shape = param!.shape;
+    const value = backend.makeOutput(shape, 'float32');
+    const sq = backend.makeOutput(shape, 'float32');
+    const gavg = a.centered ? backend.makeOutput(shape, 'float32') : null;
+    const buf = a.momentum ? backend.makeOutput(shape, 'float32') : null;
+    const at = (t: TensorInfo | null | undefined) => (t ? heapOffset(backend, t) : 0);
+    simdLoops(wasmHeap(backend)!).rmsprop(
+      at(param), at(grad), at(squareAvg), at(gradAvg), at(momentumBuffer), at(value), at(sq), at(gavg), at(buf), a.size!,
+      squareAvg ? 0 : 1, a.maximize!, a.weightDecay ? 1 : 0, a.weightDecay!,
+      a.alpha!, 1 - a.alpha!, a.eps!, a.centered!, a.momentum ? 1 : 0, a.momentum!, -a.lr!,
+    );
+    return [value, sq, ...(gavg ? [gavg] : []), ...(buf ? [buf] : [])];
+  });
+
+  register(ADAGRAD_KERNEL, (backend, { param, grad, sum }, a) => {
+    const shape = param!.shape;
+    const [value, nextSum] = [backend.makeOutput(shape, 'float32'), backend.makeOutput(shape, 'float32')];
+    const at = (t: TensorInfo | undefined) => (t ? heapOffset(backend, t) : 0);
+    simdLoops(wasmHeap(backend)!).adagrad(
+      at(param), at(grad), at(sum), at(value), at(nextSum), a.size!,
+      sum ? 0 : 1, a.maximize!, a.weightDecay ? 1 : 0, a.weightDecay!,
+      a.initialAccumulatorValue ? 1 : 0, a.initialAccumulatorValue!, a.eps!, -a.clr!,
+    );
+    return [value, nextSum];
   });
 }
 
@@ -89,13 +118,37 @@ export function fusedUpdate(tf: TF): NonNullable<Kernels['fusedUpdate']> {
       });
       return { value: value!, slot: nextBuf ? { momentumBuffer: nextBuf } : {} };
     }
-    const inputs: Record<string, Tensor> = prev ? { param, grad, expAvg: prev.expAvg!, expAvgSq: prev.expAvgSq! } : { param, grad };
-    const [value, expAvg, expAvgSq] = run(ADAM_KERNEL, inputs, {
-      size: param.size, maximize: bit(step.maximize), weightDecay: step.weightDecay,
-      beta1: step.betas[0], beta2: step.betas[1], eps: step.eps, negStepSize: step.negStepSize, bc2Sqrt: step.bc2Sqrt,
-      useDecay: bit(step.decay !== undefined), decay: step.decay ?? 1,
+    if (step.rule === 'adam') {
+      const inputs: Record<string, Tensor> = prev ? { param, grad, expAvg: prev.expAvg!, expAvgSq: prev.expAvgSq! } : { param, grad };
+      const [value, expAvg, expAvgSq] = run(ADAM_KERNEL, inputs, {
+        size: param.size, maximize: bit(step.maximize), weightDecay: step.weightDecay,
+        beta1: step.betas[0], beta2: step.betas[1], eps: step.eps, negStepSize: step.negStepSize, bc2Sqrt: step.bc2Sqrt,
+        useDecay: bit(step.decay !== undefined), decay: step.decay ?? 1,
+      });
+      return { value: value!, slot: { expAvg: expAvg!, expAvgSq: expAvgSq! } };
+    }
+    if (step.rule === 'rmsprop') {
+      const useMomentum = step.momentum > 0;
+      const inputs: Record<string, Tensor> = { param, grad };
+      if (prev) {
+        inputs.squareAvg = prev.squareAvg!;
+        if (step.centered) inputs.gradAvg = prev.gradAvg!;
+        if (useMomentum) inputs.momentumBuffer = prev.momentumBuffer!;
+      }
+      const [value, squareAvg, ...rest] = run(RMSPROP_KERNEL, inputs, {
+        size: param.size, maximize: bit(step.maximize), weightDecay: step.weightDecay, alpha: step.alpha, eps: step.eps,
+        centered: bit(step.centered), momentum: useMomentum ? step.momentum : 0, lr: step.lr,
+      });
+      const slot: Slot = { squareAvg: squareAvg! };
+      if (step.centered) slot.gradAvg = rest.shift()!;
+      if (useMomentum) slot.momentumBuffer = rest.shift()!;
+      return { value: value!, slot };
+    }
+    const [value, sum] = run(ADAGRAD_KERNEL, prev ? { param, grad, sum: prev.sum! } : { param, grad }, {
+      size: param.size, maximize: bit(step.maximize), weightDecay: step.weightDecay, eps: step.eps,
+      initialAccumulatorValue: step.initialAccumulatorValue, clr: step.clr,
     });
-    const slot: Slot = { expAvg: expAvg!, expAvgSq: expAvgSq! };
+    const slot: Slot = { sum: sum! };
     return { value: value!, slot };
   };
 }

@@ -1,9 +1,12 @@
-// The fused SGD, Adam and AdamW loops on the wasm backends against the tensor-op path on cpu: the
-// same float32 operations in the same order, so every parameter and state value must have the same bits.
+// The fused SGD, Adam, AdamW, RMSprop and Adagrad loops on the wasm backends against the tensor-op
+// path on cpu: the same float32 operations in the same order, so every parameter and state value
+// must have the same bits.
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import adam from '../../../src/registry/optimizers/adam.js';
 import adamw from '../../../src/registry/optimizers/adamw.js';
+import adagrad from '../../../src/registry/optimizers/adagrad.js';
+import rmsprop from '../../../src/registry/optimizers/rmsprop.js';
 import sgd from '../../../src/registry/optimizers/sgd.js';
 import { kernelsFor, type FusedStep } from '../../../src/kernels/index.js';
 import { createRegistries } from '../../../src/registry/index.js';
@@ -28,6 +31,13 @@ const CASES: { name: string; plugin: OptimizerPlugin; params: Record<string, unk
   { name: 'adamw large decay maximize', plugin: adamw, params: { lr: 3e-2, betas: [0.8, 0.99], eps: 1e-3, weightDecay: 0.7, amsgrad: false, maximize: true } },
   { name: 'adamw without decay', plugin: adamw, params: { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false } },
   { name: 'adamw amsgrad (tensor ops on every backend)', plugin: adamw, params: { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: true, maximize: false } },
+  { name: 'rmsprop', plugin: rmsprop, params: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false } },
+  { name: 'rmsprop centered momentum weight decay', plugin: rmsprop, params: { lr: 5e-3, alpha: 0.9, eps: 1e-8, weightDecay: 0.01, momentum: 0.9, centered: true, maximize: false } },
+  { name: 'rmsprop momentum maximize', plugin: rmsprop, params: { lr: 1e-3, alpha: 0.99, eps: 1e-4, weightDecay: 0, momentum: 0.5, centered: false, maximize: true } },
+  { name: 'rmsprop centered', plugin: rmsprop, params: { lr: 3e-3, alpha: 0.95, eps: 1e-6, weightDecay: 0, momentum: 0, centered: true, maximize: false } },
+  { name: 'adagrad', plugin: adagrad, params: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false } },
+  { name: 'adagrad lr decay accumulator weight decay', plugin: adagrad, params: { lr: 5e-2, lrDecay: 0.05, weightDecay: 0.01, initialAccumulatorValue: 0.1, eps: 1e-8, maximize: false } },
+  { name: 'adagrad maximize', plugin: adagrad, params: { lr: 5e-2, lrDecay: 0.01, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: true } },
 ];
 
 /** Values that exercise rounding: wide magnitudes, both signs, exact zeros and negative zeros. */
@@ -132,7 +142,8 @@ describe('optimizers/fused', () => {
         tf.dispose([small, big, ints, ...grads]);
       });
 
-      for (const plugin of [sgd, adam, adamw]) {
+      const kernelOf: Record<string, string> = { sgd: 'TrainyardFusedSgd', adam: 'TrainyardFusedAdam', adamw: 'TrainyardFusedAdam', rmsprop: 'TrainyardFusedRmsprop', adagrad: 'TrainyardFusedAdagrad' };
+      for (const plugin of [sgd, adam, adamw, rmsprop, adagrad]) {
         it(`${plugin.type} runs one fused kernel per parameter`, async () => {
           const params = Object.fromEntries(Object.entries(plugin.params.properties).map(([k, v]) => [k, v.default]));
           const runtime = plugin.create((plugin.type === 'sgd' ? { ...params, momentum: 0.9 } : params) as never, { tf: tf as never });
@@ -140,7 +151,7 @@ describe('optimizers/fused', () => {
           const grads = vars.map((v) => tf.onesLike(v));
           const { kernels } = await tf.profile(() => runtime.step(vars, grads, 0.1));
           const names = kernels.map((k) => k.name);
-          const fused = plugin.type === 'sgd' ? 'TrainyardFusedSgd' : 'TrainyardFusedAdam';
+          const fused = kernelOf[plugin.type]!;
           assert.equal(names.filter((n) => n === fused).length, 1, `the [5, 3] parameter: ${names.join(' ')}`);
           assert.ok(names.some((n) => n !== fused && n !== 'Identity'), 'the [3] parameter takes the tensor ops');
           runtime.dispose();
