@@ -1,10 +1,10 @@
-// Assembles src/registry/simd.wat into the module the runtime loads, which is
+// Assembles src/kernels/wasm/simd.wat into the module the runtime loads, which is
 // committed as base64 (tsc copies no .wasm files, and users need no assembler). Dev tooling:
 // wabt is a devDependency; `npm run wasm` writes the file, a test checks it matches the source.
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
-const sourceDir = fileURLToPath(new URL('../../../src/registry/', import.meta.url));
+const sourceDir = fileURLToPath(new URL('../../../src/kernels/wasm/', import.meta.url));
 export const WAT = `${sourceDir}simd.wat`;
 export const GENERATED = `${sourceDir}simd-wasm.ts`;
 

@@ -1,4 +1,4 @@
-// npm run wasm: reassembles src/registry/simd-wasm.ts from simd.wat.
+// npm run wasm: reassembles src/kernels/wasm/simd-wasm.ts from simd.wat.
 import { writeSimdWasm } from './simd-wasm.js';
 
 console.log(`wrote ${await writeSimdWasm()}`);

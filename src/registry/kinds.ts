@@ -110,6 +110,13 @@ export interface LayerPlugin<P = any> extends Plugin<P> {
   /** Trainable parameters for a given input sample shape; pure (inspect's memory estimate uses it). Absent: none. */
   parameters?(params: P, inputShape: number[]): number;
   create(params: P, ctx: LayerContext): LayerRuntime;
+  /**
+   * Params of one layer of this type that computes this layer followed by `next` (the next layer's
+   * spec as written, {type, ...params}) with the same function and gradient, or undefined when it
+   * cannot absorb that layer. The model is then built with one layer where the config has two
+   * (fewer passes over memory and kernel dispatches). Absent: it absorbs nothing. Pure.
+   */
+  fuse?(params: P, next: { type: string; [param: string]: unknown }): P | undefined;
 }
 
 // ---- losses ---------------------------------------------------------------------------------
@@ -140,7 +147,11 @@ export interface OptimizerState {
 export interface OptimizerRuntime {
   /** One update in place, as torch.optim's step(): params[i] is updated from grads[i] at learning rate lr. */
   step(params: Variable[], grads: Tensor[], lr: number): void;
-  getState(): OptimizerState;
+  /**
+   * A copy of the state as of the call, read asynchronously (a GPU backend cannot read
+   * synchronously); do not step() before it resolves.
+   */
+  getState(): Promise<OptimizerState>;
   setState(state: OptimizerState, params: Variable[]): void;
   dispose(): void;
 }

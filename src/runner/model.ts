@@ -2,8 +2,6 @@ import type { Registries } from '../registry/index.js';
 import type { LayerRuntime, TF, Tensor, Variable } from '../registry/kinds.js';
 import type { PluginSpec } from '../config/types.js';
 import type { Random } from '../util/random.js';
-import dense from '../registry/layers/dense.js';
-import { relu } from '../registry/layers/activation.js';
 
 export interface Model {
   variables: Variable[];
@@ -15,8 +13,8 @@ export interface Model {
  * The layers in order. Initial weights come from `random` (the trial seed's stream), so every
  * optimizer of a seed starts from the same weights on any backend.
  *
- * A linear dense layer followed by a relu layer is built as one dense layer with a ReLU: the same
- * function and gradient, with the ReLU inside the dense layer's kernels (fewer passes and dispatches).
+ * A layer that can absorb the one after it (LayerPlugin.fuse: a linear dense layer and a relu) is
+ * built as one layer computing both: the same function and gradient, fewer passes and dispatches.
  */
 export function buildModel(tf: TF, layers: PluginSpec[], registries: Registries, sampleShape: number[], random: Random): Model {
   const runtimes: LayerRuntime[] = [];
@@ -26,12 +24,12 @@ export function buildModel(tf: TF, layers: PluginSpec[], registries: Registries,
     const { type, ...params } = layers[index]!;
     const plugin = registries.layers.get(type);
     const next = layers[index + 1];
-    const fold = plugin === dense && (params.activation ?? 'linear') === 'linear' && next !== undefined && registries.layers.get(next.type) === relu;
-    const runtime = plugin.create(fold ? { ...params, activation: 'relu' } : params, { tf, inputShape: shape, random: () => random.next(), index, inputNeedsGrad: trainableBefore });
+    const fused = next ? plugin.fuse?.(params, next) : undefined;
+    const runtime = plugin.create(fused ?? params, { tf, inputShape: shape, random: () => random.next(), index, inputNeedsGrad: trainableBefore });
     runtimes.push(runtime);
     trainableBefore ||= runtime.variables.length > 0;
-    shape = plugin.outputShape(params, shape);
-    if (fold) index++;
+    shape = plugin.outputShape(fused ?? params, shape);
+    if (fused) index++;
   }
   const variables = runtimes.flatMap((r) => r.variables);
   return {

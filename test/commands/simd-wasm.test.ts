@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { assemble, generatedSource, GENERATED, WAT } from '../../src/commands/simd-wasm.js';
 
 describe('commands/simd-wasm', () => {
-  it('the committed src/registry/simd-wasm.ts is simd.wat assembled (else: npm run wasm)', async () => {
+  it('the committed src/kernels/wasm/simd-wasm.ts is simd.wat assembled (else: npm run wasm)', async () => {
     const binary = await assemble(await readFile(WAT, 'utf8'));
     assert.equal(await readFile(GENERATED, 'utf8'), generatedSource(binary));
   });

@@ -27,6 +27,22 @@ describe('backends', function () {
     }
   });
 
+  it('auto picks wasm-blas when OpenBLAS is present', async function () {
+    let loaded;
+    try {
+      loaded = await registries.backends.get('auto').load({ backends: registries.backends });
+    } catch (error) {
+      throw new Error(`auto must always load something: ${(error as Error).message}`);
+    }
+    // OpenBLAS is a Debian package CI installs; a machine without it skips this, CI fails instead.
+    if (loaded.name !== 'wasm-blas' && !process.env.CI) return this.skip();
+    assert.equal(loaded.name, 'wasm-blas');
+    assert.deepEqual(
+      loaded.tried.map((t) => t.name),
+      ['tensorflow-gpu', 'tensorflow'],
+    );
+  });
+
   it('cpu always loads', async () => {
     assert.equal((await registries.backends.get('cpu').load({ backends: registries.backends })).name, 'cpu');
   });

@@ -5,6 +5,7 @@ import { createRegistries } from '../../src/registry/index.js';
 import { Random } from '../../src/util/random.js';
 import type { PluginSpec } from '../../src/config/types.js';
 import { loadBackendOrSkip } from '../backends.js';
+import { defineLayer } from '../../src/registry/kinds.js';
 
 const registries = createRegistries();
 
@@ -67,3 +68,43 @@ for (const backend of ['cpu', 'wasm', 'wasm-blas']) {
     }
   });
 }
+
+describe('runner/model: layers that absorb the next one', () => {
+  /** x * factor; two in a row are one layer with the product of their factors. Counts its runtimes. */
+  function scaleLayer() {
+    const made: number[] = [];
+    const plugin = defineLayer<{ factor: number }>({
+      type: 'scale',
+      summary: 'x * factor',
+      params: { type: 'object', properties: { factor: { type: 'number' } }, required: ['factor'], additionalProperties: false },
+      outputShape: (_p, shape) => shape,
+      create: ({ factor }, { tf: t }) => (made.push(factor), { variables: [], apply: (x) => t.mul(x, factor) }),
+      fuse: ({ factor }, next) => (next.type === 'scale' ? { factor: factor * (next.factor as number) } : undefined),
+    });
+    return { plugin, made };
+  }
+
+  before(async () => {
+    await registries.backends.get('cpu').load({ backends: registries.backends });
+  });
+
+  it("a user's layer plugin that declares fuse is built as one layer for the pair, the layer after left alone", () => {
+    const { plugin, made } = scaleLayer();
+    const mine = createRegistries();
+    mine.layers.register(plugin);
+    const layers: PluginSpec[] = [{ type: 'flatten' }, { type: 'scale', factor: 2 }, { type: 'scale', factor: 3 }, { type: 'scale', factor: 5 }, { type: 'relu' }];
+    const model = buildModel(tf as never, layers, mine, [4], new Random(1));
+    // The first two fold into 6; the third has only a relu after it, which scale does not absorb.
+    assert.deepEqual(made, [6, 5]);
+    assert.deepEqual(Array.from(model.apply(tf.tensor2d([[1, -1, 0.5, 2]]), false).dataSync()), [30, 0, 15, 60]);
+  });
+
+  it('dense absorbs a relu after a linear dense layer, nothing else', () => {
+    const dense = registries.layers.get('dense');
+    const linear = { units: 3, activation: 'linear', useBias: true };
+    assert.deepEqual(dense.fuse!(linear, { type: 'relu' }), { ...linear, activation: 'relu' });
+    assert.equal(dense.fuse!({ ...linear, activation: 'tanh' }, { type: 'relu' }), undefined);
+    assert.equal(dense.fuse!(linear, { type: 'tanh' }), undefined);
+    assert.equal(dense.fuse!(linear, { type: 'dense', units: 2 }), undefined);
+  });
+});

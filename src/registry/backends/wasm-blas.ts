@@ -1,6 +1,7 @@
 import { defineBackend } from '../kinds.js';
 import { activate, importTfjs, reason } from './load.js';
-import { openBlas, registerWasmBlasBackend } from './blas.js';
+import { registerKernels } from '../../kernels/index.js';
+import { installWasmBlasBackend, openBlas } from '../../kernels/blas/index.js';
 
 export default defineBackend<Record<string, never>>({
   type: 'wasm-blas',
@@ -11,7 +12,7 @@ export default defineBackend<Record<string, never>>({
     try {
       const tf = await importTfjs();
       await import('@tensorflow/tfjs-backend-wasm');
-      registerWasmBlasBackend(tf, 'wasm-blas', sgemm);
+      registerKernels(tf, 'wasm-blas', () => installWasmBlasBackend(tf, 'wasm-blas', sgemm));
       await activate(tf, 'wasm-blas');
       return { tf, name: 'wasm-blas', tried: [] };
     } catch (error) {

@@ -1,5 +1,7 @@
 import { defineBackend } from '../kinds.js';
 import { activate, importTfjs, reason } from './load.js';
+import { registerKernels } from '../../kernels/index.js';
+import { installWasmKernels } from '../../kernels/wasm/index.js';
 
 export default defineBackend<Record<string, never>>({
   type: 'wasm',
@@ -9,6 +11,7 @@ export default defineBackend<Record<string, never>>({
     try {
       const tf = await importTfjs();
       await import('@tensorflow/tfjs-backend-wasm');
+      registerKernels(tf, 'wasm', () => installWasmKernels(tf));
       await activate(tf, 'wasm');
       return { tf, name: 'wasm', tried: [] };
     } catch (error) {

@@ -1,5 +1,5 @@
 import { defineLayer, type TF, type Tensor } from '../kinds.js';
-import { DENSE_BACKWARD } from '../backends/blas.js';
+import { kernelsFor } from '../../kernels/index.js';
 
 export type DenseActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
 
@@ -66,43 +66,34 @@ export default defineLayer<DenseParams>({
   parameters({ units, useBias }, inputShape) {
     return inputShape[0] * units + (useBias ? units : 0);
   },
+  // A linear layer followed by a relu layer is this layer with a ReLU, which rides in its kernels.
+  fuse: (params, next) => ((params.activation ?? 'linear') === 'linear' && next.type === 'relu' ? { ...params, activation: 'relu' } : undefined),
   create({ units, activation, useBias }, { tf, inputShape, random, inputNeedsGrad }) {
     const fanIn = inputShape[0];
     // The Variable shares the initial tensor's data; tidy drops the extra handle.
     const kernel = tf.tidy(() => tf.variable(tf.tensor2d(initUniform(fanIn * units, fanIn, random), [fanIn, units]), true));
     const bias = useBias ? tf.tidy(() => tf.variable(tf.tensor1d(initUniform(units, fanIn, random)), true)) : null;
 
-    // Both decided on every call, from the backend active then: a layer outlives a tf.setBackend.
-    // Plain wasm computes transposeA/transposeB products on a slow scalar path, so there the
-    // backward pass transposes explicitly; every other backend (wasm-blas included) transposes for free.
-    const product = (a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor =>
-      tf.getBackend() === 'wasm'
-        ? tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b)
-        : tf.matMul(a, b, transposeA, transposeB);
-    // wasm-blas runs the whole backward pass in one kernel, and the forward product without the
-    // reshapes tf.fused.matMul wraps around it: a handful of kernel dispatches per layer instead of a dozen.
-    const oneKernel = (): boolean => tf.getKernel(DENSE_BACKWARD, tf.getBackend()) !== undefined;
-    // The bias (and a ReLU) ride in the product's kernel: one pass over the output instead of three.
+    // The backend's kernels are looked up on every call, from the backend active then: a layer
+    // outlives a tf.setBackend. The bias (and a ReLU) ride in the product's kernel: one pass over
+    // the output instead of three.
     const forward = (x: Tensor, w: Tensor, b: Tensor | null): Tensor => {
-      const fused = activation === 'relu' ? 'relu' : 'linear';
-      const z = oneKernel()
-        ? (tf.engine().runKernel('_FusedMatMul', { a: x, b: w, ...(b ? { bias: b } : {}) }, { transposeA: false, transposeB: false, activation: fused }) as Tensor)
-        : tf.fused.matMul({ a: x as never, b: w as never, ...(b ? { bias: b } : {}), activation: fused });
-      return fused === 'relu' ? z : activate(tf, z, activation);
-    };
-    /** [dx?, dW, db?] from the one-kernel backward pass. */
-    const backwardInOneKernel = (dy: Tensor, x: Tensor, y: Tensor): Tensor[] => {
       const relu = activation === 'relu';
-      const dz = relu ? dy : activationGrad(tf, dy, y, activation);
-      const outs = tf.engine().runKernel(DENSE_BACKWARD, { dy: dz, x, y, w: kernel }, { relu, bias: bias !== null, inputGrad: inputNeedsGrad }) as unknown as Tensor[];
-      const [dw, ...rest] = outs;
-      const db = bias ? rest.shift()! : null;
-      const dx = inputNeedsGrad ? rest.shift()! : null;
-      return [...(dx ? [dx] : []), dw!, ...(db ? [db] : [])];
+      const { denseForward } = kernelsFor(tf);
+      const z = denseForward
+        ? denseForward(x, w, b, relu)
+        : tf.fused.matMul({ a: x as never, b: w as never, ...(b ? { bias: b } : {}), activation: relu ? 'relu' : 'linear' });
+      return relu ? z : activate(tf, z, activation);
     };
-    const weightGrads = (x: Tensor, dz: Tensor): Tensor[] => {
-      const dw = product(x, dz, true, false);
-      return bias ? [dw, tf.sum(dz, 0)] : [dw];
+    /** [dx?, dW, db?], as customGrad wants them for its inputs. */
+    const backward = (dy: Tensor, x: Tensor, y: Tensor): Tensor[] => {
+      const { denseBackward } = kernelsFor(tf);
+      const relu = activation === 'relu' && denseBackward !== undefined;
+      const dz = relu ? dy : activationGrad(tf, dy, y, activation);
+      const { dx, dw, db } = denseBackward
+        ? denseBackward({ dy: dz, x, y, w: kernel, relu, bias: bias !== null, inputGrad: inputNeedsGrad })
+        : { dw: tf.matMul(x, dz, true, false), db: bias ? tf.sum(dz, 0) : null, dx: inputNeedsGrad ? tf.matMul(dz, kernel, false, true) : null };
+      return [...(dx ? [dx] : []), dw, ...(db ? [db] : [])];
     };
 
     const variables = bias ? [kernel, bias] : [kernel];
@@ -116,13 +107,7 @@ export default defineLayer<DenseParams>({
         save([x, y]);
         return {
           value: y,
-          gradFunc: (dy: Tensor, saved: Tensor[]) => {
-            const [sx, sy] = saved;
-            if (oneKernel()) return backwardInOneKernel(dy, sx!, sy!);
-            const dz = activationGrad(tf, dy, sy, activation);
-            const grads = weightGrads(sx, dz);
-            return inputNeedsGrad ? [product(dz, kernel, false, true), ...grads] : grads;
-          },
+          gradFunc: (dy: Tensor, [sx, sy]: Tensor[]) => backward(dy, sx!, sy!),
         };
       }) as never) as unknown as (...t: Tensor[]) => Tensor;
       return op(...inputs);

@@ -1,5 +1,5 @@
 import { defineLoss, type LossFn } from '../kinds.js';
-import { fusedCrossEntropy } from './fused-cross-entropy.js';
+import { kernelsFor } from '../../kernels/index.js';
 
 export interface CrossEntropyParams {
   labelSmoothing: number;
@@ -26,8 +26,11 @@ export default defineLoss<CrossEntropyParams>({
         const uniform = tf.mean(logProbs, -1);
         return tf.neg(tf.mean(tf.add(tf.mul(picked, 1 - labelSmoothing), tf.mul(uniform, labelSmoothing))));
       });
-    // Two kernels instead of about thirty on the wasm backends, the tensor ops elsewhere: chosen on
-    // every call, from the backend active then.
-    return (output, labels) => ((fusedCrossEntropy(tf, labelSmoothing) as LossFn | null) ?? withOps)(output, labels);
+    // The backend's own kernel where it has one (two kernels instead of about thirty), the tensor
+    // ops elsewhere: chosen on every call, from the backend active then.
+    return (output, labels) => {
+      const { softmaxCrossEntropy } = kernelsFor(tf);
+      return softmaxCrossEntropy ? softmaxCrossEntropy(output, labels, labelSmoothing) : withOps(output, labels);
+    };
   },
 });

@@ -45,10 +45,11 @@ export default defineOptimizer<AdagradParams>({
      *
      * The step count t is the runtime's, so lr decay goes on from a restored state.
      */
+    const clr = (t: number, lr: number) => lr / (1 + (t - 1) * p.lrDecay);
     return createRuntime(tf, 'adagrad', {
       buffers: ['sum'],
       perStep(t, lr) {
-        return { negClr: tf.scalar(-(lr / (1 + (t - 1) * p.lrDecay)), 'float32') };
+        return { negClr: tf.scalar(-clr(t, lr), 'float32') };
       },
       update(param, grad, prev, s) {
         const g = effectiveGrad(tf, grad, param, p.maximize, c.weightDecay);
@@ -58,6 +59,7 @@ export default defineOptimizer<AdagradParams>({
         const std = tf.add(tf.sqrt(sum), c.eps);
         return { value: tf.add(param, tf.div(tf.mul(g, s.negClr), std)), slot: { sum } };
       },
+      fused: (t, lr) => ({ rule: 'adagrad', clr: clr(t, lr), maximize: p.maximize, weightDecay: p.weightDecay, eps: p.eps, initialAccumulatorValue: p.initialAccumulatorValue }),
       dispose() {
         for (const t of Object.values(c)) t?.dispose();
       },

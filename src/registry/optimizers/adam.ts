@@ -1,5 +1,5 @@
-import { defineOptimizer, type OptimizerRuntime, type OptimizerState, type Tensor, type TF, type Variable } from '../kinds.js';
-import { fusedUpdates } from './fused.js';
+import { defineOptimizer, type OptimizerRuntime, type Tensor, type TF } from '../kinds.js';
+import { adamConstants, createRuntime } from './runtime.js';
 
 export interface AdamParams {
   lr: number;
@@ -37,12 +37,6 @@ export default defineOptimizer<AdamParams>({
   },
 });
 
-interface Slot {
-  expAvg: Tensor;
-  expAvgSq: Tensor;
-  maxExpAvgSq: Tensor | null;
-}
-
 /**
  * torch.optim.Adam (single-tensor, non-capturable path, torch 1.13 to 2.x), per parameter at step t:
  *
@@ -62,132 +56,33 @@ interface Slot {
 function createAdam(p: AdamParams, tf: TF): OptimizerRuntime {
   const [beta1, beta2] = p.betas;
   const { eps, weightDecay, amsgrad, maximize } = p;
-  const keep = (x: number) => tf.keep(tf.scalar(x, 'float32'));
-  const scalars = {
-    beta1: keep(beta1),
-    oneMinusBeta1: keep(1 - beta1),
-    beta2: keep(beta2),
-    oneMinusBeta2: keep(1 - beta2),
-    eps: keep(eps),
-    weightDecay: weightDecay !== 0 ? keep(weightDecay) : null,
-  };
-  /** Per parameter: exp_avg, exp_avg_sq and (amsgrad) max_exp_avg_sq; null before its first step. */
-  let slots: (Slot | null)[] = [];
-  let steps = 0;
-  let disposed = false;
-
-  const clear = () => {
-    for (const s of slots) disposeSlot(s);
-    slots = [];
-  };
-
-  return {
-    step(params: Variable[], grads: Tensor[], lr: number) {
-      if (disposed) throw new Error('adam: step() after dispose()');
-      if (params.length !== grads.length) throw new Error(`adam: ${params.length} params but ${grads.length} grads`);
-      const t = steps + 1;
-      // As torch: bias corrections in double precision, then each scalar rounded to float32 once.
-      const stepSize = lr / (1 - beta1 ** t);
-      const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** t);
-      const old = slots;
-      const next: (Slot | null)[] = new Array(params.length).fill(null);
-      // One pass per parameter on the wasm backends (same bits as the ops below); AMSGrad keeps the ops.
-      const fused = amsgrad ? null : fusedUpdates(tf);
-      tf.tidy(() => {
-        const negStepSize = tf.scalar(-stepSize, 'float32');
-        const bc2Sqrt = tf.scalar(biasCorrection2Sqrt, 'float32');
-        for (let i = 0; i < params.length; i++) {
-          const param = params[i]!;
-          if (fused?.covers(param)) {
-            const prev = old[i];
-            const r = fused.adam(param, grads[i]!, prev ?? null, -stepSize, biasCorrection2Sqrt, { maximize, weightDecay, betas: p.betas, eps });
-            param.assign(r.value);
-            next[i] = { expAvg: tf.keep(r.expAvg), expAvgSq: tf.keep(r.expAvgSq), maxExpAvgSq: null };
-            continue;
-          }
-          let g: Tensor = maximize ? tf.neg(grads[i]!) : grads[i]!;
-          if (scalars.weightDecay) g = tf.add(g, tf.mul(param, scalars.weightDecay));
-          const prev = old[i] ?? null;
-          // torch: exp_avg.mul_(beta1).add_(grad, alpha=1-beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1-beta2)
-          const gScaled = tf.mul(g, scalars.oneMinusBeta1);
-          const g2Scaled = tf.mul(tf.mul(g, scalars.oneMinusBeta2), g);
-          const expAvg = prev ? tf.add(tf.mul(prev.expAvg, scalars.beta1), gScaled) : gScaled;
-          const expAvgSq = prev ? tf.add(tf.mul(prev.expAvgSq, scalars.beta2), g2Scaled) : g2Scaled;
-          let maxExpAvgSq: Tensor | null = null;
-          if (amsgrad) maxExpAvgSq = prev?.maxExpAvgSq ? tf.maximum(prev.maxExpAvgSq, expAvgSq) : tf.clone(expAvgSq);
-          // torch: denom = (v.sqrt() / bias_correction2_sqrt).add_(eps); param.addcdiv_(exp_avg, denom, value=-step_size)
-          const denom = tf.add(tf.div(tf.sqrt(maxExpAvgSq ?? expAvgSq), bc2Sqrt), scalars.eps);
-          param.assign(tf.add(param, tf.div(tf.mul(expAvg, negStepSize), denom)));
-          next[i] = { expAvg: tf.keep(expAvg), expAvgSq: tf.keep(expAvgSq), maxExpAvgSq: maxExpAvgSq && tf.keep(maxExpAvgSq) };
-        }
-      });
-      for (const s of old) disposeSlot(s);
-      slots = next;
-      steps = t;
+  const c = adamConstants(tf, p.betas, eps, weightDecay);
+  // As torch: bias corrections in double precision, then each scalar rounded to float32 once.
+  const negStepSize = (t: number, lr: number) => -(lr / (1 - beta1 ** t));
+  const bc2Sqrt = (t: number) => Math.sqrt(1 - beta2 ** t);
+  return createRuntime(tf, 'adam', {
+    buffers: amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq'],
+    perStep(t, lr) {
+      return { negStepSize: tf.scalar(negStepSize(t, lr), 'float32'), bc2Sqrt: tf.scalar(bc2Sqrt(t), 'float32') };
     },
-
-    getState(): OptimizerState {
-      return {
-        step: steps,
-        buffers: {
-          expAvg: slots.map((s) => (s ? copy(s.expAvg) : null)),
-          expAvgSq: slots.map((s) => (s ? copy(s.expAvgSq) : null)),
-          maxExpAvgSq: slots.map((s) => (s?.maxExpAvgSq ? copy(s.maxExpAvgSq) : null)),
-        },
-      };
+    update(param, grad, prev, s) {
+      let g: Tensor = maximize ? tf.neg(grad) : grad;
+      if (c.weightDecay) g = tf.add(g, tf.mul(param, c.weightDecay));
+      // torch: exp_avg.mul_(beta1).add_(grad, alpha=1-beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1-beta2)
+      const gScaled = tf.mul(g, c.oneMinusBeta1);
+      const g2Scaled = tf.mul(tf.mul(g, c.oneMinusBeta2), g);
+      const expAvg = prev ? tf.add(tf.mul(prev.expAvg!, c.beta1), gScaled) : gScaled;
+      const expAvgSq = prev ? tf.add(tf.mul(prev.expAvgSq!, c.beta2), g2Scaled) : g2Scaled;
+      const slot: Record<string, Tensor> = { expAvg, expAvgSq };
+      if (amsgrad) slot.maxExpAvgSq = prev ? tf.maximum(prev.maxExpAvgSq!, expAvgSq) : tf.clone(expAvgSq);
+      // torch: denom = (v.sqrt() / bias_correction2_sqrt).add_(eps); param.addcdiv_(exp_avg, denom, value=-step_size)
+      const denom = tf.add(tf.div(tf.sqrt(slot.maxExpAvgSq ?? expAvgSq), s.bc2Sqrt), c.eps);
+      return { value: tf.add(param, tf.div(tf.mul(expAvg, s.negStepSize), denom)), slot };
     },
-
-    setState(state: OptimizerState, params: Variable[]) {
-      if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`adam: state.step must be a non-negative integer, got ${state.step}`);
-      const get = (name: string) => {
-        const arrays = state.buffers[name] ?? [];
-        if (arrays.length !== 0 && arrays.length !== params.length) {
-          throw new Error(`adam: state has ${arrays.length} '${name}' buffers for ${params.length} params`);
-        }
-        arrays.forEach((a, i) => {
-          if (a && a.length !== params[i]!.size) {
-            throw new Error(`adam: '${name}' buffer ${i} has ${a.length} values, param has ${params[i]!.size}`);
-          }
-        });
-        return arrays;
-      };
-      const m = get('expAvg');
-      const v = get('expAvgSq');
-      const vmax = get('maxExpAvgSq');
-      for (let i = 0; i < params.length; i++) {
-        if (!!m[i] !== !!v[i]) throw new Error(`adam: param ${i} has only one of expAvg and expAvgSq`);
-        if (m[i] && amsgrad && !vmax[i]) throw new Error(`adam: amsgrad needs maxExpAvgSq for param ${i}`);
-        if (!m[i] && state.step > 0) throw new Error(`adam: state at step ${state.step} has no buffers for param ${i}`);
-      }
-      const make = (a: Float32Array, param: Variable) => tf.keep(tf.tensor(Float32Array.from(a), param.shape, 'float32'));
-      const restored = params.map((param, i): Slot | null => {
-        const mi = m[i];
-        const vi = v[i];
-        if (!mi || !vi) return null;
-        const vmaxi = vmax[i];
-        return { expAvg: make(mi, param), expAvgSq: make(vi, param), maxExpAvgSq: amsgrad && vmaxi ? make(vmaxi, param) : null };
-      });
-      clear();
-      slots = restored;
-      steps = state.step;
-    },
-
+    // AMSGrad keeps the tensor ops.
+    fused: amsgrad ? undefined : (t, lr) => ({ rule: 'adam', negStepSize: negStepSize(t, lr), bc2Sqrt: bc2Sqrt(t), maximize, weightDecay, betas: p.betas, eps }),
     dispose() {
-      clear();
-      for (const s of Object.values(scalars)) s?.dispose();
-      disposed = true;
+      for (const t of Object.values(c)) t?.dispose();
     },
-  };
-}
-
-function disposeSlot(s: Slot | null): void {
-  if (!s) return;
-  s.expAvg.dispose();
-  s.expAvgSq.dispose();
-  s.maxExpAvgSq?.dispose();
-}
-
-/** A Float32Array copy of a tensor (never a view of backend memory). */
-function copy(t: Tensor): Float32Array {
-  return Float32Array.from(t.dataSync() as Float32Array);
+  });
 }

@@ -29,6 +29,10 @@ export default defineOptimizer<AdamWParams>({
     const [beta1, beta2] = p.betas;
     const c = adamConstants(tf, p.betas, p.eps);
     const buffers = p.amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq'];
+    // Python floats, each rounded to float32 once where it meets a tensor.
+    const decay = (lr: number) => 1 - lr * p.weightDecay;
+    const negStepSize = (t: number, lr: number) => -(lr / (1 - beta1 ** t));
+    const bc2Sqrt = (t: number) => Math.sqrt(1 - beta2 ** t);
     /**
      * torch.optim.AdamW, _single_tensor_adamw (torch 1.13 to 2.x, not capturable), per parameter at step t:
      *
@@ -44,9 +48,9 @@ export default defineOptimizer<AdamWParams>({
       buffers,
       perStep(t, lr) {
         return {
-          decay: p.weightDecay !== 0 ? tf.scalar(1 - lr * p.weightDecay, 'float32') : null,
-          negStepSize: tf.scalar(-(lr / (1 - beta1 ** t)), 'float32'),
-          bc2Sqrt: tf.scalar(Math.sqrt(1 - beta2 ** t), 'float32'),
+          decay: p.weightDecay !== 0 ? tf.scalar(decay(lr), 'float32') : null,
+          negStepSize: tf.scalar(negStepSize(t, lr), 'float32'),
+          bc2Sqrt: tf.scalar(bc2Sqrt(t), 'float32'),
         };
       },
       update(param, grad, prev, s) {
@@ -62,6 +66,13 @@ export default defineOptimizer<AdamWParams>({
         const denom = tf.add(tf.div(tf.sqrt(v), s.bc2Sqrt), c.eps);
         return { value: tf.add(decayed, tf.div(tf.mul(expAvg, s.negStepSize), denom)), slot };
       },
+      // Adam's fused step with the decoupled decay and no L2 term; AMSGrad keeps the tensor ops.
+      fused: p.amsgrad
+        ? undefined
+        : (t, lr) => ({
+            rule: 'adam', negStepSize: negStepSize(t, lr), bc2Sqrt: bc2Sqrt(t), maximize: p.maximize, weightDecay: 0, betas: p.betas, eps: p.eps,
+            ...(p.weightDecay !== 0 ? { decay: decay(lr) } : {}),
+          }),
       dispose() {
         for (const t of Object.values(c)) t?.dispose();
       },

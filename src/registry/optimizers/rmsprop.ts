@@ -76,6 +76,7 @@ export default defineOptimizer<RmspropParams>({
         }
         return { value: tf.add(param, tf.div(tf.mul(g, s.negLr), avg)), slot };
       },
+      fused: (_t, lr) => ({ rule: 'rmsprop', lr, maximize: p.maximize, weightDecay: p.weightDecay, alpha: p.alpha, eps: p.eps, momentum: p.momentum, centered: p.centered }),
       dispose() {
         for (const t of Object.values(c)) t?.dispose();
       },

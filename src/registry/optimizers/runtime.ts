@@ -1,10 +1,10 @@
 // The bookkeeping every torch-style optimizer shares: per-parameter state buffers, the step count,
 // one tf.tidy per update, state export/import as Float32Array copies, and disposal.
-// An optimizer plugin supplies only its update rule.
+// An optimizer plugin supplies only its update rule, and where a backend can fuse it, its step.
 import type { OptimizerRuntime, OptimizerState, Tensor, TF, Variable } from '../kinds.js';
+import { kernelsFor, type FusedStep, type Slot } from '../../kernels/index.js';
 
-/** One parameter's state buffers by name (torch: optimizer.state[p]). */
-export type Slot = Record<string, Tensor>;
+export type { Slot };
 
 export interface UpdateRule<S> {
   /** Names of the per-parameter buffers, as getState() exports them; all present once a parameter has stepped. */
@@ -19,6 +19,13 @@ export interface UpdateRule<S> {
    * step's tf.tidy. Buffers may be returned unchanged; a returned tensor may not be the caller's gradient.
    */
   update(param: Variable, grad: Tensor, prev: Slot | null, scalars: S): { value: Tensor; slot: Slot };
+  /**
+   * Update t at learning rate lr as a step the backend's fused kernels may run in one pass per
+   * parameter (kernels/index.ts: FusedStep; same bits as update()), or null for a setting they do
+   * not cover. Absent: tensor ops only. Where the active backend has no fused kernel, or it does
+   * not take a parameter, update() runs.
+   */
+  fused?(t: number, lr: number): FusedStep | null;
   /** Frees the constants the rule made when it was created. */
   dispose(): void;
 }
@@ -61,12 +68,16 @@ export function createRuntime<S>(tf: TF, who: string, rule: UpdateRule<S>): Opti
       const t = steps + 1;
       const old = slots;
       const next: (Slot | null)[] = new Array(params.length).fill(null);
+      const fusedUpdate = rule.fused ? kernelsFor(tf).fusedUpdate : undefined;
+      const fused = fusedUpdate ? rule.fused!(t, lr) : null;
       tf.tidy(() => {
-        const scalars = rule.perStep(t, lr);
+        // Made only if a parameter takes the tensor ops.
+        let scalars: S | undefined;
         for (let i = 0; i < params.length; i++) {
           const param = params[i]!;
           const grad = grads[i]!;
-          const { value, slot } = rule.update(param, grad, old[i] ?? null, scalars);
+          const prev = old[i] ?? null;
+          const { value, slot } = (fused && fusedUpdate!(fused, param, grad, prev)) || rule.update(param, grad, prev, (scalars ??= rule.perStep(t, lr)));
           const kept: Slot = {};
           for (const name of rule.buffers) {
             const b = slot[name];
@@ -84,12 +95,15 @@ export function createRuntime<S>(tf: TF, who: string, rule: UpdateRule<S>): Opti
       steps = t;
     },
 
-    getState(): OptimizerState {
+    async getState(): Promise<OptimizerState> {
+      // Every read starts now, before any await: the state as of this call.
+      const step = steps;
+      const reads = rule.buffers.map((name) => slots.map((s) => (s ? s[name]!.data() : null)));
       const buffers: OptimizerState['buffers'] = {};
-      for (const name of rule.buffers) {
-        buffers[name] = slots.map((s) => (s ? Float32Array.from(s[name]!.dataSync() as Float32Array) : null));
+      for (const [n, name] of rule.buffers.entries()) {
+        buffers[name] = await Promise.all(reads[n]!.map(async (r) => (r ? Float32Array.from((await r) as Float32Array) : null)));
       }
-      return { step: steps, buffers };
+      return { step, buffers };
     },
 
     setState(state: OptimizerState, params: Variable[]) {

@@ -1,11 +1,14 @@
-// The fused SGD and Adam loops on the wasm backends against the tensor-op path on cpu: the same
-// float32 operations in the same order, so every parameter and state value must have the same bits.
+// The fused SGD, Adam, AdamW, RMSprop and Adagrad loops on the wasm backends against the tensor-op
+// path on cpu: the same float32 operations in the same order, so every parameter and state value
+// must have the same bits.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import adam from '../../../src/registry/optimizers/adam.js';
+import adamw from '../../../src/registry/optimizers/adamw.js';
+import adagrad from '../../../src/registry/optimizers/adagrad.js';
+import rmsprop from '../../../src/registry/optimizers/rmsprop.js';
 import sgd from '../../../src/registry/optimizers/sgd.js';
-import { fusedUpdates } from '../../../src/registry/optimizers/fused.js';
+import { kernelsFor, type FusedStep } from '../../../src/kernels/index.js';
 import { createRegistries } from '../../../src/registry/index.js';
 import { Random } from '../../../src/util/random.js';
 import type { OptimizerPlugin, OptimizerState } from '../../../src/registry/kinds.js';
@@ -24,6 +27,17 @@ const CASES: { name: string; plugin: OptimizerPlugin; params: Record<string, unk
   { name: 'adam', plugin: adam, params: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false } },
   { name: 'adam weight decay maximize', plugin: adam, params: { lr: 1e-2, betas: [0.8, 0.99], eps: 1e-3, weightDecay: 0.1, amsgrad: false, maximize: true } },
   { name: 'adam amsgrad (tensor ops on every backend)', plugin: adam, params: { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: true, maximize: false } },
+  { name: 'adamw', plugin: adamw, params: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false } },
+  { name: 'adamw large decay maximize', plugin: adamw, params: { lr: 3e-2, betas: [0.8, 0.99], eps: 1e-3, weightDecay: 0.7, amsgrad: false, maximize: true } },
+  { name: 'adamw without decay', plugin: adamw, params: { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false } },
+  { name: 'adamw amsgrad (tensor ops on every backend)', plugin: adamw, params: { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: true, maximize: false } },
+  { name: 'rmsprop', plugin: rmsprop, params: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false } },
+  { name: 'rmsprop centered momentum weight decay', plugin: rmsprop, params: { lr: 5e-3, alpha: 0.9, eps: 1e-8, weightDecay: 0.01, momentum: 0.9, centered: true, maximize: false } },
+  { name: 'rmsprop momentum maximize', plugin: rmsprop, params: { lr: 1e-3, alpha: 0.99, eps: 1e-4, weightDecay: 0, momentum: 0.5, centered: false, maximize: true } },
+  { name: 'rmsprop centered', plugin: rmsprop, params: { lr: 3e-3, alpha: 0.95, eps: 1e-6, weightDecay: 0, momentum: 0, centered: true, maximize: false } },
+  { name: 'adagrad', plugin: adagrad, params: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false } },
+  { name: 'adagrad lr decay accumulator weight decay', plugin: adagrad, params: { lr: 5e-2, lrDecay: 0.05, weightDecay: 0.01, initialAccumulatorValue: 0.1, eps: 1e-8, maximize: false } },
+  { name: 'adagrad maximize', plugin: adagrad, params: { lr: 5e-2, lrDecay: 0.01, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: true } },
 ];
 
 /** Values that exercise rounding: wide magnitudes, both signs, exact zeros and negative zeros. */
@@ -42,7 +56,7 @@ interface Trajectory {
 }
 
 /** Five steps of one optimizer on the active backend; params and state after each. */
-function trajectory(plugin: OptimizerPlugin, params: Record<string, unknown>): Trajectory {
+async function trajectory(plugin: OptimizerPlugin, params: Record<string, unknown>): Promise<Trajectory> {
   const random = new Random(11);
   const variables = SHAPES.map((shape) => tf.tidy(() => tf.variable(tf.tensor(values(random, shape.reduce((a, b) => a * b)), shape, 'float32'))));
   const runtime = plugin.create(params as never, { tf: tf as never });
@@ -52,7 +66,7 @@ function trajectory(plugin: OptimizerPlugin, params: Record<string, unknown>): T
     runtime.step(variables, grads, lr);
     tf.dispose(grads);
     out.params.push(variables.map((v) => Float32Array.from(v.dataSync() as Float32Array)));
-    out.states.push(runtime.getState());
+    out.states.push(await runtime.getState());
   }
   runtime.dispose();
   tf.dispose(variables);
@@ -92,12 +106,12 @@ describe('optimizers/fused', () => {
 
   before(async () => {
     await registries.backends.get('cpu').load({ backends: registries.backends });
-    for (const c of CASES) expected.set(c.name, trajectory(c.plugin, c.params));
+    for (const c of CASES) expected.set(c.name, await trajectory(c.plugin, c.params));
   });
 
-  it('is not used on the cpu backend', async () => {
+  it('is not a kernel of the cpu backend', async () => {
     await tf.setBackend('cpu');
-    assert.equal(fusedUpdates(tf as never), null);
+    assert.equal(kernelsFor(tf as never).fusedUpdate, undefined);
   });
 
   for (const backend of ['wasm', 'wasm-blas']) {
@@ -109,25 +123,52 @@ describe('optimizers/fused', () => {
         await tf.setBackend('cpu');
       });
 
-      it('is available, and covers float32 parameters of at least one vector', () => {
-        const fused = fusedUpdates(tf as never);
+      it('is available, and takes float32 parameters of at least one vector (smaller ones: null, the tensor ops run)', () => {
+        const fused = kernelsFor(tf as never).fusedUpdate;
         assert.ok(fused);
-        const [small, big] = [tf.variable(tf.zeros([3])), tf.variable(tf.zeros([2, 2]))];
-        assert.equal(fused.covers(small), false);
-        assert.equal(fused.covers(big), true);
-        tf.dispose([small, big]);
+        const step: FusedStep = { rule: 'sgd', lr: 0.1, maximize: false, weightDecay: 0, momentum: 0, dampening: 0, nesterov: false };
+        const [small, big, ints] = [tf.variable(tf.zeros([3])), tf.variable(tf.zeros([2, 2])), tf.variable(tf.zeros([8], 'int32'))];
+        const grads = [tf.zeros([3]), tf.zeros([8], 'int32'), tf.ones([2, 2])];
+        const before = tf.memory().numTensors;
+        assert.equal(fused(step, small, grads[0]!, null), null);
+        assert.equal(fused(step, ints, grads[1]!, null), null);
+        assert.equal(tf.memory().numTensors, before, 'nothing made for a parameter it does not take');
+        const taken = fused(step, big, grads[2]!, null);
+        assert.ok(taken);
+        assert.deepEqual(Array.from(taken.value.dataSync()), [-0.1, -0.1, -0.1, -0.1].map(Math.fround));
+        assert.deepEqual(Object.keys(taken.slot), [], 'no momentum buffer without momentum');
+        tf.dispose([taken.value]);
+        assert.equal(tf.memory().numTensors, before);
+        tf.dispose([small, big, ints, ...grads]);
       });
 
+      const kernelOf: Record<string, string> = { sgd: 'TrainyardFusedSgd', adam: 'TrainyardFusedAdam', adamw: 'TrainyardFusedAdam', rmsprop: 'TrainyardFusedRmsprop', adagrad: 'TrainyardFusedAdagrad' };
+      for (const plugin of [sgd, adam, adamw, rmsprop, adagrad]) {
+        it(`${plugin.type} runs one fused kernel per parameter`, async () => {
+          const params = Object.fromEntries(Object.entries(plugin.params.properties).map(([k, v]) => [k, v.default]));
+          const runtime = plugin.create((plugin.type === 'sgd' ? { ...params, momentum: 0.9 } : params) as never, { tf: tf as never });
+          const vars = [tf.variable(tf.ones([5, 3])), tf.variable(tf.ones([3]))];
+          const grads = vars.map((v) => tf.onesLike(v));
+          const { kernels } = await tf.profile(() => runtime.step(vars, grads, 0.1));
+          const names = kernels.map((k) => k.name);
+          const fused = kernelOf[plugin.type]!;
+          assert.equal(names.filter((n) => n === fused).length, 1, `the [5, 3] parameter: ${names.join(' ')}`);
+          assert.ok(names.some((n) => n !== fused && n !== 'Identity'), 'the [3] parameter takes the tensor ops');
+          runtime.dispose();
+          tf.dispose([...vars, ...grads]);
+        });
+      }
+
       for (const c of CASES) {
-        it(`${c.name}: five steps give the cpu tensor-op path's bits (params and state)`, () => {
+        it(`${c.name}: five steps give the cpu tensor-op path's bits (params and state)`, async () => {
           assert.equal(tf.getBackend(), backend);
           const before = tf.memory().numTensors;
-          assertSameBits(trajectory(c.plugin, c.params), expected.get(c.name)!);
+          assertSameBits(await trajectory(c.plugin, c.params), expected.get(c.name)!);
           assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
         });
       }
 
-      it('resumes from exported state with the same bits as straight steps', () => {
+      it('resumes from exported state with the same bits as straight steps', async () => {
         const c = CASES.find((x) => x.name === 'adam')!;
         const random = new Random(5);
         const make = () => tf.tidy(() => tf.variable(tf.tensor(values(new Random(9), 35), [7, 5], 'float32')));
@@ -139,7 +180,7 @@ describe('optimizers/fused', () => {
         const b = c.plugin.create(c.params as never, { tf: tf as never });
         grads.slice(0, 2).forEach((g, s) => b.step([resumed], [g], LRS[s]!));
         const c2 = c.plugin.create(c.params as never, { tf: tf as never });
-        c2.setState(b.getState(), [resumed]);
+        c2.setState(await b.getState(), [resumed]);
         grads.slice(2).forEach((g, s) => c2.step([resumed], [g], LRS[s + 2]!));
         assert.equal(firstDifference(resumed.dataSync() as Float32Array, straight.dataSync() as Float32Array), -1);
         [a, b, c2].forEach((r) => r.dispose());
@@ -147,20 +188,12 @@ describe('optimizers/fused', () => {
       });
 
       it('rejects a gradient that does not match its parameter', () => {
-        const fused = fusedUpdates(tf as never)!;
+        const fused = kernelsFor(tf as never).fusedUpdate!;
         const param = tf.variable(tf.zeros([8]));
         const grad = tf.zeros([9]);
-        assert.throws(() => fused.sgd(param, grad, null, 0.1, { maximize: false, weightDecay: 0, momentum: 0, dampening: 0, nesterov: false }), /do not match/);
-        tf.dispose([param, grad]);
-      });
-
-      it('refuses a parameter of fewer than 4 values (its loops would run past it)', () => {
-        const fused = fusedUpdates(tf as never)!;
-        const param = tf.variable(tf.zeros([3]));
-        const grad = tf.zeros([3]);
         const before = tf.memory().numTensors;
-        assert.throws(() => fused.sgd(param, grad, null, 0.1, { maximize: false, weightDecay: 0, momentum: 0, dampening: 0, nesterov: false }), /fewer than 4 values/);
-        assert.throws(() => fused.adam(param, grad, null, -0.1, 1, { maximize: false, weightDecay: 0, betas: [0.9, 0.999], eps: 1e-8 }), /fewer than 4 values/);
+        assert.throws(() => fused({ rule: 'sgd', lr: 0.1, maximize: false, weightDecay: 0, momentum: 0, dampening: 0, nesterov: false }, param, grad, null), /do not match/);
+        assert.throws(() => fused({ rule: 'adam', negStepSize: -0.1, bc2Sqrt: 1, maximize: false, weightDecay: 0, betas: [0.9, 0.999], eps: 1e-8 }, param, grad, null), /do not match/);
         assert.equal(tf.memory().numTensors, before);
         tf.dispose([param, grad]);
       });

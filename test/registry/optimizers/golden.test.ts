@@ -15,6 +15,7 @@ import radam from '../../../src/registry/optimizers/radam.js';
 import rmsprop from '../../../src/registry/optimizers/rmsprop.js';
 import sgd from '../../../src/registry/optimizers/sgd.js';
 import type { OptimizerPlugin, OptimizerRuntime } from '../../../src/registry/kinds.js';
+import { createRegistries } from '../../../src/registry/index.js';
 
 interface Flat {
   shape: number[];
@@ -123,10 +124,12 @@ function lossOf(x: tf.Tensor, t: tf.Tensor, [w1, b1, w2, b2]: tf.Variable[]): tf
   return tf.mean(tf.square(tf.sub(y, t)));
 }
 
+/** Loads a backend as a run does (through its plugin, which registers its kernels: wasm's fused updates). */
 async function useBackend(name: string): Promise<boolean> {
+  const { backends } = createRegistries();
   try {
-    if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
-    return await tf.setBackend(name);
+    await backends.get(name).load({ backends });
+    return tf.getBackend() === name;
   } catch {
     return false;
   }
@@ -225,7 +228,7 @@ describe('optimizers against PyTorch golden trajectories', function () {
         tf.dispose([x, t, ...vars]);
       });
 
-      it('state export/import: 10 steps, getState, fresh runtime, setState, 10 more == 20 straight', function () {
+      it('state export/import: 10 steps, getState, fresh runtime, setState, 10 more == 20 straight', async function () {
         const half = 10;
         const full = 2 * half;
         const straightVars = makeVariables(golden.problem.initialParams);
@@ -235,7 +238,7 @@ describe('optimizers against PyTorch golden trajectories', function () {
         const vars = makeVariables(golden.problem.initialParams);
         const first = create(c);
         replay(c, first, vars, 0, half, false);
-        const state = first.getState();
+        const state = await first.getState();
         assert.equal(state.step, half);
         const snapshot = JSON.parse(JSON.stringify(state, (_k, v) => (v instanceof Float32Array ? Array.from(v) : v)));
         first.dispose();
@@ -250,13 +253,13 @@ describe('optimizers against PyTorch golden trajectories', function () {
         const second = create(c);
         second.setState(restoredState, vars);
         // getState returns copies: changing them does not change the runtime.
-        for (const arrs of Object.values(second.getState().buffers)) for (const a of arrs) a?.fill(1234);
+        for (const arrs of Object.values((await second.getState()).buffers)) for (const a of arrs) a?.fill(1234);
         replay(c, second, vars, half, full, false);
-        assert.equal(second.getState().step, full);
+        assert.equal((await second.getState()).step, full);
 
         vars.forEach((v, i) => assert.deepEqual(Array.from(v.dataSync()), Array.from(straightVars[i]!.dataSync()), `param ${i} after resume`));
-        const a = second.getState();
-        const b = straight.getState();
+        const a = await second.getState();
+        const b = await straight.getState();
         assert.deepEqual(Object.keys(a.buffers).sort(), Object.keys(b.buffers).sort());
         for (const k of Object.keys(b.buffers)) {
           assert.deepEqual(a.buffers[k]!.map((x) => x && Array.from(x)), b.buffers[k]!.map((x) => x && Array.from(x)), `buffer ${k}`);
@@ -268,7 +271,7 @@ describe('optimizers against PyTorch golden trajectories', function () {
         tf.dispose([...vars, ...straightVars]);
       });
 
-      it('does not leak tensors: numTensors constant across steps, back to the start after dispose', function () {
+      it('does not leak tensors: numTensors constant across steps, back to the start after dispose', async function () {
         const vars = makeVariables(golden.problem.initialParams);
         const grads = c.steps[0]!.grads.map((g, i) => tf.tensor(g, shapes[i], 'float32'));
         const before = tf.memory().numTensors;
@@ -279,9 +282,9 @@ describe('optimizers against PyTorch golden trajectories', function () {
           opt.step(vars, grads, c.steps[s]!.lr);
           assert.equal(tf.memory().numTensors, afterFirst, `numTensors after step ${s + 1}`);
         }
-        opt.getState();
+        await opt.getState();
         assert.equal(tf.memory().numTensors, afterFirst, 'getState creates no tensors');
-        opt.setState(opt.getState(), vars);
+        opt.setState(await opt.getState(), vars);
         assert.equal(tf.memory().numTensors, afterFirst, 'setState replaces the buffers');
         opt.dispose();
         assert.equal(tf.memory().numTensors, before, 'dispose frees every tensor the runtime made');

@@ -2,13 +2,19 @@
 // loss (and the log-probabilities the gradient needs), one for the gradient (softmax - target) / rows.
 // Through tensor ops the same loss is about fifteen kernels and tape entries each way, and on a
 // small classifier their dispatch costs more than the arithmetic. Other backends keep the ops.
-import type { Tensor, TF } from '../kinds.js';
-import { heapOffset, wasmHeap, type TensorInfo, type WasmBackend } from '../simd.js';
+import type * as tfjs from '@tensorflow/tfjs';
+import { replaceKernel } from '../tf-kernels.js';
+import type { Kernels } from '../index.js';
+import { heapOffset, type TensorInfo, type WasmBackend } from './simd.js';
+
+type TF = typeof tfjs;
+type Tensor = tfjs.Tensor;
 
 const FORWARD = 'TrainyardSoftmaxCrossEntropy';
 const BACKWARD = 'TrainyardSoftmaxCrossEntropyGrad';
 
-function registerKernels(tf: TF, backendName: string): void {
+/** Registers the two kernels with TF.js for backend `backendName` (one whose tensors live on a wasm heap). */
+export function registerCrossEntropyKernels(tf: TF, backendName: string): void {
   // Input offsets first, then outputs, then views (see heapOffset).
   const f32 = (backend: WasmBackend, offset: number, n: number) => new Float32Array(backend.wasm.HEAPU8.buffer, offset, n);
   const i32 = (backend: WasmBackend, offset: number, n: number) => new Int32Array(backend.wasm.HEAPU8.buffer, offset, n);
@@ -21,7 +27,7 @@ function registerKernels(tf: TF, backendName: string): void {
     return { rows, classes };
   };
 
-  tf.registerKernel({
+  replaceKernel(tf, {
     kernelName: FORWARD,
     backendName,
     kernelFunc: (({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo>; backend: WasmBackend; attrs: { smoothing: number } }) => {
@@ -54,7 +60,7 @@ function registerKernels(tf: TF, backendName: string): void {
     }) as never,
   });
 
-  tf.registerKernel({
+  replaceKernel(tf, {
     kernelName: BACKWARD,
     backendName,
     kernelFunc: (({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo>; backend: WasmBackend; attrs: { smoothing: number } }) => {
@@ -80,26 +86,21 @@ function registerKernels(tf: TF, backendName: string): void {
   });
 }
 
-/**
- * torch.nn.CrossEntropyLoss (mean over rows, label smoothing) of scores [..., classes] against int
- * labels, in two kernels, or null on a backend that has no heap for them (not one of the wasm ones).
- */
-export function fusedCrossEntropy(tf: TF, smoothing: number): ((output: Tensor, labels: Tensor) => Tensor) | null {
-  const backendName = tf.getBackend();
-  if (!wasmHeap(tf.backend())) return null;
-  if (!tf.getKernel(FORWARD, backendName)) registerKernels(tf, backendName);
-  const run = (kernel: string, inputs: Record<string, Tensor>) => tf.engine().runKernel(kernel, inputs as never, { smoothing } as never) as unknown as Tensor[];
-  return (output, labels) => {
+/** The softmaxCrossEntropy kernel of the Kernels interface, on the kernels registerCrossEntropyKernels registered. */
+export function softmaxCrossEntropy(tf: TF): NonNullable<Kernels['softmaxCrossEntropy']> {
+  const run = (kernel: string, inputs: Record<string, Tensor>, smoothing: number) =>
+    tf.engine().runKernel(kernel, inputs as never, { smoothing } as never) as unknown as Tensor[];
+  return (output, labels, smoothing) => {
     const intLabels = labels.dtype === 'int32' ? labels : tf.cast(labels, 'int32');
     const loss = tf.customGrad(((scores: Tensor, save: (t: Tensor[]) => void) => {
-      const [value, logProbs] = run(FORWARD, { logits: scores, labels: intLabels });
+      const [value, logProbs] = run(FORWARD, { logits: scores, labels: intLabels }, smoothing);
       // The labels too: ones made inside the differentiated function are freed before the backward pass unless saved.
       save([logProbs!, intLabels]);
       return {
         value: value!,
-        gradFunc: (dy: Tensor, [logProbsSaved, labelsSaved]: Tensor[]) => run(BACKWARD, { dy, logProbs: logProbsSaved!, labels: labelsSaved! })[0]!,
+        gradFunc: (dy: Tensor, [logProbsSaved, labelsSaved]: Tensor[]) => run(BACKWARD, { dy, logProbs: logProbsSaved!, labels: labelsSaved! }, smoothing)[0]!,
       };
-    }) as never) as unknown as (scores: Tensor) => Tensor;
+    }) as never) as unknown as (scores: Tensor) => tfjs.Scalar;
     return loss(output);
   };
 }

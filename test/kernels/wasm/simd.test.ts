@@ -1,9 +1,9 @@
-// The loops of simd.wat that are not optimizer updates (those are tested in optimizers/fused):
+// The loops of simd.wat that are not optimizer updates (those are tested in registry/optimizers/fused):
 // ReLU in place and the gradient through a ReLU, on every length from one vector up, tails included.
 import assert from 'node:assert/strict';
-import { simdLoops, wasmHeap } from '../../src/registry/simd.js';
+import { simdLoops, wasmHeap } from '../../../src/kernels/wasm/simd.js';
 
-describe('registry/simd', () => {
+describe('kernels/wasm/simd', () => {
   const memory = new WebAssembly.Memory({ initial: 1 });
   const loops = simdLoops(memory);
   const floats = (offset: number, n: number) => new Float32Array(memory.buffer, offset, n);

@@ -26,8 +26,11 @@ export interface WasmBackend {
 export const heapOffset = (backend: WasmBackend, t: TensorInfo): number => backend.dataIdMap.get(t.dataId).memoryOffset;
 
 export interface SimdLoops {
+  /** See simd.wat for the arguments (byte offsets, flags and scalars). */
   sgd(...args: number[]): void;
   adam(...args: number[]): void;
+  rmsprop(...args: number[]): void;
+  adagrad(...args: number[]): void;
   /** x = max(x, 0) in place over n >= 4 floats at byte offset x. */
   relu(x: number, n: number): void;
   /** out = y > 0 ? dy : 0 over n >= 4 floats (byte offsets). */

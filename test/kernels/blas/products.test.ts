@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { DENSE_BACKWARD, openBlas } from '../../../src/registry/backends/blas.js';
+import { openBlas } from '../../../src/kernels/blas/index.js';
+import { kernelsFor } from '../../../src/kernels/index.js';
 import { createRegistries } from '../../../src/registry/index.js';
 import { Random } from '../../../src/util/random.js';
 
@@ -45,33 +46,7 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
   }
 }
 
-describe('backends/blas: opening the library', () => {
-  it('a library that is not there is a clear error saying what to install', async () => {
-    await assert.rejects(openBlas(['/nonexistent/libopenblas.so.0']), (error: Error) => {
-      assert.match(error.message, /no CBLAS library could be opened \(\/nonexistent\/libopenblas\.so\.0: /);
-      assert.match(error.message, /apt-get install libopenblas0-pthread/);
-      assert.match(error.message, /TRAINYARD_BLAS/);
-      return true;
-    });
-  });
-
-  it('a library without cblas_sgemm is refused by name', async () => {
-    await assert.rejects(openBlas(['libm.so.6']), /libm\.so\.6: has no cblas_sgemm/);
-  });
-
-  it('auto picks wasm-blas when OpenBLAS is present', async function () {
-    await blasOrSkip(this);
-    const registries = createRegistries();
-    const loaded = await registries.backends.get('auto').load({ backends: registries.backends });
-    assert.equal(loaded.name, 'wasm-blas');
-    assert.deepEqual(
-      loaded.tried.map((t) => t.name),
-      ['tensorflow-gpu', 'tensorflow'],
-    );
-  });
-});
-
-describe('backends/blas: matrix products on wasm-blas', function () {
+describe('kernels/blas/products: matrix products on wasm-blas', function () {
   before(async function () {
     await blasOrSkip(this);
     const registries = createRegistries();
@@ -172,12 +147,12 @@ describe('backends/blas: matrix products on wasm-blas', function () {
       return made;
     };
 
-    it('_FusedMatMul with bias and ReLU', async () => {
+    it('denseForward (_FusedMatMul) with bias and ReLU', async () => {
       const rows = rowsToGrow(3);
       const [a, b, bias] = await onCpu(() => [tf.tensor2d(values(rows * 3, 41), [rows, 3]), tf.tensor2d(values(6, 42), [3, 2]), tf.tensor1d([0.25, -0.5])]);
       const before = heap().buffer;
       // The kernel itself (as the dense layer calls it): tf.fused.matMul would move them in a Reshape first.
-      const out = tf.engine().runKernel('_FusedMatMul', { a, b, bias }, { transposeA: false, transposeB: false, activation: 'relu' }) as tf.Tensor;
+      const out = kernelsFor(tf).denseForward!(a, b, bias, true);
       assert.notEqual(heap().buffer, before, 'the heap grew');
       const got = out.slice([rows - 2, 0], [2, 2]).dataSync();
       const av = a.slice([rows - 2, 0], [2, 3]).dataSync();
@@ -187,7 +162,7 @@ describe('backends/blas: matrix products on wasm-blas', function () {
       tf.dispose([a, b, bias, out]);
     });
 
-    it(`${DENSE_BACKWARD}: dW, db and dx`, async () => {
+    it('denseBackward: dW, db and dx', async () => {
       const rows = rowsToGrow(2);
       const [dy, x, y, w] = await onCpu(() => [
         tf.tensor2d(values(rows * 2, 43), [rows, 2]),
@@ -200,7 +175,8 @@ describe('backends/blas: matrix products on wasm-blas', function () {
         return [tf.matMul(x, dz, true, false), tf.sum(dz, 0), tf.matMul(dz, w, false, true)].map((t) => t.dataSync());
       });
       const before = heap().buffer;
-      const outs = tf.engine().runKernel(DENSE_BACKWARD, { dy, x, y, w }, { relu: true, bias: true, inputGrad: true }) as unknown as tf.Tensor[];
+      const grads = kernelsFor(tf).denseBackward!({ dy, x, y, w, relu: true, bias: true, inputGrad: true });
+      const outs = [grads.dw, grads.db!, grads.dx!];
       assert.notEqual(heap().buffer, before, 'the heap grew');
       assertClose(outs[0]!.dataSync(), expected[0]!, 'dW');
       assertClose(outs[1]!.dataSync(), expected[1]!, 'db');

@@ -1,0 +1,154 @@
+// One-pass SGD, Adam, AdamW, RMSprop and Adagrad updates for TF.js's wasm backends (wasm, wasm-blas). The tensor-op
+// path runs ten or more kernels per parameter, each a pass over memory plus a dispatch; these run
+// one WebAssembly SIMD loop (simd.wat) on the backend's own heap. Same float32 operations in the
+// same order, so the same bits; parameters the loops do not take keep the ops.
+import type * as tfjs from '@tensorflow/tfjs';
+import { replaceKernel } from '../tf-kernels.js';
+import type { Kernels, Slot } from '../index.js';
+import { heapOffset, simdLoops, wasmHeap, type TensorInfo, type WasmBackend } from './simd.js';
+
+type TF = typeof tfjs;
+type Tensor = tfjs.Tensor;
+
+const SGD_KERNEL = 'TrainyardFusedSgd';
+const ADAM_KERNEL = 'TrainyardFusedAdam';
+const RMSPROP_KERNEL = 'TrainyardFusedRmsprop';
+const ADAGRAD_KERNEL = 'TrainyardFusedAdagrad';
+
+/** Registers the update kernels with TF.js for backend `backendName` (one whose tensors live on a wasm heap). */
+export function registerUpdateKernels(tf: TF, backendName: string): void {
+  const register = (kernelName: string, run: (backend: WasmBackend, inputs: Record<string, TensorInfo>, attrs: Record<string, number>) => TensorInfo[]) =>
+    replaceKernel(tf, {
+      kernelName,
+      backendName,
+      kernelFunc: (({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo>; backend: WasmBackend; attrs: Record<string, number> }) =>
+        run(backend, inputs, attrs)) as never,
+    });
+
+  register(SGD_KERNEL, (backend, { param, grad, buf }, a) => {
+    const shape = param!.shape;
+    const value = backend.makeOutput(shape, 'float32');
+    const nextBuf = a.momentum ? backend.makeOutput(shape, 'float32') : null;
+    // Only offsets, which growing the heap leaves valid: the loops address the heap's memory itself.
+    const at = (t: TensorInfo | null | undefined) => (t ? heapOffset(backend, t) : 0);
+    simdLoops(wasmHeap(backend)!).sgd(
+      at(param), at(grad), at(buf), at(value), at(nextBuf), a.size!,
+      buf ? 0 : 1, a.maximize!, a.weightDecay ? 1 : 0, a.weightDecay!,
+      a.momentum ? 1 : 0, a.momentum!, a.dampening ? 1 : 0, 1 - a.dampening!,
+      a.nesterov!, -a.lr!,
+    );
+    return nextBuf ? [value, nextBuf] : [value];
+  });
+
+  register(ADAM_KERNEL, (backend, { param, grad, expAvg, expAvgSq }, a) => {
+    const shape = param!.shape;
+    const [value, m, v] = [0, 1, 2].map(() => backend.makeOutput(shape, 'float32')) as [TensorInfo, TensorInfo, TensorInfo];
+    const at = (t: TensorInfo | undefined) => (t ? heapOffset(backend, t) : 0);
+    simdLoops(wasmHeap(backend)!).adam(
+      at(param), at(grad), at(expAvg), at(expAvgSq), at(value), at(m), at(v), a.size!,
+      expAvg ? 0 : 1, a.maximize!, a.weightDecay ? 1 : 0, a.weightDecay!,
+      a.beta1!, 1 - a.beta1!, a.beta2!, 1 - a.beta2!,
+      a.negStepSize!, a.bc2Sqrt!, a.eps!, a.useDecay!, a.decay!,
+    );
+    return [value, m, v];
+  });
+
+  register(RMSPROP_KERNEL, (backend, { param, grad, squareAvg, gradAvg, momentumBuffer }, a) => {
+    const shape = param!.shape;
+    const value = backend.makeOutput(shape, 'float32');
+    const sq = backend.makeOutput(shape, 'float32');
+    const gavg = a.centered ? backend.makeOutput(shape, 'float32') : null;
+    const buf = a.momentum ? backend.makeOutput(shape, 'float32') : null;
+    const at = (t: TensorInfo | null | undefined) => (t ? heapOffset(backend, t) : 0);
+    simdLoops(wasmHeap(backend)!).rmsprop(
+      at(param), at(grad), at(squareAvg), at(gradAvg), at(momentumBuffer), at(value), at(sq), at(gavg), at(buf), a.size!,
+      squareAvg ? 0 : 1, a.maximize!, a.weightDecay ? 1 : 0, a.weightDecay!,
+      a.alpha!, 1 - a.alpha!, a.eps!, a.centered!, a.momentum ? 1 : 0, a.momentum!, -a.lr!,
+    );
+    return [value, sq, ...(gavg ? [gavg] : []), ...(buf ? [buf] : [])];
+  });
+
+  register(ADAGRAD_KERNEL, (backend, { param, grad, sum }, a) => {
+    const shape = param!.shape;
+    const [value, nextSum] = [backend.makeOutput(shape, 'float32'), backend.makeOutput(shape, 'float32')];
+    const at = (t: TensorInfo | undefined) => (t ? heapOffset(backend, t) : 0);
+    simdLoops(wasmHeap(backend)!).adagrad(
+      at(param), at(grad), at(sum), at(value), at(nextSum), a.size!,
+      sum ? 0 : 1, a.maximize!, a.weightDecay ? 1 : 0, a.weightDecay!,
+      a.initialAccumulatorValue ? 1 : 0, a.initialAccumulatorValue!, a.eps!, -a.clr!,
+    );
+    return [value, nextSum];
+  });
+}
+
+/** Whether the loops link on this backend's heap (not on a shared, threaded one), remembered per heap. */
+const linkable = new WeakMap<WebAssembly.Memory, boolean>();
+function loopsLink(backend: unknown): boolean {
+  const memory = wasmHeap(backend);
+  if (!memory) return false;
+  let ok = linkable.get(memory);
+  if (ok === undefined) {
+    try {
+      simdLoops(memory);
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    linkable.set(memory, ok);
+  }
+  return ok;
+}
+
+/** The fusedUpdate kernel of the Kernels interface, on the kernels registerUpdateKernels registered. */
+export function fusedUpdate(tf: TF): NonNullable<Kernels['fusedUpdate']> {
+  const run = (kernel: string, inputs: Record<string, Tensor>, attrs: Record<string, number>) =>
+    tf.engine().runKernel(kernel, inputs as never, attrs as never) as unknown as Tensor[];
+  const bit = (b: boolean) => (b ? 1 : 0);
+  return (step, param, grad, prev) => {
+    // The loops read and write whole vectors: fewer than 4 values would run past the tensor.
+    if (param.dtype !== 'float32' || param.size < 4 || !loopsLink(tf.backend())) return null;
+    if (grad.dtype !== 'float32' || grad.size !== param.size) {
+      throw new Error(`fused update: param ${param.name} [${param.shape}] and its gradient [${grad.shape}] ${grad.dtype} do not match`);
+    }
+    if (step.rule === 'sgd') {
+      const buf = prev?.momentumBuffer;
+      const [value, nextBuf] = run(SGD_KERNEL, buf ? { param, grad, buf } : { param, grad }, {
+        size: param.size, lr: step.lr, maximize: bit(step.maximize), weightDecay: step.weightDecay,
+        momentum: step.momentum, dampening: step.dampening, nesterov: bit(step.nesterov),
+      });
+      return { value: value!, slot: nextBuf ? { momentumBuffer: nextBuf } : {} };
+    }
+    if (step.rule === 'adam') {
+      const inputs: Record<string, Tensor> = prev ? { param, grad, expAvg: prev.expAvg!, expAvgSq: prev.expAvgSq! } : { param, grad };
+      const [value, expAvg, expAvgSq] = run(ADAM_KERNEL, inputs, {
+        size: param.size, maximize: bit(step.maximize), weightDecay: step.weightDecay,
+        beta1: step.betas[0], beta2: step.betas[1], eps: step.eps, negStepSize: step.negStepSize, bc2Sqrt: step.bc2Sqrt,
+        useDecay: bit(step.decay !== undefined), decay: step.decay ?? 1,
+      });
+      return { value: value!, slot: { expAvg: expAvg!, expAvgSq: expAvgSq! } };
+    }
+    if (step.rule === 'rmsprop') {
+      const useMomentum = step.momentum > 0;
+      const inputs: Record<string, Tensor> = { param, grad };
+      if (prev) {
+        inputs.squareAvg = prev.squareAvg!;
+        if (step.centered) inputs.gradAvg = prev.gradAvg!;
+        if (useMomentum) inputs.momentumBuffer = prev.momentumBuffer!;
+      }
+      const [value, squareAvg, ...rest] = run(RMSPROP_KERNEL, inputs, {
+        size: param.size, maximize: bit(step.maximize), weightDecay: step.weightDecay, alpha: step.alpha, eps: step.eps,
+        centered: bit(step.centered), momentum: useMomentum ? step.momentum : 0, lr: step.lr,
+      });
+      const slot: Slot = { squareAvg: squareAvg! };
+      if (step.centered) slot.gradAvg = rest.shift()!;
+      if (useMomentum) slot.momentumBuffer = rest.shift()!;
+      return { value: value!, slot };
+    }
+    const [value, sum] = run(ADAGRAD_KERNEL, prev ? { param, grad, sum: prev.sum! } : { param, grad }, {
+      size: param.size, maximize: bit(step.maximize), weightDecay: step.weightDecay, eps: step.eps,
+      initialAccumulatorValue: step.initialAccumulatorValue, clr: step.clr,
+    });
+    const slot: Slot = { sum: sum! };
+    return { value: value!, slot };
+  };
+}
