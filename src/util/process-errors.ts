@@ -33,5 +33,11 @@ export function installProcessErrorHandlers(): void {
     process.exit(1);
   };
   process.on('uncaughtException', fatal('an error nobody caught (from a plugin?)'));
-  process.on('unhandledRejection', fatal('a promise rejection nobody handled (from a plugin?)'));
+  const rejected = fatal('a promise rejection nobody handled (from a plugin?)');
+  const onRejection = (reason: unknown) => {
+    // While a plugin module loads, its loader listens too and reports the rejection as the module's problem.
+    if (process.listenerCount('unhandledRejection') > 1) return;
+    rejected(reason);
+  };
+  process.on('unhandledRejection', onRejection);
 }
