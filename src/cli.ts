@@ -160,11 +160,11 @@ export async function main(argv: string[]): Promise<number> {
   return command.run(parsed.positionals, parsed.values as Record<string, unknown>);
 }
 
-async function entry(): Promise<void> {
-  installProcessErrorHandlers();
+/** main() with every error turned into its message and exit code: what the program does, minus the process. */
+export async function runCli(argv: string[]): Promise<number> {
   let code: number;
   try {
-    code = await main(process.argv.slice(2));
+    code = await main(argv);
   } catch (error) {
     if (error instanceof UserError) {
       console.error(error instanceof ConfigError ? error.message : `trainyard: ${error.message}`);
@@ -177,6 +177,12 @@ async function entry(): Promise<void> {
       code = 1;
     }
   }
+  return code;
+}
+
+async function entry(): Promise<void> {
+  installProcessErrorHandlers();
+  const code = await runCli(process.argv.slice(2));
   process.exitCode = code;
   // Something a plugin left running (a timer, a pending import) must not keep a finished command alive.
   setTimeout(() => process.exit(code), 1000).unref();

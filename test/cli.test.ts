@@ -2,7 +2,7 @@
 // line itself, list, plan and validate. Exit codes: 0 success, 2 bad input.
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { fromRoot, runCli, stackLines } from './config/support.js';
+import { fromRoot, runCli, runCliInProcess, stackLines } from './config/support.js';
 
 const COMMANDS = ['run', 'validate', 'plan', 'list', 'schema'];
 
@@ -15,25 +15,35 @@ function assertBadInput(result: { status: number | null; stderr: string; stdout:
 }
 
 describe('trainyard CLI', () => {
-  it('--help lists every command and the exit codes', () => {
+  it('runs as the program: dist/src/cli.js prints its version and the help, with the exit codes of the process', () => {
+    const version = runCli(['--version']);
+    assert.equal(version.status, 0);
+    assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+    assert.equal(runCli([]).status, 2);
+    const bad = runCli(['validate', 'no-such-file.yaml']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /no-such-file\.yaml.*file not found/);
+  });
+
+  it('--help lists every command and the exit codes', async () => {
     for (const flag of ['--help', '-h', 'help']) {
-      const result = runCli([flag]);
+      const result = await runCliInProcess([flag]);
       assert.equal(result.status, 0);
       for (const command of COMMANDS) assert.match(result.stdout, new RegExp(`^  ${command} `, 'm'), `${flag}: ${command}`);
       assert.match(result.stdout, /Exit codes: 0 success, 1 a run failed, 2 bad input/);
     }
   });
 
-  it('with no command prints the help and exits 2', () => {
-    const result = runCli([]);
+  it('with no command prints the help and exits 2', async () => {
+    const result = await runCliInProcess([]);
     assert.equal(result.status, 2);
     assert.match(result.stdout, /Usage: trainyard COMMAND/);
   });
 
   for (const command of COMMANDS) {
-    it(`${command} --help prints its usage and exits 0`, () => {
+    it(`${command} --help prints its usage and exits 0`, async () => {
       for (const flag of ['--help', '-h']) {
-        const result = runCli([command, flag]);
+        const result = await runCliInProcess([command, flag]);
         assert.equal(result.status, 0, result.stderr);
         assert.match(result.stdout, new RegExp(`^Usage: trainyard ${command}\\b`));
         assert.equal(result.stderr, '');
@@ -41,28 +51,28 @@ describe('trainyard CLI', () => {
     });
   }
 
-  it('an unknown command exits 2 and suggests the nearest', () => {
-    const typo = runCli(['valdate', 'x.yaml']);
+  it('an unknown command exits 2 and suggests the nearest', async () => {
+    const typo = await runCliInProcess(['valdate', 'x.yaml']);
     assertBadInput(typo, /unknown command 'valdate'; did you mean 'validate'\? \(commands: /);
     for (const command of COMMANDS) assert.match(typo.stderr, new RegExp(`\\b${command}\\b`));
-    assertBadInput(runCli(['frobnicate']), /unknown command 'frobnicate' \(commands: /);
+    assertBadInput(await runCliInProcess(['frobnicate']), /unknown command 'frobnicate' \(commands: /);
   });
 
-  it('an unknown flag exits 2 and names the flag', () => {
-    assertBadInput(runCli(['validate', '--strict', 'experiments/lecture-25-optimizers.yaml']), /validate: Unknown option '--strict'.*\(see trainyard validate --help\)/);
-    assertBadInput(runCli(['list', '--all']), /list: Unknown option '--all'/);
-    assertBadInput(runCli(['plan', '--set']), /plan: Option '--set <value>' argument missing/);
+  it('an unknown flag exits 2 and names the flag', async () => {
+    assertBadInput(await runCliInProcess(['validate', '--strict', 'experiments/lecture-25-optimizers.yaml']), /validate: Unknown option '--strict'.*\(see trainyard validate --help\)/);
+    assertBadInput(await runCliInProcess(['list', '--all']), /list: Unknown option '--all'/);
+    assertBadInput(await runCliInProcess(['plan', '--set']), /plan: Option '--set <value>' argument missing/);
   });
 
-  it('wrong numbers of arguments exit 2 with a usage hint', () => {
-    assertBadInput(runCli(['validate']), /validate needs at least one FILE/);
-    assertBadInput(runCli(['plan', 'a.yaml', 'b.yaml']), /plan needs exactly one FILE/);
-    assertBadInput(runCli(['schema', 'extra']), /schema takes no arguments/);
-    assertBadInput(runCli(['list', 'optimizers', 'losses']), /list takes at most one KIND/);
+  it('wrong numbers of arguments exit 2 with a usage hint', async () => {
+    assertBadInput(await runCliInProcess(['validate']), /validate needs at least one FILE/);
+    assertBadInput(await runCliInProcess(['plan', 'a.yaml', 'b.yaml']), /plan needs exactly one FILE/);
+    assertBadInput(await runCliInProcess(['schema', 'extra']), /schema takes no arguments/);
+    assertBadInput(await runCliInProcess(['list', 'optimizers', 'losses']), /list takes at most one KIND/);
   });
 
-  it('list optimizers shows sgd and adam with their params, types and defaults', () => {
-    const result = runCli(['list', 'optimizers']);
+  it('list optimizers shows sgd and adam with their params, types and defaults', async () => {
+    const result = await runCliInProcess(['list', 'optimizers']);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^optimizers:$/m);
     assert.match(result.stdout, /^ {2}sgd {2}Stochastic gradient descent/m);
@@ -75,17 +85,17 @@ describe('trainyard CLI', () => {
     assert.ok(!/^layers:/m.test(result.stdout), 'only the kind asked for');
   });
 
-  it('list takes a singular kind, lists everything without one, and suggests for a typo', () => {
-    const one = runCli(['list', 'layer']);
+  it('list takes a singular kind, lists everything without one, and suggests for a typo', async () => {
+    const one = await runCliInProcess(['list', 'layer']);
     assert.equal(one.status, 0);
     assert.match(one.stdout, /^ {2}dense .*\n +units +integer >= 1.* required /m);
-    const all = runCli(['list']);
+    const all = await runCliInProcess(['list']);
     for (const kind of ['datasets', 'layers', 'losses', 'optimizers', 'metrics', 'backends']) assert.match(all.stdout, new RegExp(`^${kind}:$`, 'm'));
-    assertBadInput(runCli(['list', 'optimisers']), /unknown plugin kind 'optimisers'; did you mean 'optimizers'\?/);
+    assertBadInput(await runCliInProcess(['list', 'optimisers']), /unknown plugin kind 'optimisers'; did you mean 'optimizers'\?/);
   });
 
-  it('plan prints the plan as JSON with the lecture’s 3 trials', () => {
-    const result = runCli(['plan', 'experiments/lecture-25-optimizers.yaml']);
+  it('plan prints the plan as JSON with the lecture’s 3 trials', async () => {
+    const result = await runCliInProcess(['plan', 'experiments/lecture-25-optimizers.yaml']);
     assert.equal(result.status, 0, result.stderr);
     const plan = JSON.parse(result.stdout);
     assert.deepEqual(
@@ -97,17 +107,17 @@ describe('trainyard CLI', () => {
     assert.equal(plan.data.trainSize, 8000);
   });
 
-  it('plan of a bad file exits 2 with FILE:LINE:COL and prints no JSON', () => {
-    const result = runCli(['plan', 'test/fixtures/bad/zero-lr.yaml']);
+  it('plan of a bad file exits 2 with FILE:LINE:COL and prints no JSON', async () => {
+    const result = await runCliInProcess(['plan', 'test/fixtures/bad/zero-lr.yaml']);
     assertBadInput(result, /^test\/fixtures\/bad\/zero-lr\.yaml:11:34 optimizers\[2\]\.lr: must be > 0 \(got 0\)$/m);
     assert.equal(result.stdout, '');
   });
 
-  it('validate experiments/*.yaml exits 0 and reports each file valid', () => {
+  it('validate experiments/*.yaml exits 0 and reports each file valid', async () => {
     const files = readdirSync(fromRoot('experiments'))
       .filter((f) => f.endsWith('.yaml'))
       .map((f) => `experiments/${f}`);
-    const result = runCli(['validate', ...files]);
+    const result = await runCliInProcess(['validate', ...files]);
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stderr, '');
     for (const file of files) assert.match(result.stdout, new RegExp(`^${file.replace(/\./g, '\\.')}: valid \\(\\d+ trials?, `, 'm'));

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { prepare } from '../src/config/pipeline.js';
-import { committedSchemaValidator, fromRoot, runCli } from './config/support.js';
+import { committedSchemaValidator, fromRoot, runCliInProcess } from './config/support.js';
 import { requireSystem } from './requirements.js';
 
 const files = readdirSync(fromRoot('experiments'))
@@ -36,7 +36,7 @@ function systemData(file: string): (typeof SYSTEM_DATA)[string] | undefined {
 describe('experiments/*.yaml', () => {
   const { validate } = committedSchemaValidator();
 
-  it('holds the lecture, at least', () => {
+  it('holds the lecture, at least', async () => {
     assert.ok(files.includes('lecture-25-optimizers.yaml'), files.join(', '));
   });
 
@@ -61,18 +61,18 @@ describe('experiments/*.yaml', () => {
       });
     }
 
-    it(`${name} is accepted by the committed schema`, () => {
+    it(`${name} is accepted by the committed schema`, async () => {
       assert.ok(validate(parse(readFileSync(file, 'utf8'))), `${JSON.stringify(validate.errors, null, 2)}\n(a new plugin? run npm run schema)`);
     });
 
-    it(`${name} points editors at the schema on its first line`, () => {
+    it(`${name} points editors at the schema on its first line`, async () => {
       const first = readFileSync(file, 'utf8').split('\n')[0];
       assert.equal(first, '# yaml-language-server: $schema=../schemas/experiment.schema.json');
     });
   }
 
-  it('trainyard validate experiments/*.yaml exits 0', () => {
-    const result = runCli(['validate', ...files.map((f) => `experiments/${f}`)]);
+  it('trainyard validate experiments/*.yaml exits 0', async () => {
+    const result = await runCliInProcess(['validate', ...files.map((f) => `experiments/${f}`)]);
     assert.equal(result.status, 0, result.stderr);
     for (const name of files) assert.match(result.stdout, new RegExp(`experiments/${name.replace(/\./g, '\\.')}: valid`));
   });

@@ -48,3 +48,26 @@ export function withoutTiming(metrics: any): unknown {
     epochs: t.epochs.map(({ seconds: _s, cumulativeSeconds: _c, ...rest }: any) => rest),
   }));
 }
+
+/**
+ * The CLI in this process (the code a user's `trainyard` runs, minus the process): no start-up
+ * cost, and with `--workers 0` the trials train on this process's TF.js. Output is captured.
+ */
+export async function cliInProcess(args: string[], options: { cwd?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { runCli } = await import('../src/cli.js');
+  let stdout = '';
+  let stderr = '';
+  const [writeOut, writeErr] = [process.stdout.write, process.stderr.write];
+  const cwd = process.cwd();
+  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    if (options.cwd) process.chdir(options.cwd);
+    const code = await runCli(args);
+    return { code, stdout, stderr };
+  } finally {
+    process.chdir(cwd);
+    process.stdout.write = writeOut;
+    process.stderr.write = writeErr;
+  }
+}

@@ -8,7 +8,7 @@ import type { RunEvent, RunEventInput, TrialResult } from '../run-log/types.js';
 import { createRunDir, RunDirError } from '../runner/run-dir.js';
 import type { RunLock } from '../run-log/lock.js';
 import { defaultWorkers, loadBackend, runPlan, type RunInputs } from '../runner/run.js';
-import { newStopFlag, requestStop, isStopped } from '../runner/executor.js';
+import { InProcessExecutor, newStopFlag, requestStop, isStopped } from '../runner/executor.js';
 import { WorkerThreadsExecutor } from '../runner/worker-pool.js';
 import { dataFingerprint } from '../runner/fingerprint.js';
 import { loadExperimentData } from '../runner/data.js';
@@ -32,7 +32,8 @@ Options:
   --backend NAME      auto, tensorflow-gpu, tensorflow, wasm-blas, wasm or cpu (overrides the file;
                       with --resume: continue on another backend than the run's, recorded per trial)
   --workers N         worker threads training trials in parallel (default: trials,
-                      at most cores + 1; 1 on native TensorFlow)
+                      at most cores + 1; 1 on native TensorFlow); 0: one trial after another
+                      in this thread, with no worker threads
   --epochs N          same as --set training.epochs=N
   --set PATH=VALUE    override a value of the file, e.g. --set optimizers[2].lr=1e-3
                       or --set training.batchSize=32 (repeatable; validated like the file)
@@ -59,9 +60,9 @@ export const RUN_OPTIONS = {
   'allow-plugins': { type: 'boolean' },
 } as const;
 
-export function positiveInt(flag: string, text: string | undefined): number | undefined {
+export function workerCount(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 256) throw new UserError(`${flag} must be a whole number from 1 to 256 (got '${text}')`);
+  if (!/^\d+$/.test(text) || Number(text) > 256) throw new UserError(`--workers must be a whole number from 0 to 256 (got '${text}'; 0 trains in this thread)`);
   return Number(text);
 }
 
@@ -111,12 +112,12 @@ export async function train(inputs: RunInputs, backend: LoadedBackend, data: Loa
   const releaseFatal = onFatalError((error) => records.abortSync(`the run stopped on an error nobody caught: ${error.message.split('\n')[0]}`, (performance.now() - started) / 1000));
   try {
     const queued = inputs.plan.trials.length - (run.resume?.done.length ?? 0);
-    const workers = positiveInt('--workers', values.workers as string | undefined) ?? defaultWorkers(queued, backend.name);
+    const workers = workerCount(values.workers as string | undefined) ?? defaultWorkers(queued, backend.name);
     const outcome = await runPlan(inputs, data, backend, {
       runDir,
-      executor: new WorkerThreadsExecutor(workers),
+      executor: workers === 0 ? new InProcessExecutor(backend.tf, inputs.registries) : new WorkerThreadsExecutor(workers),
       store: { kind: 'directory', dir: runDir },
-      workers: Math.max(1, Math.min(workers, queued)),
+      workers: Math.max(0, Math.min(workers, queued)),
       ...(run.resume ? { resume: { done: run.resume.done, recovered: run.resume.recovered } } : {}),
       records,
       reporters: [terminal, ...(report ? [report] : [])],
@@ -153,7 +154,7 @@ export async function runCommand(args: string[], values: Record<string, unknown>
   if (values['allow-plugins']) throw new UserError('--allow-plugins goes with --resume (a new run imports the plugin modules its experiment file names)');
   if (args.length !== 1) throw new UserError('run needs exactly one FILE (trainyard run experiments/lecture-25-optimizers.yaml), or --resume RUN_DIR');
   const file = args[0]!;
-  positiveInt('--workers', values.workers as string | undefined);
+  workerCount(values.workers as string | undefined);
   const allSets = values.backend !== undefined ? [...sets, { flag: '--backend', text: `backend=${values.backend}` }] : sets;
   const prepared = await prepare(file, { sets: allSets });
   for (const warning of prepared.warnings) console.error(formatWarning(warning));

@@ -57,7 +57,7 @@ export class ConsoleReporter implements Reporter {
         this.startedAt = Date.parse(event.time);
         this.totalSteps = event.trials * event.epochs * event.stepsPerEpoch;
         const why = event.backendsTried.map((t) => `${t.name}: ${t.error.split('. ')[0]}`).join('\n    ');
-        this.detail(`trainyard: ${printable(event.experiment)}: ${event.trials} trials on ${event.backend} (${event.workers} worker thread${event.workers === 1 ? "" : "s"})`);
+        this.detail(`trainyard: ${printable(event.experiment)}: ${event.trials} trials on ${event.backend} (${event.workers === 0 ? 'in this thread' : `${event.workers} worker thread${event.workers === 1 ? '' : 's'}`})`);
         if (why) this.detail(`  not used:\n    ${why}`);
         this.detail(`  run directory: ${printable(event.runDir)}`);
         break;

@@ -7,25 +7,25 @@ import { parse } from 'yaml';
 import { SCHEMA_FILE, schemaText } from '../../src/commands/schema.js';
 import { prepare } from '../../src/config/pipeline.js';
 import { createRegistries } from '../../src/registry/index.js';
-import { BAD_DIR, BAD_EXPECTED, committedSchemaValidator, fromRoot, runCli, tempDir } from '../config/support.js';
+import { BAD_DIR, BAD_EXPECTED, committedSchemaValidator, fromRoot, runCliInProcess, tempDir } from '../config/support.js';
 
 describe('commands/schema', () => {
   const { schema, validate } = committedSchemaValidator();
 
-  it('the committed schema is what the registries generate now', () => {
+  it('the committed schema is what the registries generate now', async () => {
     assert.equal(SCHEMA_FILE, fromRoot('schemas', 'experiment.schema.json'));
     const committed = readFileSync(SCHEMA_FILE, 'utf8');
     assert.ok(committed === schemaText(), 'schemas/experiment.schema.json is out of date with the plugin registries: run `npm run schema` and commit it');
   });
 
-  it('is JSON Schema draft-07 and prints on trainyard schema', () => {
+  it('is JSON Schema draft-07 and prints on trainyard schema', async () => {
     assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
-    const result = runCli(['schema']);
+    const result = await runCliInProcess(['schema']);
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, schemaText());
   });
 
-  it('offers every registered plugin type and its params to editors', () => {
+  it('offers every registered plugin type and its params to editors', async () => {
     const text = schemaText();
     const registries = createRegistries();
     for (const kind of ['datasets', 'layers', 'losses', 'optimizers', 'metrics', 'backends'] as const) {
@@ -42,7 +42,7 @@ describe('commands/schema', () => {
   it('has bad fixtures marked as schema errors', () => assert.ok(schemaErrors.length >= 20, String(schemaErrors.length)));
 
   for (const [name, expected] of schemaErrors) {
-    it(`rejects ${name} (${expected.path || 'the file'})`, () => {
+    it(`rejects ${name} (${expected.path || 'the file'})`, async () => {
       const data = parse(readFileSync(join(BAD_DIR, name), 'utf8'));
       assert.equal(validate(data), false, `the committed schema accepts ${name}`);
     });

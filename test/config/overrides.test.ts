@@ -5,7 +5,7 @@ import { UserError, ConfigError, formatLocated } from '../../src/config/errors.j
 import { locate, parseSource } from '../../src/config/load.js';
 import { applyOverrides, parseKeyPath } from '../../src/config/overrides.js';
 import { prepare } from '../../src/config/pipeline.js';
-import { configError, fromRoot, LECTURE, runCli, stackLines } from './support.js';
+import { configError, fromRoot, LECTURE, runCliInProcess, stackLines } from './support.js';
 
 const TEXT = `name: demo
 dataset: mnist-bundled
@@ -19,14 +19,14 @@ const set = (...texts: string[]) => texts.map((text) => ({ flag: '--set', text }
 const apply = (...texts: string[]) => applyOverrides(parseSource(TEXT, 'demo.yaml'), set(...texts));
 
 describe('config/overrides', () => {
-  it('parses key paths with dots and indices', () => {
+  it('parses key paths with dots and indices', async () => {
     assert.deepEqual(parseKeyPath('optimizers[2].lr'), ['optimizers', 2, 'lr']);
     assert.deepEqual(parseKeyPath('model.layers[0][1].units'), ['model', 'layers', 0, 1, 'units']);
     assert.deepEqual(parseKeyPath('training.batchSize'), ['training', 'batchSize']);
     for (const bad of ['', 'a..b', '.a', '[0]', 'a[x]', 'a b', 'a[-1]', 'a.', 'a.0']) assert.equal(parseKeyPath(bad), undefined, bad);
   });
 
-  it('reads values as YAML and leaves the original document alone', () => {
+  it('reads values as YAML and leaves the original document alone', async () => {
     const original = parseSource(TEXT, 'demo.yaml');
     const before = JSON.stringify(original.data);
     const changed = applyOverrides(original, set('optimizers[0].lr=1e-3', 'seeds=[0, 1]', 'training.shuffle=false', 'description=hello: world'));
@@ -38,30 +38,30 @@ describe('config/overrides', () => {
     assert.equal(original.doc.getIn(['optimizers', 0, 'lr']), 0.1);
   });
 
-  it('turns a plugin given by bare name into a mapping to set one of its params', () => {
+  it('turns a plugin given by bare name into a mapping to set one of its params', async () => {
     const data = apply('loss.labelSmoothing=0.1', 'optimizers[1].lr=0.01', 'dataset.trainSize=500').data as any;
     assert.deepEqual(data.loss, { type: 'crossEntropy', labelSmoothing: 0.1 });
     assert.deepEqual(data.optimizers[1], { type: 'adam', lr: 0.01 });
     assert.deepEqual(data.dataset, { type: 'mnist-bundled', trainSize: 500 });
   });
 
-  it('replaces a whole plugin spec', () => {
+  it('replaces a whole plugin spec', async () => {
     const data = apply('optimizers[1]={type: sgd, momentum: 0.5}').data as any;
     assert.deepEqual(data.optimizers[1], { type: 'sgd', momentum: 0.5 });
   });
 
-  it('rejects a malformed path, saying what a path looks like', () => {
+  it('rejects a malformed path, saying what a path looks like', async () => {
     for (const text of ['lr', 'optimizers..lr=1', '=3', 'optimizers[0]lr=1']) {
       assert.throws(() => apply(text), (e: Error) => e instanceof UserError && !(e instanceof ConfigError) && /expected PATH=VALUE, e\.g\. --set optimizers\[0\]\.lr=0\.01/.test(e.message), text);
     }
   });
 
-  it('rejects an index out of range, giving the valid ones', () => {
+  it('rejects an index out of range, giving the valid ones', async () => {
     assert.throws(() => apply('optimizers[2].lr=1'), /--set optimizers\[2\]\.lr=1: optimizers is a list of 2 in demo\.yaml; use optimizers\[0\] to optimizers\[1\]/);
     assert.throws(() => apply('optimizers.lr=1'), /optimizers is a list of 2/);
   });
 
-  it('rejects a path through a single value', () => {
+  it('rejects a path through a single value', async () => {
     assert.throws(() => apply('name.first=x'), /--set name\.first=x: name is a single value in demo\.yaml, not a mapping or a list/);
   });
 
@@ -103,7 +103,7 @@ describe('config/overrides', () => {
     assert.equal(param.flag, '--set loss.labelSmoothing=0.1');
   });
 
-  it('reads values by the rules of experiment files: no custom tags, decimal numbers, as a UserError naming the flag', () => {
+  it('reads values by the rules of experiment files: no custom tags, decimal numbers, as a UserError naming the flag', async () => {
     const emitted: unknown[] = [];
     const emitWarning = process.emitWarning;
     process.emitWarning = ((warning: unknown) => void emitted.push(warning)) as typeof process.emitWarning;
@@ -126,7 +126,7 @@ describe('config/overrides', () => {
     assert.equal((apply('description=').data as { description: unknown }).description, null, 'an empty value is null, as in a file');
   });
 
-  it('sets one part of a value that came from a YAML merge key or an alias, leaving the anchor alone', () => {
+  it('sets one part of a value that came from a YAML merge key or an alias, leaving the anchor alone', async () => {
     const text = `name: demo
 dataset: mnist-bundled
 model: {layers: [flatten, {type: dense, units: 10}]}
@@ -156,16 +156,16 @@ optimizers:
     assert.deepEqual(plan.overrides, ['training.epochs=1', 'optimizers[2].lr=0.01']);
   });
 
-  it('on the command line: --epochs N is training.epochs, and its problems name --epochs N', () => {
-    const ok = runCli(['plan', 'experiments/lecture-25-optimizers.yaml', '--epochs', '2', '--set', 'seeds=[1]']);
+  it('on the command line: --epochs N is training.epochs, and its problems name --epochs N', async () => {
+    const ok = await runCliInProcess(['plan', 'experiments/lecture-25-optimizers.yaml', '--epochs', '2', '--set', 'seeds=[1]']);
     assert.equal(ok.status, 0, ok.stderr);
     const plan = JSON.parse(ok.stdout);
     assert.equal(plan.config.training.epochs, 2);
     assert.deepEqual(plan.trials.map((t: { id: string }) => t.id), ['sgd/seed-1', 'sgd-with-momentum/seed-1', 'adam/seed-1']);
-    const bad = runCli(['validate', 'experiments/lecture-25-optimizers.yaml', '--epochs', '0']);
+    const bad = await runCliInProcess(['validate', 'experiments/lecture-25-optimizers.yaml', '--epochs', '0']);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /^experiments\/lecture-25-optimizers\.yaml \(--epochs 0\) training\.epochs: must be >= 1 \(got 0\)$/m);
-    const path = runCli(['validate', 'experiments/lecture-25-optimizers.yaml', '--set', 'optimizers[9].lr=1']);
+    const path = await runCliInProcess(['validate', 'experiments/lecture-25-optimizers.yaml', '--set', 'optimizers[9].lr=1']);
     assert.equal(path.status, 2);
     assert.match(path.stderr, /use optimizers\[0\] to optimizers\[2\]/);
     assert.deepEqual(stackLines(bad.stderr + path.stderr), []);

@@ -14,7 +14,7 @@ import { validate } from '../../src/config/validate.js';
 import { createRegistries } from '../../src/registry/index.js';
 import { MAX_SLUG_BYTES, slug } from '../../src/util/slug.js';
 import { Random } from '../../src/util/random.js';
-import { configError, LECTURE, runCli, stackLines, tempDir } from './support.js';
+import { configError, LECTURE, runCliInProcess, stackLines, tempDir } from './support.js';
 
 const lecture = readFileSync(LECTURE, 'utf8');
 
@@ -32,7 +32,7 @@ const ESCAPES = [
 ];
 
 describe('paths: nothing is written outside the run directory', () => {
-  it('an optimizer name slugs to one safe path segment, whatever it holds', () => {
+  it('an optimizer name slugs to one safe path segment, whatever it holds', async () => {
     const random = new Random(7);
     const randomNames = Array.from({ length: 2000 }, () =>
       String.fromCodePoint(...Array.from({ length: 1 + random.int(40) }, () => (random.next() < 0.5 ? 32 + random.int(95) : random.int(0x10ffff - 0xe000) + (random.next() < 0.5 ? 0 : 0xe000)))).replace(/[\ud800-\udfff]/g, ''),
@@ -49,7 +49,7 @@ describe('paths: nothing is written outside the run directory', () => {
     }
   });
 
-  it('keeps ordinary names readable and cuts long ones', () => {
+  it('keeps ordinary names readable and cuts long ones', async () => {
     assert.equal(slug('SGD with momentum'), 'sgd-with-momentum');
     assert.equal(slug('Adam (lr=1e-3)'), 'adam-lr-1e-3');
     assert.equal(slug('Оптимизатор 最適化'), 'оптимизатор-最適化');
@@ -75,7 +75,7 @@ describe('paths: nothing is written outside the run directory', () => {
     }
   });
 
-  it('an experiment name (it names a directory under --out) cannot hold a path', () => {
+  it('an experiment name (it names a directory under --out) cannot hold a path', async () => {
     const registries = createRegistries();
     for (const name of ['..', '.', '../x', '/abs', 'a/b', 'a\\b', '.hidden', '-x', '', 'x\u0000', 'лекция', '..a', 'a'.repeat(101)]) {
       const data = { ...(parseSource(lecture, 'x.yaml').data as object), name };
@@ -118,9 +118,9 @@ describe('paths: nothing is written outside the run directory', () => {
       assert.equal(listing(), '[]');
     });
 
-    it('trainyard run with --out under a file: exit 2, the path in the message, nothing created', () => {
+    it('trainyard run with --out under a file: exit 2, the path in the message, nothing created', async () => {
       writeFileSync(join(dir, 'file'), 'x');
-      const { status, stdout, stderr } = runCli(['run', LECTURE, '--out', join(dir, 'file', 'runs'), '--epochs', '1']);
+      const { status, stdout, stderr } = await runCliInProcess(['run', LECTURE, '--out', join(dir, 'file', 'runs'), '--epochs', '1']);
       assert.equal(status, 2, stderr);
       assert.match(stderr, /--out: cannot write runs under .*file\/runs: .*file is a file, not a directory/);
       assert.deepEqual(stackLines(stderr), []);
@@ -129,13 +129,13 @@ describe('paths: nothing is written outside the run directory', () => {
     });
   });
 
-  it('paths in a config resolve against the file, not the working directory', () => {
+  it('paths in a config resolve against the file, not the working directory', async () => {
     const { dir, cleanup } = tempDir();
     try {
       mkdirSync(join(dir, 'exp', 'plugins'), { recursive: true });
       writeFileSync(join(dir, 'exp', 'plugins', 'none.js'), 'export default [];\n');
       writeFileSync(join(dir, 'exp', 'x.yaml'), lecture.replace('dataset: mnist-bundled', 'plugins: [./plugins/none.js]\ndataset: mnist-bundled'));
-      const { status, stderr } = runCli(['validate', join(dir, 'exp', 'x.yaml')], '/');
+      const { status, stderr } = await runCliInProcess(['validate', join(dir, 'exp', 'x.yaml')], '/');
       assert.equal(status, 0, stderr);
     } finally {
       cleanup();

@@ -88,3 +88,10 @@ export interface BadExpectation {
 
 export const BAD_DIR = fromRoot('test', 'fixtures', 'bad');
 export const BAD_EXPECTED: Record<string, BadExpectation> = JSON.parse(readFileSync(join(BAD_DIR, 'expected.json'), 'utf8'));
+
+/** runCli's answer from the CLI code in this process (no start-up cost): for what needs no process of its own. */
+export async function runCliInProcess(args: string[], cwd = ROOT): Promise<CliResult> {
+  const { cliInProcess } = await import('../run-helpers.js');
+  const { code, stdout, stderr } = await cliInProcess(args, { cwd });
+  return { status: code, stdout, stderr };
+}

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatWarning } from '../../src/config/errors.js';
 import { prepare } from '../../src/config/pipeline.js';
-import { fromRoot, LECTURE, runCli, tempDir } from './support.js';
+import { fromRoot, LECTURE, runCliInProcess, tempDir } from './support.js';
 
 const LAYERS = '[flatten, {type: dense, units: 400}, relu, {type: dense, units: 256}, relu, {type: dense, units: 10}]';
 
@@ -71,22 +71,22 @@ describe('config/warnings', () => {
     }
   });
 
-  it('validate and plan print them on stderr, FILE:LINE:COL path: warning: ..., and still succeed', () => {
+  it('validate and plan print them on stderr, FILE:LINE:COL path: warning: ..., and still succeed', async () => {
     const file = join(dir, 'nll.yaml');
     writeFileSync(file, lecture(LAYERS, 'nll'));
     const expected = `${file}:7:87 model.layers[5]: warning: loss 'nll' expects log-probabilities`;
-    const validated = runCli(['validate', file]);
+    const validated = await runCliInProcess(['validate', file]);
     assert.equal(validated.status, 0, validated.stderr);
     assert.match(validated.stdout, /nll\.yaml: valid \(3 trials/);
     assert.ok(validated.stderr.startsWith(expected), validated.stderr);
-    const planned = runCli(['plan', file]);
+    const planned = await runCliInProcess(['plan', file]);
     assert.equal(planned.status, 0, planned.stderr);
     assert.equal(JSON.parse(planned.stdout).trials.length, 3);
     assert.ok(planned.stderr.startsWith(expected), planned.stderr);
   });
 
-  it('keeps control characters from the input escaped (here from a --set flag, named where the value came from)', () => {
-    const result = runCli(['validate', LECTURE, '--set', 'model.layers=[flatten, {type: dense, units: 10}, softmax] #\u001b[2J\u0007']);
+  it('keeps control characters from the input escaped (here from a --set flag, named where the value came from)', async () => {
+    const result = await runCliInProcess(['validate', LECTURE, '--set', 'model.layers=[flatten, {type: dense, units: 10}, softmax] #\u001b[2J\u0007']);
     assert.equal(result.status, 0, result.stderr);
     assert.ok(!/[\u0000-\u0009\u000b-\u001f]/.test(result.stderr), JSON.stringify(result.stderr));
     assert.ok(result.stderr.includes('(--set model.layers=[flatten, {type: dense, units: 10}, softmax] #\\u001b[2J\\u0007) model.layers[2]: warning: '), result.stderr);

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, smallLecture, makeTempDir, withoutTiming, writeExperiment } from '../run-helpers.js';
+import { cli, cliInProcess, smallLecture, makeTempDir, withoutTiming, writeExperiment } from '../run-helpers.js';
+import { readEventLog } from '../../src/run-log/events-file.js';
+import { foldEvents } from '../../src/run-log/fold.js';
 
 function runDirOf(out: string, experiment: string): string {
   return join(out, experiment, readlinkSync(join(out, experiment, 'latest')));
@@ -19,11 +21,12 @@ describe('trainyard run (end to end, a few hundred bundled digits)', function ()
   const dir = makeTempDir();
   const out = join(dir, 'runs');
   let runDir: string;
-  let result: ReturnType<typeof cli>;
+  let result: Awaited<ReturnType<typeof cliInProcess>>;
 
-  before(() => {
+  before(async () => {
     const file = writeExperiment(dir, 'small', smallLecture());
-    result = cli(['run', file, '--out', out]);
+    // The default: trials in worker threads.
+    result = await cliInProcess(['run', file, '--out', out]);
     runDir = runDirOf(out, 'small-lecture');
   });
 
@@ -84,9 +87,14 @@ describe('trainyard run (end to end, a few hundred bundled digits)', function ()
     assert.deepEqual(adam, ['trialStart', 'epochEnd', 'epochEnd', 'trialEnd']);
   });
 
-  it('never reuses a run directory: a second run gets a new one and latest moves', () => {
+  it('metrics.json is the fold of events.jsonl (the one fold every reader uses)', async () => {
+    const plan = readJson(join(runDir, 'plan.json'));
+    assert.deepEqual(foldEvents(plan, (await readEventLog(runDir)).events), readJson(join(runDir, 'metrics.json')));
+  });
+
+  it('never reuses a run directory: a second run gets a new one and latest moves', async () => {
     const file = writeExperiment(dir, 'small', smallLecture({ epochs: 1 }));
-    assert.equal(cli(['run', file, '--out', out, '--quiet']).code, 0);
+    assert.equal((await cliInProcess(['run', file, '--out', out, '--quiet', '--workers', '0', '--no-report'])).code, 0);
     const runs = readdirSync(join(out, 'small-lecture')).filter((d) => d !== 'latest');
     assert.equal(runs.length, 2);
     assert.notEqual(runDirOf(out, 'small-lecture'), runDir);
@@ -98,48 +106,51 @@ describe('trainyard run: determinism, divergence, failures', function () {
   this.timeout(180000);
   const dir = makeTempDir();
 
-  it('gives identical metrics (timing aside) for the same seed and backend', () => {
+  it('gives identical metrics (timing aside) for the same seed and backend: three worker threads, one, or this thread', async () => {
     const file = writeExperiment(dir, 'det', smallLecture({ name: 'det' }));
     const a = join(dir, 'a');
     const b = join(dir, 'b');
-    assert.equal(cli(['run', file, '--out', a, '--quiet']).code, 0);
-    assert.equal(cli(['run', file, '--out', b, '--quiet', '--workers', '1']).code, 0);
+    const c = join(dir, 'c');
+    assert.equal((await cliInProcess(['run', file, '--out', a, '--quiet', '--no-report'])).code, 0);
+    assert.equal((await cliInProcess(['run', file, '--out', b, '--quiet', '--workers', '1', '--no-report'])).code, 0);
+    assert.equal((await cliInProcess(['run', file, '--out', c, '--quiet', '--workers', '0', '--no-report'])).code, 0);
+    assert.deepEqual(withoutTiming(readJson(join(runDirOf(c, 'det'), 'metrics.json'))), withoutTiming(readJson(join(runDirOf(a, 'det'), 'metrics.json'))));
     const ma = readJson(join(runDirOf(a, 'det'), 'metrics.json'));
     const mb = readJson(join(runDirOf(b, 'det'), 'metrics.json'));
     assert.deepEqual(withoutTiming(mb), withoutTiming(ma));
   });
 
-  it('wasm-blas: identical metrics with three workers calling OpenBLAS at once and with one', function () {
+  it('wasm-blas: identical metrics with three workers calling OpenBLAS at once and with one', async function () {
     const file = writeExperiment(dir, 'det-blas', smallLecture({ name: 'det-blas' }).replace('backend: wasm', 'backend: wasm-blas'));
     const a = join(dir, 'blas-a');
     const b = join(dir, 'blas-b');
-    const first = cli(['run', file, '--out', a, '--quiet', '--workers', '3']);
+    const first = await cliInProcess(['run', file, '--out', a, '--quiet', '--workers', '3', '--no-report']);
     if (first.code === 2 && /backend 'wasm-blas' cannot run/.test(first.stderr) && !process.env.CI) this.skip();
     assert.equal(first.code, 0, first.stderr);
-    assert.equal(cli(['run', file, '--out', b, '--quiet', '--workers', '1']).code, 0);
+    assert.equal((await cliInProcess(['run', file, '--out', b, '--quiet', '--workers', '0', '--no-report'])).code, 0);
     const ma = readJson(join(runDirOf(a, 'det-blas'), 'metrics.json'));
     const mb = readJson(join(runDirOf(b, 'det-blas'), 'metrics.json'));
     assert.equal(ma.environment.backend, 'wasm-blas');
     assert.deepEqual(withoutTiming(mb), withoutTiming(ma));
   });
 
-  it('a different seed gives different results', () => {
+  it('a different seed gives different results', async () => {
     const file = writeExperiment(dir, 'seeds', smallLecture({ name: 'seeds', seeds: '[0, 1]', epochs: 1, optimizers: '  - {type: adam}' }));
     const out = join(dir, 'seeds-out');
-    assert.equal(cli(['run', file, '--out', out, '--quiet']).code, 0);
+    assert.equal((await cliInProcess(['run', file, '--out', out, '--quiet', '--workers', '0', '--no-report'])).code, 0);
     const [s0, s1] = readJson(join(runDirOf(out, 'seeds'), 'metrics.json')).trials;
     assert.deepEqual([s0.id, s1.id], ['adam/seed-0', 'adam/seed-1']);
     assert.notEqual(s0.epochs[0].trainLoss, s1.epochs[0].trainLoss);
   });
 
-  it('marks an SGD trial at lr 1e6 diverged and lets the others finish (exit 0)', () => {
+  it('marks an SGD trial at lr 1e6 diverged and lets the others finish (exit 0)', async () => {
     const optimizers = `  - {name: SGD huge lr, type: sgd, lr: 1.0e6}
   - {name: Adam, type: adam, lr: 0.001}`;
     // The lecture's MLP: its logits overflow float32 within a few steps at this rate.
     const lecture = smallLecture({ name: 'div', optimizers, epochs: 3 }).replace('{type: dense, units: 32}, relu', '{type: dense, units: 400}, relu, {type: dense, units: 256}, relu');
     const file = writeExperiment(dir, 'div', lecture);
     const out = join(dir, 'div-out');
-    const result = cli(['run', file, '--out', out]);
+    const result = await cliInProcess(['run', file, '--out', out, '--workers', '0', '--no-report']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /sgd-huge-lr\/seed-0: diverged: training loss became NaN at epoch 1/);
     const metrics = readJson(join(runDirOf(out, 'div'), 'metrics.json'));
@@ -151,10 +162,10 @@ describe('trainyard run: determinism, divergence, failures', function () {
     assert.equal(adam.epochs.length, 3);
   });
 
-  it('divergeAbove marks a trial whose loss is above it', () => {
+  it('divergeAbove marks a trial whose loss is above it', async () => {
     const file = writeExperiment(dir, 'above', smallLecture({ name: 'above', epochs: 2, optimizers: '  - {type: sgd, lr: 0.0001}', extra: '' }).replace('batchSize: 50}', 'batchSize: 50, divergeAbove: 1.0}'));
     const out = join(dir, 'above-out');
-    assert.equal(cli(['run', file, '--out', out, '--quiet']).code, 0);
+    assert.equal((await cliInProcess(['run', file, '--out', out, '--quiet', '--workers', '0', '--no-report'])).code, 0);
     const [trial] = readJson(join(runDirOf(out, 'above'), 'metrics.json')).trials;
     assert.equal(trial.status, 'diverged');
     assert.match(trial.error, /exceeded divergeAbove \(1\)/);
@@ -187,7 +198,7 @@ describe('trainyard run: determinism, divergence, failures', function () {
     );
   });
 
-  it('marks a trial that throws failed, runs the others, and exits 1', () => {
+  it('marks a trial that throws failed, runs the others, and exits 1', async () => {
     const plugin = join(dir, 'boom.mjs');
     writeFileSync(
       plugin,
@@ -199,7 +210,7 @@ describe('trainyard run: determinism, divergence, failures', function () {
   - {type: adam}`;
     const file = writeExperiment(dir, 'fail', smallLecture({ name: 'fail', optimizers, epochs: 1, extra: 'plugins: [./boom.mjs]' }));
     const out = join(dir, 'fail-out');
-    const result = cli(['run', file, '--out', out]);
+    const result = await cliInProcess(['run', file, '--out', out, '--workers', '0', '--no-report']);
     assert.equal(result.code, 1);
     assert.match(result.stdout, /boom\/seed-0: failed: boom at step 1/);
     assert.doesNotMatch(result.stdout + result.stderr, /\n\s+at /, 'no stack trace');
