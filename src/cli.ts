@@ -2,7 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, formatWarning, printable, UserError } from './config/errors.js';
+import { ConfigError, formatWarning, printable, UserError } from './util/errors.js';
 import { prepare } from './config/pipeline.js';
 import { LIST_HELP, listPlugins } from './commands/list.js';
 import { SCHEMA_HELP, schemaText, writeSchema } from './commands/schema.js';

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { checkOutputRoot } from '../config/inspect.js';
-import { UserError } from '../config/errors.js';
+import { UserError } from '../util/errors.js';
 import { buildReport } from '../reporters/report.js';
 import { newRunId } from '../runner/run-dir.js';
 import { describeReport } from './report.js';

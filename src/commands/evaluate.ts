@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '../config/errors.js';
+import { UserError } from '../util/errors.js';
 import { closestName } from '../util/suggest.js';
 import { Random } from '../util/random.js';
 import { columns, printable } from '../util/text.js';

@@ -1,6 +1,6 @@
 import { createRegistries, type RegistryKind } from '../registry/index.js';
 import { closestName } from '../util/suggest.js';
-import { UserError } from '../config/errors.js';
+import { UserError } from '../util/errors.js';
 import { columns, paramRows } from './describe-params.js';
 
 export const LIST_HELP = `Usage: trainyard list [KIND]

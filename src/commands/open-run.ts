@@ -4,8 +4,8 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createRegistries, type Registries } from '../registry/index.js';
-import { loadPlugins } from '../config/plugins.js';
-import { UserError } from '../config/errors.js';
+import { loadPlugins } from '../registry/modules.js';
+import { UserError } from '../util/errors.js';
 import { checkPlan, readPlanFile, type PlanFile } from '../config/plan-file.js';
 import type { Plan } from '../config/plan.js';
 import type { Experiment } from '../config/types.js';

@@ -1,4 +1,4 @@
-import { UserError } from '../config/errors.js';
+import { UserError } from '../util/errors.js';
 import { buildReport, type BuiltReport } from '../reporters/report.js';
 
 export const REPORT_HELP = `Usage: trainyard report RUN_DIR

@@ -4,7 +4,7 @@
 // and trains what is unfinished.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '../config/errors.js';
+import { UserError } from '../util/errors.js';
 import type { Plan } from '../config/plan.js';
 import { prepareEventLogForAppend } from '../run-log/events-file.js';
 import { foldEvents } from '../run-log/fold.js';

@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { prepare } from '../config/pipeline.js';
 import { checkOutputRoot } from '../config/inspect.js';
 import { failWith } from '../config/load.js';
-import { formatWarning, UserError } from '../config/errors.js';
+import { formatWarning, UserError } from '../util/errors.js';
 import { PluginInputError, type LoadedBackend, type LoadedData } from '../registry/kinds.js';
 import type { RunEvent, RunEventInput, TrialResult } from '../run-log/types.js';
 import { createRunDir, RunDirError } from '../runner/run-dir.js';

@@ -2,7 +2,7 @@
 // and the resource guard that refuses a plan over limits.memoryMB before anything is loaded.
 import type { Registries } from '../registry/index.js';
 import type { DataFacts } from '../registry/kinds.js';
-import type { Path, Problem } from './errors.js';
+import type { Path, Problem } from '../util/errors.js';
 import type { Experiment, PluginSpec } from './types.js';
 
 const FLOAT = 4;

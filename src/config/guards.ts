@@ -4,7 +4,7 @@
 import { open, stat } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { CST, isAlias, isCollection, isMap, isPair, isScalar, isSeq, visit, type Document, type LineCounter, type Node } from 'yaml';
-import { ConfigError, formatPath, type LocatedProblem } from './errors.js';
+import { ConfigError, formatPath, type LocatedProblem } from '../util/errors.js';
 
 /** An experiment file is a few kilobytes; one this large is not one (and would take seconds to parse). */
 export const MAX_FILE_BYTES = 256 * 1024;

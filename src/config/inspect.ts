@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { PluginInputError, type DataFacts } from '../registry/kinds.js';
 import type { Registries } from '../registry/index.js';
 import { createSchedule } from '../registry/schedules/create.js';
-import { ProblemsError, UserError, type Problem } from './errors.js';
+import { ProblemsError, UserError, type Problem } from '../util/errors.js';
 import { fsReason } from '../util/fs-errors.js';
 import { estimateMemory, memoryProblem } from './estimate.js';
 import type { Experiment } from './types.js';

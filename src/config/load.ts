@@ -1,5 +1,5 @@
 import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, Parser, visit, YAMLParseError, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
-import { ConfigError, formatPath, type LocatedProblem, type Path, type Problem } from './errors.js';
+import { ConfigError, formatPath, type LocatedProblem, type Path, type Problem } from '../util/errors.js';
 import { documentProblems, isMergeKey, lexemesTooDeep, MAX_DEPTH, readExperimentText, toData, tooDeepToken } from './guards.js';
 
 /** The experiment file as parsed, with positions kept to locate problems later. */

@@ -1,6 +1,6 @@
 import type { JsonSchema } from '../registry/registry.js';
 import { type Registries, type RegistryKind } from '../registry/index.js';
-import { ProblemsError, type Path, type Problem } from './errors.js';
+import { ProblemsError, type Path, type Problem } from '../util/errors.js';
 import { datasetSpecKeys, experimentShape, looseRef } from './experiment-schema.js';
 import { paramsOf, pluginSlots } from './validate.js';
 import type { EarlyStopping, Experiment, ExperimentInput, OptimizerSpec, PluginSpec } from './types.js';

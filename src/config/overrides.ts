@@ -1,5 +1,5 @@
 import { isAlias, isMap, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
-import { ConfigError, formatPath, UserError, type Path } from './errors.js';
+import { ConfigError, formatPath, UserError, type Path } from '../util/errors.js';
 import { toData } from './guards.js';
 import { findNode, readYaml, type SourceDocument } from './load.js';
 import { pluginSlots } from './validate.js';

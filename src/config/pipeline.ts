@@ -1,10 +1,10 @@
 import { dirname, resolve } from 'node:path';
 import { createRegistries, type Registries } from '../registry/index.js';
 import type { DataFacts } from '../registry/kinds.js';
-import { ProblemsError, type LocatedProblem } from './errors.js';
+import { ProblemsError, type LocatedProblem } from '../util/errors.js';
 import { failWith, loadFile, locate, type SourceDocument } from './load.js';
 import { applyOverrides } from './overrides.js';
-import { loadPlugins, pluginModulePaths } from './plugins.js';
+import { loadPlugins, pluginModulePaths } from '../registry/modules.js';
 import { validate } from './validate.js';
 import { normalize } from './normalize.js';
 import { inspect } from './inspect.js';

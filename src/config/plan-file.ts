@@ -4,7 +4,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Registries } from '../registry/index.js';
-import { ConfigError, ProblemsError, UserError, type Problem } from './errors.js';
+import { ConfigError, ProblemsError, UserError, type Problem } from '../util/errors.js';
 import { failWith, parseSource, type SourceDocument } from './load.js';
 import { validate } from './validate.js';
 import { normalize } from './normalize.js';

@@ -1,8 +1,6 @@
-/** A plugin spec after normalize: its type and every param, defaults filled. */
-export interface PluginSpec {
-  type: string;
-  [param: string]: unknown;
-}
+import type { PluginSpec } from '../registry/kinds.js';
+
+export type { PluginSpec };
 
 export interface OptimizerSpec extends PluginSpec {
   name: string;

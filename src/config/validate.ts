@@ -1,7 +1,7 @@
 import { UnknownNameError, type JsonSchema } from '../registry/registry.js';
 import { KIND_NOUNS, type Registries, type RegistryKind } from '../registry/index.js';
-import { check } from './ajv.js';
-import { describe, ProblemsError, type Path, type Problem } from './errors.js';
+import { check } from '../util/ajv.js';
+import { describe, ProblemsError, type Path, type Problem } from '../util/errors.js';
 import { DATASET_SPEC_KEYS, experimentShape, looseRef, OPTIMIZER_SPEC_KEYS } from './experiment-schema.js';
 import type { ExperimentInput } from './types.js';
 

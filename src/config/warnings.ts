@@ -3,7 +3,7 @@
 // about at the layer's line rather than refused. Only near-certain mistakes: built-in layers whose
 // outputs are known, never a user's layer, which may compute anything.
 import type { DataFacts } from '../registry/kinds.js';
-import type { Problem } from './errors.js';
+import type { Problem } from '../util/errors.js';
 import type { Experiment } from './types.js';
 
 /** Built-in layers whose output is not log-probabilities (what nll needs). */

@@ -6,6 +6,12 @@ export type TF = typeof tfjs;
 export type Tensor = tfjs.Tensor;
 export type Variable = tfjs.Variable;
 
+/** A plugin spec after normalize: its type and every param, defaults filled. */
+export interface PluginSpec {
+  type: string;
+  [param: string]: unknown;
+}
+
 /** Params as written in YAML after defaults are filled. */
 export type Params = Record<string, unknown>;
 

@@ -4,7 +4,7 @@ import { realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Reporter, RunEvent } from '../run-log/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { UserError } from '../config/errors.js';
+import { UserError } from '../util/errors.js';
 import { DirectoryError, ensureDirectory, fsReason } from '../util/fs-errors.js';
 import { buildCharts } from './charts.js';
 import { vegaScripts } from './html-assets.js';

@@ -1,7 +1,7 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { hostname } from 'node:os';
-import { UserError } from '../config/errors.js';
+import { UserError } from '../util/errors.js';
 import type { Plan } from '../config/plan.js';
 import { readEventLog } from '../run-log/events-file.js';
 import { foldEvents, settle } from '../run-log/fold.js';

@@ -1,6 +1,6 @@
 // What a checkpoint holds: everything needed to continue a trial exactly where an epoch ended.
 import type { OptimizerState } from '../registry/kinds.js';
-import type { PluginSpec } from '../config/types.js';
+import type { PluginSpec } from '../registry/kinds.js';
 import type { EpochRecord } from '../run-log/types.js';
 import type { NamedTensor } from './bundle.js';
 

@@ -1,6 +1,6 @@
 import type { Registries } from '../registry/index.js';
 import type { LayerRuntime, TF, Tensor, Variable } from '../registry/kinds.js';
-import type { PluginSpec } from '../config/types.js';
+import type { PluginSpec } from '../registry/kinds.js';
 import type { Random } from '../util/random.js';
 
 export interface Model {

@@ -3,7 +3,7 @@ import type { Plan } from '../config/plan.js';
 import type { Registries } from '../registry/index.js';
 import type { LoadedBackend, LoadedData } from '../registry/kinds.js';
 import type { Experiment } from '../config/types.js';
-import { UserError } from '../config/errors.js';
+import { UserError } from '../util/errors.js';
 import type { Reporter, RunEventInput, RunStatus, TrialResult } from '../run-log/types.js';
 import { machineEnvironment } from '../util/environment.js';
 import { EventBus } from './event-bus.js';

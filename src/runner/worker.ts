@@ -2,7 +2,7 @@
 // thread per instance in Node, so trials in several workers use several cores).
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRegistries } from '../registry/index.js';
-import { loadPlugins } from '../config/plugins.js';
+import { loadPlugins } from '../registry/modules.js';
 import type { Trial } from '../config/plan.js';
 import type { RunEventInput, TrialResult } from '../run-log/types.js';
 import { runTrial } from './trial.js';

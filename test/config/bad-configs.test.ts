@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ConfigError, UserError, type LocatedProblem } from '../../src/config/errors.js';
+import { ConfigError, UserError, type LocatedProblem } from '../../src/util/errors.js';
 import { main } from '../../src/cli.js';
 import { checkOutputRoot } from '../../src/config/inspect.js';
 import { prepare } from '../../src/config/pipeline.js';

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { ConfigError, printable, UserError, type LocatedProblem } from '../../src/config/errors.js';
+import { ConfigError, printable, UserError, type LocatedProblem } from '../../src/util/errors.js';
 import { experimentShape, looseRef } from '../../src/config/experiment-schema.js';
 import { prepare, type Prepared } from '../../src/config/pipeline.js';
 import { Random } from '../../src/util/random.js';

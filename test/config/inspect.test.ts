@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { UserError } from '../../src/config/errors.js';
+import { UserError } from '../../src/util/errors.js';
 import { checkOutputRoot } from '../../src/config/inspect.js';
 import { prepare } from '../../src/config/pipeline.js';
 import { createRegistries } from '../../src/registry/index.js';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, formatLocated } from '../../src/config/errors.js';
+import { ConfigError, formatLocated } from '../../src/util/errors.js';
 import { failWith, loadFile, locate, parseSource } from '../../src/config/load.js';
 import { configError, LECTURE, tempDir } from './support.js';
 

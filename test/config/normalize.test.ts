@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { ProblemsError, formatPath } from '../../src/config/errors.js';
+import { ProblemsError, formatPath } from '../../src/util/errors.js';
 import { normalize } from '../../src/config/normalize.js';
 import { validate } from '../../src/config/validate.js';
 import type { ExperimentInput } from '../../src/config/types.js';

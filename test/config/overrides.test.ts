@@ -1,7 +1,7 @@
 // --set PATH=VALUE (and --epochs N): values read as YAML, validated like the file's, and problems
 // with them name the flag instead of a line.
 import assert from 'node:assert/strict';
-import { UserError, ConfigError, formatLocated } from '../../src/config/errors.js';
+import { UserError, ConfigError, formatLocated } from '../../src/util/errors.js';
 import { locate, parseSource } from '../../src/config/load.js';
 import { applyOverrides, parseKeyPath } from '../../src/config/overrides.js';
 import { prepare } from '../../src/config/pipeline.js';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { UserError } from '../../src/config/errors.js';
+import { UserError } from '../../src/util/errors.js';
 import { checkOutputRoot } from '../../src/config/inspect.js';
 import { parseSource } from '../../src/config/load.js';
 import { applyOverrides } from '../../src/config/overrides.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, formatLocated, type LocatedProblem } from '../../src/config/errors.js';
+import { ConfigError, formatLocated, type LocatedProblem } from '../../src/util/errors.js';
 
 /** The repository root (this file runs as dist/test/config/support.js). */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

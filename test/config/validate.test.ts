@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
-import { ProblemsError, formatPath, type Problem } from '../../src/config/errors.js';
+import { ProblemsError, formatPath, type Problem } from '../../src/util/errors.js';
 import { buildEditorSchema, MAX_SEED } from '../../src/config/experiment-schema.js';
 import { pluginSlots, validate } from '../../src/config/validate.js';
 import { Random } from '../../src/util/random.js';

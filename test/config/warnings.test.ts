@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatWarning } from '../../src/config/errors.js';
+import { formatWarning } from '../../src/util/errors.js';
 import { prepare } from '../../src/config/pipeline.js';
 import { fromRoot, LECTURE, runCliInProcess, tempDir } from './support.js';
 

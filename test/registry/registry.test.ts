@@ -2,7 +2,7 @@
 // `trainyard list`, editor autocomplete and validation.
 import assert from 'node:assert/strict';
 import { Ajv } from 'ajv';
-import { ProblemsError } from '../../src/config/errors.js';
+import { ProblemsError } from '../../src/util/errors.js';
 import { pluginSlots, validate } from '../../src/config/validate.js';
 import { createRegistries, KIND_NOUNS, type RegistryKind } from '../../src/registry/index.js';
 import { Registry, UnknownNameError, type PluginBase } from '../../src/registry/registry.js';

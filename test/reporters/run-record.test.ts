@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../../src/config/errors.js';
+import { UserError } from '../../src/util/errors.js';
 import { readRun } from '../../src/reporters/run-record.js';
 import { parseEventLog } from '../../src/run-log/events-file.js';
 import { foldEvents, settle } from '../../src/run-log/fold.js';

@@ -1,6 +1,6 @@
 import type { Registries } from '../index.js';
 import type { ScheduleContext, ScheduleRuntime } from '../kinds.js';
-import type { PluginSpec } from '../../config/types.js';
+import type { PluginSpec } from '../kinds.js';
 
 /** The schedule of an optimizer spec, or a constant learning rate when it has none. */
 export function createSchedule(registries: Registries, spec: PluginSpec | undefined, ctx: Omit<ScheduleContext, 'create'>): ScheduleRuntime {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { assemble, generatedSource, GENERATED, WAT } from '../../src/commands/simd-wasm.js';
+import { assemble, generatedSource, GENERATED, WAT } from '../../tools/simd-wasm.js';
 
 describe('commands/simd-wasm', () => {
   it('the committed src/kernels/wasm/simd-wasm.ts is simd.wat assembled (else: npm run wasm)', async () => {

@@ -1,8 +1,8 @@
 // What a plugin module's registering function `(registries) => void` gets: not the registries
 // themselves (an assignment such as `r.layers = null` would break every later step with an internal
 // error) but a frozen facade of them, whose register validates a plugin as an exported one is.
-import type { Registries, RegistryKind } from '../registry/index.js';
-import type { PluginBase } from '../registry/registry.js';
+import type { Registries, RegistryKind } from './index.js';
+import type { PluginBase } from './registry.js';
 
 /** One kind's registry as a plugin module sees it. */
 export interface RegistryFacade {

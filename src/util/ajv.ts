@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { JsonSchema } from '../registry/registry.js';
-import { closestName } from '../util/suggest.js';
+/** A JSON Schema (draft-07) as a plain object. */
+type JsonSchema = Record<string, unknown>;
+import { closestName } from './suggest.js';
 import { describe, formatPath, type Path, type Problem } from './errors.js';
 
 /** One ajv instance for the whole process; compiled validators are cached per schema object. */

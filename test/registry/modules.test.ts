@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../../src/config/errors.js';
-import { loadPlugins, pluginTimeoutMs } from '../../src/config/plugins.js';
+import { UserError } from '../../src/util/errors.js';
+import { loadPlugins, pluginTimeoutMs } from '../../src/registry/modules.js';
 import { prepare } from '../../src/config/pipeline.js';
 import { createRegistries } from '../../src/registry/index.js';
 import type { LayerPlugin } from '../../src/registry/kinds.js';
-import { configError, fromRoot, runCli, show, stackLines, tempDir } from './support.js';
+import { configError, fromRoot, runCli, show, stackLines, tempDir } from '../config/support.js';
 
 const EXAMPLE = fromRoot('examples', 'plugins', 'swish-experiment.yaml');
 const SWISH = fromRoot('examples', 'plugins', 'swish.js');

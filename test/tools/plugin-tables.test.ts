@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { pluginTables, README, withCurrentTables } from '../../src/commands/plugin-tables.js';
+import { pluginTables, README, withCurrentTables } from '../../tools/plugin-tables.js';
 
-describe('commands/plugin-tables', () => {
+describe('tools/plugin-tables', () => {
   it('README.md holds the current plugin tables (run `npm run docs` after changing a plugin)', () => {
     const readme = readFileSync(README, 'utf8');
     assert.equal(readme, withCurrentTables(readme), 'README plugin tables are stale: run `npm run docs`');

@@ -4,7 +4,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
-const sourceDir = fileURLToPath(new URL('../../../src/kernels/wasm/', import.meta.url));
+const sourceDir = fileURLToPath(new URL('../../src/kernels/wasm/', import.meta.url));
 export const WAT = `${sourceDir}simd.wat`;
 export const GENERATED = `${sourceDir}simd-wasm.ts`;
 

@@ -1,11 +1,11 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stat } from 'node:fs/promises';
-import type { Registries, RegistryKind } from '../registry/index.js';
-import type { PluginKindName } from '../registry/kinds.js';
-import { describe, UserError, type Problem } from './errors.js';
-import { schemaProblem } from './ajv.js';
-import { registriesFacade, RejectedPlugin } from './plugin-facade.js';
+import type { Registries, RegistryKind } from './index.js';
+import type { PluginKindName } from './kinds.js';
+import { describe, UserError, type Problem } from '../util/errors.js';
+import { schemaProblem } from '../util/ajv.js';
+import { registriesFacade, RejectedPlugin } from './modules-facade.js';
 
 const KIND_REGISTRY: Record<PluginKindName, RegistryKind> = {
   dataset: 'datasets',
