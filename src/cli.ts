@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, formatWarning, printable, UserError } from './util/errors.js';
 import { prepare } from './config/pipeline.js';
-import { LIST_HELP, listPlugins } from './commands/list.js';
+import { LIST_HELP, listPlugins, pluginKinds } from './commands/list.js';
 import { SCHEMA_HELP, schemaText, writeSchema } from './commands/schema.js';
 import { RUN_HELP, RUN_OPTIONS, runCommand } from './commands/run.js';
 import { EVALUATE_HELP, EVALUATE_OPTIONS, evaluateCommand } from './commands/evaluate.js';
@@ -14,7 +14,7 @@ import { closestName } from './util/suggest.js';
 import { trainyardVersion } from './util/environment.js';
 import { installProcessErrorHandlers } from './util/process-errors.js';
 
-const HELP = `trainyard: declarative experiments for training neural networks on TensorFlow.js
+const HELP = (): string => `trainyard: declarative experiments for training neural networks on TensorFlow.js
 
 Usage: trainyard COMMAND [options]
 
@@ -26,7 +26,7 @@ Commands:
   compare DIR...    one report for several run directories, their charts overlaid
   validate FILE...  check experiment files (exit 0 valid, 2 invalid)
   plan FILE         print the plan (trials, data facts, normalized config) as JSON
-  list [KIND]       list plugins (datasets, layers, losses, optimizers, metrics, backends)
+  list [KIND]       list plugins (${pluginKinds()})
   schema            print the JSON Schema of experiment files
 
 Run 'trainyard COMMAND --help' for a command's options.
@@ -46,7 +46,7 @@ Prints the plan as JSON: the normalized config, the data facts and the trials
 const setOption = { set: { type: 'string', multiple: true }, epochs: { type: 'string' } } as const;
 
 interface Command {
-  help: string;
+  help: string | (() => string);
   options: ParseArgsConfig['options'];
   run(positionals: string[], values: Record<string, unknown>): Promise<number>;
 }
@@ -135,7 +135,7 @@ const commands: Record<string, Command> = {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    console.log(HELP);
+    console.log(HELP());
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
@@ -154,7 +154,7 @@ export async function main(argv: string[]): Promise<number> {
     throw new UserError(`${name}: ${(error as Error).message.replace(/\. To specify a positional.*$/s, '')} (see trainyard ${name} --help)`);
   }
   if (parsed.values.help) {
-    console.log(command.help);
+    console.log(typeof command.help === 'function' ? command.help() : command.help);
     return 0;
   }
   return command.run(parsed.positionals, parsed.values as Record<string, unknown>);

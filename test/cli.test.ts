@@ -34,6 +34,19 @@ describe('trainyard CLI', () => {
     }
   });
 
+  it('help lists come from the registries: every backend in run --help, every plugin kind in list --help and --help', async () => {
+    const { createRegistries } = await import('../src/registry/index.js');
+    const registries = createRegistries();
+    const run = (await runCliInProcess(['run', '--help'])).stdout;
+    for (const name of registries.backends.names()) assert.match(run, new RegExp(`--backend NAME .*\\b${name}\\b`), name);
+    const list = (await runCliInProcess(['list', '--help'])).stdout.replace(/\n/g, ' ');
+    const help = (await runCliInProcess(['--help'])).stdout;
+    for (const kind of Object.keys(registries)) {
+      assert.match(list, new RegExp(`\\b${kind}\\b`), kind);
+      assert.match(help, new RegExp(`list \\[KIND\\].*\\b${kind}\\b`), kind);
+    }
+  });
+
   it('with no command prints the help and exits 2', async () => {
     const result = await runCliInProcess([]);
     assert.equal(result.status, 2);

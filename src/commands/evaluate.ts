@@ -11,6 +11,7 @@ import { fixedBatches, disposeBatch } from '../runner/batches.js';
 import { CorruptRecordError, DirectoryStore } from '../runner/store.js';
 import { loadBackend } from '../runner/run.js';
 import type { Metrics } from '../run-log/types.js';
+import { figureName } from '../registry/kinds.js';
 import { openRun } from './open-run.js';
 
 export const EVALUATE_HELP = `Usage: trainyard evaluate RUN_DIR [--trial ID] [--backend NAME] [--allow-plugins]
@@ -48,7 +49,8 @@ export async function evaluateCommand(args: string[], values: Record<string, unk
   const batches = fixedBatches(tf, data.test, data.facts.sampleShape, config.training.evalBatchSize);
   const store = new DirectoryStore(runDir);
 
-  const rows: string[][] = [['trial', 'weights of epoch', ...metricList.flatMap((m) => [`${m.key} recorded`, `${m.key} now`])]];
+  const names = metricList.map((m) => figureName('test', m.key));
+  const rows: string[][] = [['trial', 'weights of epoch', ...names.flatMap((name) => [`${name} recorded`, `${name} now`])]];
   let missing = 0;
   try {
     for (const trial of trials) {
@@ -70,7 +72,7 @@ export async function evaluateCommand(args: string[], values: Record<string, unk
         const now = await evaluate(tf, model, batches, data.test.count, metricList, targetOf);
         const recordedTrial = metrics?.trials?.find((t) => t.id === trial.id);
         const recorded = (recordedTrial?.restoredBest ?? recordedTrial?.epochs?.at(-1)) as Record<string, number> | undefined;
-        rows.push([printable(trial.id), String(bundle.meta.epoch), ...metricList.flatMap((m, i) => [fmt(recorded?.[m.key]), fmt(now[i])])]);
+        rows.push([printable(trial.id), String(bundle.meta.epoch), ...names.flatMap((name, i) => [fmt(recorded?.[name]), fmt(now[i])])]);
       } finally {
         model.dispose();
       }

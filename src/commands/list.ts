@@ -3,11 +3,13 @@ import { closestName } from '../util/suggest.js';
 import { UserError } from '../util/errors.js';
 import { columns, paramRows } from './describe-params.js';
 
-export const LIST_HELP = `Usage: trainyard list [KIND]
+/** The kinds of plugins, from the registries themselves. */
+export const pluginKinds = (): string => Object.keys(createRegistries()).join(', ');
+
+export const LIST_HELP = (): string => `Usage: trainyard list [KIND]
 
 Lists the plugins of every kind, or of one KIND, with their summary and params
-(type, default, description). KIND is one of: datasets, layers, losses,
-optimizers, metrics, backends (singular works too).`;
+(type, default, description). KIND is one of: ${pluginKinds()} (singular works too).`;
 
 export function listPlugins(kindArg: string | undefined): string {
   const registries = createRegistries();

@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { prepare } from '../config/pipeline.js';
+import { createRegistries } from '../registry/index.js';
 import { checkOutputRoot } from '../config/inspect.js';
 import { failWith } from '../config/load.js';
 import { formatWarning, UserError } from '../util/errors.js';
@@ -21,7 +22,7 @@ import { printable } from '../util/text.js';
 import type { Prepared } from '../config/pipeline.js';
 import { resumeCommand } from './resume.js';
 
-export const RUN_HELP = `Usage: trainyard run FILE [options]
+export const RUN_HELP = (): string => `Usage: trainyard run FILE [options]
        trainyard run --resume RUN_DIR [--workers N] [--backend NAME] [--quiet] [--no-report] [--allow-plugins]
 
 Trains every trial of the experiment (seeds x optimizers) and writes
@@ -29,7 +30,7 @@ Trains every trial of the experiment (seeds x optimizers) and writes
 at the end charts/ and report.html (see trainyard report).
 
 Options:
-  --backend NAME      auto, tensorflow-gpu, tensorflow, wasm-blas, wasm or cpu (overrides the file;
+  --backend NAME      ${createRegistries().backends.names().join(', ')} (overrides the file;
                       with --resume: continue on another backend than the run's, recorded per trial)
   --workers N         worker threads training trials in parallel (default: trials,
                       at most cores + 1; 1 on native TensorFlow); 0: one trial after another

@@ -1,5 +1,6 @@
 import type { JsonSchema } from '../registry/registry.js';
 import { type Registries, type RegistryKind } from '../registry/index.js';
+import { figureName } from '../registry/kinds.js';
 import { ProblemsError, type Path, type Problem } from '../util/errors.js';
 import { datasetSpecKeys, experimentShape, looseRef } from './experiment-schema.js';
 import { paramsOf, pluginSlots } from './validate.js';
@@ -17,8 +18,8 @@ const earlyStoppingSchema = (shape.properties.training.properties as Record<stri
 /** The epoch figures a run records: trainLoss, each metric's key, and their val* twins with validation. */
 export function epochFigures(experiment: Experiment, registries: Registries): string[] {
   const keys = experiment.metrics.map((m) => registries.metrics.get(m.type).key);
-  const validation = experiment.dataset.validation ? keys.map((k) => k.replace(/^test/, 'val')) : [];
-  return ['trainLoss', ...keys, ...validation];
+  const validation = experiment.dataset.validation ? keys.map((k) => figureName('val', k)) : [];
+  return ['trainLoss', ...keys.map((k) => figureName('test', k)), ...validation];
 }
 
 /** Early stopping and plateau schedules must watch a figure the run records. */

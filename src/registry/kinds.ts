@@ -206,10 +206,19 @@ export interface MetricRuntime {
 }
 
 export interface MetricPlugin<P = any> extends Plugin<P> {
-  /** Field of each epoch in metrics.json, e.g. 'testAccuracy'. */
+  /**
+   * The metric's name without a split, e.g. 'accuracy' or 'ssim'. The runner measures it on each
+   * split and records it as <split><Key>: testAccuracy, valAccuracy (see figureName).
+   */
   key: string;
   create(params: P, ctx: { tf: TF; loss: LossFn }): MetricRuntime;
 }
+
+/** The splits a metric is measured on, by the prefix of its epoch figures. */
+export type MetricSplit = 'test' | 'val';
+
+/** The epoch figure of a metric on a split: ('test', 'accuracy') → 'testAccuracy'. */
+export const figureName = (split: MetricSplit, key: string): string => `${split}${key.charAt(0).toUpperCase()}${key.slice(1)}`;
 
 // ---- backends -------------------------------------------------------------------------------
 

@@ -64,6 +64,9 @@ function malformed(plugin: unknown, registries: Registries, registeredAs?: Plugi
     if (typeof p[member] !== type) return `${kind} '${p.type}' needs ${member} (a ${type})`;
   }
   if (kind === 'loss' && p.target !== 'class' && p.target !== 'value') return `loss '${p.type}' needs target: 'class' or 'value'`;
+  if (kind === 'metric' && (typeof p.key !== 'string' || !/^[a-z][A-Za-z0-9]*$/.test(p.key) || /^(test|val|train)[A-Z]/.test(p.key))) {
+    return `metric '${p.type}' needs key: its name without a split, like 'ssim' (recorded as testSsim, valSsim), got ${describe(p.key)}`;
+  }
   return undefined;
 }
 

@@ -3,7 +3,7 @@
 // transforms, so the spec's data says exactly what is drawn and NaN handling stays explicit.
 import { CONFIG, DASHES, FORMAT, HEIGHT, WIDTH } from './chart-style.js';
 import { colorMap } from './colors.js';
-import { aggregate, epochSeconds, hasField, maxSeeds, optimizerNames, stopMarks, varies, type ChartRun, type EpochField } from './series.js';
+import { aggregate, epochSeconds, figureWords, hasField, maxSeeds, optimizerNames, otherFigures, stopMarks, varies, type ChartRun, type EpochField } from './series.js';
 
 export type VegaLiteSpec = Record<string, unknown>;
 
@@ -205,6 +205,12 @@ export function buildCharts(runs: readonly ChartRun[]): ChartSpec[] {
   if (hasField(runs, 'testLoss')) charts.push(epochChart(runs, { name: 'test-loss', field: 'testLoss', title: 'Test loss', yTitle: `test loss${lossName}`, x: 'epoch', log: true }));
   if (hasField(runs, 'valLoss')) charts.push(epochChart(runs, { name: 'val-loss', field: 'valLoss', title: 'Validation loss', yTitle: `validation loss${lossName}`, x: 'epoch', log: true }));
   if (hasField(runs, 'valAccuracy')) charts.push(epochChart(runs, { name: 'val-accuracy', field: 'valAccuracy', title: 'Validation accuracy', yTitle: 'validation accuracy (%)', x: 'epoch', percent: true }));
+  // Any other metric a run recorded (a user's metric plugin) gets its own chart per split.
+  for (const field of otherFigures(runs)) {
+    if (!hasField(runs, field)) continue;
+    const words = figureWords(field);
+    charts.push(epochChart(runs, { name: words.replace(/ /g, '-'), field, title: `${words.charAt(0).toUpperCase()}${words.slice(1)}`, yTitle: words, x: 'epoch' }));
+  }
   charts.push(
     epochChart(runs, { name: 'loss-vs-time', field: 'trainLoss', title: 'Training loss over wall-clock time', yTitle: `training loss${lossName}`, x: 'time', log: true, note: 'one point per epoch' }),
     secondsChart(runs),

@@ -3,7 +3,7 @@
 import type { TrialMetrics } from '../run-log/types.js';
 import { badge, duration, esc, num, pct, statCell, swatch, utc } from './html-format.js';
 import type { RunRecord } from './run-record.js';
-import { finite, varies, type ChartRun, type EpochField } from './series.js';
+import { figureWords, finite, otherFigures, varies, type ChartRun, type EpochField } from './series.js';
 import { problems, type SummaryRow } from './summary.js';
 
 const statusText = (statuses: SummaryRow['statuses']): string => {
@@ -81,6 +81,7 @@ function epochColumns(runs: readonly ChartRun[]): Column[] {
   ];
   if (has('valLoss')) cols.push({ field: 'valLoss', label: 'val loss', format: (v) => num(v) });
   if (has('valAccuracy')) cols.push({ field: 'valAccuracy', label: 'val acc', format: (v) => pct(v) });
+  for (const field of otherFigures(runs)) cols.push({ field, label: figureWords(field).replace(/^validation /, 'val '), format: (v) => num(v) });
   if (varies(runs, 'lr')) cols.push({ field: 'lr', label: 'lr', format: (v) => (v === null || v === undefined ? num(v) : v.toPrecision(3)) });
   return cols;
 }

@@ -9,8 +9,29 @@ export interface ChartRun {
   loss?: string;
 }
 
-/** Epoch fields a chart can plot; the val* ones arrive with validation splits. */
-export type EpochField = 'trainLoss' | 'testLoss' | 'testAccuracy' | 'valLoss' | 'valAccuracy' | 'lr';
+/** An epoch field a chart can plot: trainLoss, lr, and every metric recorded per split (testAccuracy, valSsim, ...). */
+export type EpochField = string;
+
+/** Fields of every epoch record that are not figures of a metric, and the metrics the report names itself. */
+const BOOKKEEPING = new Set(['epoch', 'trainLoss', 'lr', 'seconds', 'cumulativeSeconds', 'steps']);
+export const BUILT_IN_FIGURES = new Set(['testLoss', 'testAccuracy', 'valLoss', 'valAccuracy']);
+
+/** Metric figures the runs recorded beyond the built-in ones (a user's metric plugin's), in order of first appearance. */
+export function otherFigures(runs: readonly ChartRun[]): string[] {
+  const found = new Set<string>();
+  for (const r of runs) for (const t of r.metrics.trials) for (const e of t.epochs) for (const [k, v] of Object.entries(e)) {
+    if (!BOOKKEEPING.has(k) && !BUILT_IN_FIGURES.has(k) && (typeof v === 'number' || v === null)) found.add(k);
+  }
+  return [...found];
+}
+
+const SPLITS: Record<string, string> = { test: 'test', val: 'validation', train: 'training' };
+
+/** 'testMeanAbsError' → 'test mean abs error', as a person reads it. */
+export function figureWords(field: string): string {
+  const words = field.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(' ');
+  return [SPLITS[words[0]!] ?? words[0]!, ...words.slice(1)].join(' ');
+}
 
 /** A line of a chart: one optimizer of one run, its seeds pooled. */
 export interface SeriesKey {

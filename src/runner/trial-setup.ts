@@ -1,7 +1,7 @@
 // Everything one trial trains with, made from the plan: the model (initial weights from the
 // seed), loss and metrics, optimizer, schedule, early stopping, and the batches of each split.
 import type { Registries } from '../registry/index.js';
-import type { LoadedData, LossFn, OptimizerRuntime, ScheduleRuntime, TF, Tensor } from '../registry/kinds.js';
+import { figureName, type LoadedData, type LossFn, type MetricSplit, type OptimizerRuntime, type ScheduleRuntime, type TF, type Tensor } from '../registry/kinds.js';
 import type { Plan, Trial } from '../config/plan.js';
 import { createSchedule } from '../registry/schedules/create.js';
 import { Random } from '../util/random.js';
@@ -53,9 +53,9 @@ export function setUpTrial(tf: TF, registries: Registries, plan: Plan, trial: Tr
     disposables.push(...testBatches.map((b) => ({ dispose: () => disposeBatch(tf, b) })));
     const validationBatches = data.validation ? fixedBatches(tf, data.validation, data.facts.sampleShape, training.evalBatchSize) : [];
     disposables.push(...validationBatches.map((b) => ({ dispose: () => disposeBatch(tf, b) })));
-    const figures = async (batches: Batch[], count: number, rename: (key: string) => string, out: Record<string, number>) => {
+    const figures = async (batches: Batch[], count: number, split: MetricSplit, out: Record<string, number>) => {
       const values = await evaluate(tf, model, batches, count, metrics, targetOf);
-      metrics.forEach((metric: Metric, i) => (out[rename(metric.key)] = values[i]!));
+      metrics.forEach((metric: Metric, i) => (out[figureName(split, metric.key)] = values[i]!));
     };
     return {
       tf,
@@ -71,8 +71,8 @@ export function setUpTrial(tf: TF, registries: Registries, plan: Plan, trial: Tr
       trainBatches,
       async measure() {
         const out: Record<string, number> = {};
-        await figures(testBatches, data.test.count, (k) => k, out);
-        if (data.validation) await figures(validationBatches, data.validation.count, (k) => k.replace(/^test/, 'val'), out);
+        await figures(testBatches, data.test.count, 'test', out);
+        if (data.validation) await figures(validationBatches, data.validation.count, 'val', out);
         return out;
       },
       dispose: () => disposables.forEach((d) => d.dispose()),
