@@ -4,7 +4,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createRegistries, type Registries } from '../registry/index.js';
-import { loadPlugins } from '../registry/modules.js';
+import { loadPlugins, pluginModulePaths } from '../registry/modules.js';
 import { UserError } from '../util/errors.js';
 import { checkPlan, readPlanFile, type PlanFile } from '../config/plan-file.js';
 import type { Plan } from '../config/plan.js';
@@ -53,7 +53,7 @@ export async function openRun(arg: string, flag: string, options: { allowPlugins
   const runDir = await resolveRunDir(arg, flag);
   const planFile = await readPlanFile(runDir);
   const { plan } = planFile;
-  const modules = plan.pluginModules ?? [];
+  const modules = pluginModulePaths(plan.experiment.file, plan.pluginModules ?? []);
   const registries = createRegistries();
   if (modules.length > 0) {
     if (!options.allowPlugins) {

@@ -4,7 +4,7 @@ import type { DataFacts } from '../registry/kinds.js';
 import { ProblemsError, type LocatedProblem } from '../util/errors.js';
 import { failWith, loadFile, locate, type SourceDocument } from './load.js';
 import { applyOverrides } from './overrides.js';
-import { loadPlugins, pluginModulePaths } from '../registry/modules.js';
+import { loadPlugins } from '../registry/modules.js';
 import { validate } from './validate.js';
 import { normalize } from './normalize.js';
 import { inspect } from './inspect.js';
@@ -55,7 +55,8 @@ export async function prepare(file: string, options: PrepareOptions = {}): Promi
     // Absolute, so that `run --resume` finds the data and plugins from any directory.
     file: resolve(file),
     overrides: (options.sets ?? []).map((s) => s.text),
-    pluginModules: pluginModulePaths(resolve(file), config.plugins),
+    // As the file names them (relative to its directory): experiment.file is the one local path a plan holds.
+    pluginModules: config.plugins.filter((p) => p.length > 0),
     estimates: estimateMemory(config, registries, facts),
   });
   const warnings = locate(source, modelWarnings(config, facts)).map((w): LocatedProblem => ({ ...w, severity: 'warning' }));

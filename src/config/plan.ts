@@ -35,7 +35,7 @@ export interface Plan {
   backend?: string;
   /** Memory estimate of inspect (each split's size and bytes, per trial, in all); absent in plans made without one. */
   estimates?: MemoryEstimate;
-  /** Absolute paths of the config's plugin modules, which worker threads import too. */
+  /** The config's plugin modules as it names them (relative to experiment.file's directory, or absolute); worker threads import them too. */
   pluginModules: string[];
   trials: Trial[];
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../src/util/errors.js';
-import { loadPlugins, pluginTimeoutMs } from '../../src/registry/modules.js';
+import { loadPlugins, pluginModulePaths, pluginTimeoutMs } from '../../src/registry/modules.js';
 import { prepare } from '../../src/config/pipeline.js';
 import { createRegistries } from '../../src/registry/index.js';
 import type { LayerPlugin } from '../../src/registry/kinds.js';
@@ -41,7 +41,8 @@ describe('user plugin modules', () => {
       { type: 'swish', beta: 1 },
       { type: 'swish', beta: 2 },
     ]);
-    assert.deepEqual(plan.pluginModules, [SWISH], 'worker threads get the absolute path');
+    assert.deepEqual(plan.pluginModules, ['./swish.js'], 'as the file names it, relative to the experiment: the plan holds one local path, experiment.file');
+    assert.deepEqual(pluginModulePaths(plan.experiment.file, plan.pluginModules), [SWISH], 'which worker threads resolve');
     assert.equal(plan.trials.length, 1);
     assert.ok(!createRegistries().layers.has('swish'), 'the built-in registries stay as they were');
   });
