@@ -19,6 +19,12 @@ export function describeUncaught(error: unknown): string {
 export function installProcessErrorHandlers(): void {
   if (installed) return;
   installed = true;
+  // `trainyard run ... | head` closes stdout early: the run goes on (its records are what count), unprinted.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
   const fatal = (kind: string) => (reason: unknown) => {
     const error = reason instanceof Error ? reason : new Error(String(reason));
     process.stderr.write(`trainyard: ${kind}: ${describeUncaught(error)} (set TRAINYARD_DEBUG=1 for the stack)\n`);

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { assertNothingCorrupt, assertSameMetrics, makeTempDir, readJson, runDirOf, tinyLecture, trainyard, writeExperiment } from './helpers.js';
-import { ROOT } from '../run-helpers.js';
+import { spawn } from 'node:child_process';
+import { CLI, ROOT } from '../run-helpers.js';
 
 const plugin = (name: string) => join(ROOT, 'test', 'fixtures', 'plugins', name);
 const noStack = (text: string) => assert.doesNotMatch(text, /\n\s+at |internal error|Error: .*\n.*node:internal/);
@@ -48,6 +49,15 @@ describe('faults: the process owns its errors', function () {
     const resumed = trainyard(['run', '--resume', runDir, '--no-report', '--allow-plugins'], env);
     assert.equal(resumed.code, 0, resumed.stderr);
     assertSameMetrics(readJson(join(runDir, 'metrics.json')), reference);
+  });
+
+  it('a closed stdout (trainyard run ... | head -1) does not stop the run: its records are complete, exit 0', async () => {
+    const out = join(dir, 'head');
+    const child = spawn(process.execPath, [CLI, 'run', file, '--out', out, '--no-report'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise((ok) => child.on('exit', ok));
+    assert.equal(code, 0);
+    assertSameMetrics(readJson(join(runDirOf(out, 'tiny'), 'metrics.json')), reference);
   });
 
   it('one worker that cannot start leaves the trials to the others', () => {
