@@ -3,7 +3,7 @@
 import { createRegistries } from '../src/registry/index.js';
 import { buildModel } from '../src/runner/model.js';
 import { seedStreams } from '../src/runner/trial.js';
-import { AUTO_ORDER } from '../src/registry/backends/auto.js';
+import { autoOrder } from '../src/registry/backends/auto.js';
 import type { TF } from '../src/registry/kinds.js';
 
 const LAYERS = [
@@ -36,7 +36,7 @@ async function time(tf: TF, run: () => void, repeats: number): Promise<number> {
 async function main(): Promise<void> {
   const registries = createRegistries();
   const rows: string[][] = [['backend', 'sgd momentum step ms', 'adam step ms', 'eval ms / 1000 samples', 'steps/s (adam)']];
-  for (const name of AUTO_ORDER) {
+  for (const name of autoOrder(registries.backends.list())) {
     let tf: TF;
     try {
       tf = (await registries.backends.get(name).load({ backends: registries.backends })).tf;

@@ -1,4 +1,6 @@
 import { createRegistries, type RegistryKind } from '../registry/index.js';
+import type { BackendPlugin } from '../registry/kinds.js';
+import { autoOrder } from '../registry/backends/auto.js';
 import { closestName } from '../util/suggest.js';
 import { UserError } from '../util/errors.js';
 import { columns, paramRows } from './describe-params.js';
@@ -10,6 +12,14 @@ export const LIST_HELP = (): string => `Usage: trainyard list [KIND]
 
 Lists the plugins of every kind, or of one KIND, with their summary and params
 (type, default, description). KIND is one of: ${pluginKinds()} (singular works too).`;
+
+/** ' [auto: 2nd; gpu]': where auto tries a backend and what it computes on. */
+function backendFacts(plugin: BackendPlugin): string {
+  const order = autoOrder(createRegistries().backends.list());
+  const at = order.indexOf(plugin.type);
+  const parts = [at >= 0 ? `auto tries it ${at + 1} of ${order.length}` : '', plugin.device ?? ''].filter(Boolean);
+  return parts.length ? ` [${parts.join('; ')}]` : '';
+}
 
 export function listPlugins(kindArg: string | undefined): string {
   const registries = createRegistries();
@@ -26,7 +36,8 @@ export function listPlugins(kindArg: string | undefined): string {
   const blocks = selected.map((kind) => {
     const lines = [`${kind}:`];
     for (const plugin of registries[kind].list()) {
-      lines.push(`  ${plugin.type}  ${plugin.summary}`);
+      const facts = kind === 'backends' ? backendFacts(plugin as BackendPlugin) : '';
+      lines.push(`  ${plugin.type}  ${plugin.summary}${facts}`);
       const rows = paramRows(plugin);
       if (rows.length > 0) lines.push(columns(rows, '      '));
     }

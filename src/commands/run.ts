@@ -113,7 +113,7 @@ export async function train(inputs: RunInputs, backend: LoadedBackend, data: Loa
   const releaseFatal = onFatalError((error) => records.abortSync(`the run stopped on an error nobody caught: ${error.message.split('\n')[0]}`, (performance.now() - started) / 1000));
   try {
     const queued = inputs.plan.trials.length - (run.resume?.done.length ?? 0);
-    const workers = workerCount(values.workers as string | undefined) ?? defaultWorkers(queued, backend.name);
+    const workers = workerCount(values.workers as string | undefined) ?? defaultWorkers(queued, inputs.registries.backends.get(backend.name));
     const outcome = await runPlan(inputs, data, backend, {
       runDir,
       executor: workers === 0 ? new InProcessExecutor(backend.tf, inputs.registries) : new WorkerThreadsExecutor(workers),

@@ -237,7 +237,16 @@ export interface LoadedBackend {
 
 export interface BackendPlugin<P = any> extends Plugin<P> {
   /** Loads TF.js on this backend; throws an Error that says what it needs when it cannot. */
-  load(ctx: { backends: { get(name: string): BackendPlugin } }): Promise<LoadedBackend>;
+  load(ctx: { backends: { get(name: string): BackendPlugin; list(): BackendPlugin[] } }): Promise<LoadedBackend>;
+  /** Where `auto` tries it: highest first; without one, auto never picks it. */
+  priority?: number;
+  /** What it computes on, for people and for the choice of workers. */
+  device?: 'cpu' | 'gpu';
+  /**
+   * How many trials pay to train at once on it, with `cores` CPU cores: one per core (and one more)
+   * for backends that compute on one thread per TF.js instance; 1 for one that uses every core or a GPU.
+   */
+  parallelTrials?(cores: number): number;
 }
 
 // ---- definers: one object per plugin, typed, tagged with its kind ---------------------------

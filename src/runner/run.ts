@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Plan } from '../config/plan.js';
 import type { Registries } from '../registry/index.js';
-import type { LoadedBackend, LoadedData } from '../registry/kinds.js';
+import type { BackendPlugin, LoadedBackend, LoadedData } from '../registry/kinds.js';
 import type { Experiment } from '../config/types.js';
 import { UserError } from '../util/errors.js';
 import type { Reporter, RunEventInput, RunStatus, TrialResult } from '../run-log/types.js';
@@ -48,16 +48,12 @@ export interface RunOutcome {
   warnings: Error[];
 }
 
-const NATIVE = new Set(['tensorflow', 'tensorflow-gpu']);
-
 /**
- * wasm and cpu compute on one thread per TF.js instance, so trials run in parallel workers: one
- * more worker than cores, measured faster for the lecture's 3 trials on 2 cores than 2 workers
- * and a straggler. Native TensorFlow uses every core itself, so one worker.
+ * As many workers as trials, up to what the backend says pays at once (its parallelTrials: one
+ * more than cores where TF.js computes on one thread per instance, 1 where it uses every core).
  */
-export function defaultWorkers(trials: number, backend: string, cores = availableParallelism()): number {
-  if (NATIVE.has(backend)) return 1;
-  return Math.max(1, Math.min(trials, cores + 1));
+export function defaultWorkers(trials: number, backend: Pick<BackendPlugin, 'parallelTrials'>, cores = availableParallelism()): number {
+  return Math.max(1, Math.min(trials, backend.parallelTrials?.(cores) ?? cores + 1));
 }
 
 /** Chooses and loads the backend (auto tries them in order), recording why earlier ones failed. */

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { createRegistries } from '../../src/registry/index.js';
 import { cli } from '../run-helpers.js';
+import { autoOrder } from '../../src/registry/backends/auto.js';
+import { defineBackend } from '../../src/registry/kinds.js';
+import { defaultWorkers } from '../../src/runner/run.js';
 
 describe('backends', function () {
   this.timeout(60000);
@@ -60,5 +63,29 @@ describe('backends', function () {
     const result = cli(['run', 'experiments/lecture-25-optimizers.yaml', '--backend', 'wasn']);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /\(--backend wasn\) backend: unknown backend 'wasn'; did you mean 'wasm'\?/);
+  });
+
+  it("auto takes its order from the backends' own priorities: a user's backend with one is tried too", async () => {
+    const regs = createRegistries();
+    assert.deepEqual(autoOrder(regs.backends.list()), ['tensorflow-gpu', 'tensorflow', 'wasm-blas', 'wasm', 'cpu']);
+    regs.backends.register(
+      defineBackend({ type: 'imaginary-npu', summary: 'a device nobody has', params: { type: 'object', properties: {} }, priority: 99, device: 'gpu', load: async () => { throw new Error('no NPU here'); } }),
+    );
+    regs.backends.register(defineBackend({ type: 'never-auto', summary: 'only by name', params: { type: 'object', properties: {} }, load: async () => { throw new Error('not me'); } }));
+    assert.equal(autoOrder(regs.backends.list())[0], 'imaginary-npu');
+    assert.ok(!autoOrder(regs.backends.list()).includes('never-auto'), 'without a priority auto never picks it');
+    const loaded = await regs.backends.get('auto').load({ backends: regs.backends });
+    assert.deepEqual(loaded.tried[0], { name: 'imaginary-npu', error: 'no NPU here' });
+  });
+
+  it("the default worker count is the backend's own fact: cores + 1 on one-thread backends, 1 on native TensorFlow", () => {
+    const regs = createRegistries();
+    assert.equal(defaultWorkers(3, regs.backends.get('wasm-blas'), 2), 3);
+    assert.equal(defaultWorkers(9, regs.backends.get('wasm'), 2), 3);
+    assert.equal(defaultWorkers(9, regs.backends.get('cpu'), 4), 5);
+    assert.equal(defaultWorkers(9, regs.backends.get('tensorflow'), 16), 1);
+    assert.equal(defaultWorkers(9, regs.backends.get('tensorflow-gpu'), 16), 1);
+    assert.equal(defaultWorkers(0, regs.backends.get('wasm'), 2), 1);
+    assert.equal(regs.backends.get('tensorflow-gpu').device, 'gpu');
   });
 });

@@ -1,16 +1,20 @@
-import { defineBackend, type BackendAttempt } from '../kinds.js';
+import { defineBackend, type BackendAttempt, type BackendPlugin } from '../kinds.js';
 import { reason } from './load.js';
 
-/** The order auto tries: fastest first. */
-export const AUTO_ORDER = ['tensorflow-gpu', 'tensorflow', 'wasm-blas', 'wasm', 'cpu'];
+/** The backends auto tries, by their own priority: highest (fastest) first. */
+export const autoOrder = (backends: readonly BackendPlugin[]): string[] =>
+  backends
+    .filter((b) => typeof b.priority === 'number')
+    .sort((a, b) => b.priority! - a.priority!)
+    .map((b) => b.type);
 
 export default defineBackend<Record<string, never>>({
   type: 'auto',
-  summary: `The first that loads of: ${AUTO_ORDER.join(', ')}`,
+  summary: 'The first that loads of every backend with a priority, highest first (trainyard list backends shows them)',
   params: { type: 'object', properties: {}, additionalProperties: false },
   async load({ backends }) {
     const tried: BackendAttempt[] = [];
-    for (const name of AUTO_ORDER) {
+    for (const name of autoOrder(backends.list())) {
       try {
         const loaded = await backends.get(name).load({ backends });
         return { ...loaded, tried };

@@ -5,6 +5,10 @@ export default defineBackend<Record<string, never>>({
   type: 'cpu',
   summary: 'Plain JavaScript (always available, slowest)',
   params: { type: 'object', properties: {}, additionalProperties: false },
+  priority: 10,
+  device: 'cpu',
+  // One thread per TF.js instance: trials in parallel workers use the cores (one more than cores measured fastest).
+  parallelTrials: (cores) => cores + 1,
   async load() {
     const tf = await importTfjs();
     await activate(tf, 'cpu');

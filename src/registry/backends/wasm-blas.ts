@@ -7,6 +7,10 @@ export default defineBackend<Record<string, never>>({
   type: 'wasm-blas',
   summary: 'wasm, with matrix products on the system\'s OpenBLAS (apt-get install libopenblas0-pthread; TRAINYARD_BLAS names another CBLAS)',
   params: { type: 'object', properties: {}, additionalProperties: false },
+  priority: 30,
+  device: 'cpu',
+  // One thread per TF.js instance: trials in parallel workers use the cores (one more than cores measured fastest).
+  parallelTrials: (cores) => cores + 1,
   async load() {
     const { sgemm } = await openBlas();
     try {

@@ -7,6 +7,10 @@ export default defineBackend<Record<string, never>>({
   type: 'wasm',
   summary: 'WebAssembly with SIMD (@tensorflow/tfjs-backend-wasm; one thread per worker in Node)',
   params: { type: 'object', properties: {}, additionalProperties: false },
+  priority: 20,
+  device: 'cpu',
+  // One thread per TF.js instance: trials in parallel workers use the cores (one more than cores measured fastest).
+  parallelTrials: (cores) => cores + 1,
   async load() {
     try {
       const tf = await importTfjs();
