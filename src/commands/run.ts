@@ -6,6 +6,7 @@ import { UserError } from '../config/errors.js';
 import { PluginInputError, type LoadedBackend, type LoadedData } from '../registry/kinds.js';
 import { createRunDir } from '../runner/run-dir.js';
 import { loadBackend, newStopFlag, runPlan, type RunInputs } from '../runner/run.js';
+import { fitRun, type FittedRun } from '../runner/workers.js';
 import { inputsFromRunDir, readEvents } from './resume.js';
 import { loadExperimentData } from '../runner/data.js';
 import { ConsoleReporter } from '../reporters/console.js';
@@ -81,7 +82,9 @@ function onInterrupt(stopFlag: Int32Array): () => void {
 }
 
 /** Trains the inputs' trials in runDir with the JSON, console and report reporters; returns the exit code. */
-async function train(inputs: RunInputs, backend: LoadedBackend, data: LoadedData, runDir: string, values: Record<string, unknown>, resume: boolean): Promise<number> {
+async function train(inputs: RunInputs, backend: LoadedBackend, data: LoadedData, runDir: string, values: Record<string, unknown>, resume: boolean, fitted: FittedRun): Promise<number> {
+  inputs = { ...inputs, plan: fitted.plan };
+  if (fitted.note) console.error(fitted.note);
   const json = new JsonReporter(runDir, inputs.plan);
   const terminal = values.quiet ? undefined : new ConsoleReporter(inputs.plan);
   if (resume) {
@@ -94,7 +97,7 @@ async function train(inputs: RunInputs, backend: LoadedBackend, data: LoadedData
   const stopFlag = newStopFlag();
   const release = onInterrupt(stopFlag);
   try {
-    const workers = positiveInt('--workers', values.workers as string | undefined);
+    const { workers } = fitted;
     // After the JSON reporter: the report is built from the metrics.json it writes at runEnd.
     const report = values['no-report'] ? undefined : new ReportReporter(runDir);
     const reporters = [json, ...(terminal ? [terminal] : []), ...(report ? [report] : [])];
@@ -117,10 +120,12 @@ export async function runCommand(args: string[], values: Record<string, unknown>
     }
     const runDir = resolve(values.resume as string);
     const inputs = await inputsFromRunDir(runDir);
+    const backend = await loadBackend(inputs);
+    const fitted = fitRun(inputs, backend.name, positiveInt('--workers', values.workers as string | undefined));
     const data = await loadExperimentData(inputs.config, inputs.registries, inputs.baseDir).catch((error: Error) => {
       throw new UserError(`--resume ${runDir}: the data cannot be loaded: ${error.message}`);
     });
-    return train(inputs, await loadBackend(inputs), data, runDir, values, true);
+    return train(inputs, backend, data, runDir, values, true, fitted);
   }
   if (args.length !== 1) throw new UserError('run needs exactly one FILE (trainyard run experiments/lecture-25-optimizers.yaml), or --resume RUN_DIR');
   const file = args[0];
@@ -130,7 +135,8 @@ export async function runCommand(args: string[], values: Record<string, unknown>
   const outRoot = resolve((values.out as string | undefined) ?? 'runs');
   await checkOutputRoot(outRoot, values.out !== undefined ? '--out' : 'output directory runs/', prepared.plan.experiment.name);
   const backend = await loadBackend(prepared); // a backend that cannot run is an error before anything is written
+  const fitted = fitRun(prepared, backend.name, positiveInt('--workers', values.workers as string | undefined)); // so is a run that cannot fit limits.memoryMB
   const data = await loadData(prepared, file);
   const { dir } = await createRunDir(outRoot, prepared.plan.experiment.name);
-  return train(prepared, backend, data, dir, values, false);
+  return train(prepared, backend, data, dir, values, false, fitted);
 }
