@@ -45,9 +45,11 @@ function drivingKey(config: Experiment, part: Part, heaviest: number | undefined
     return { path: ['training', 'batchSize'], advice: `use a smaller batchSize${widest !== undefined ? ` or narrower layers (the widest is model.layers[${widest}])` : ''}` };
   }
   if (part === 'evaluation') return { path: ['training', 'evalBatchSize'], advice: 'use a smaller evalBatchSize' };
-  if (part === 'fixed') return { path: ['limits', 'memoryMB'], advice: 'trainyard itself needs that much' };
+  if (part === 'fixed') return { path: ['limits', 'memoryMB'], advice: 'most of it is Node and TF.js themselves' };
   return { path: ['dataset'], advice: part === 'batches' ? 'use a smaller test or validation set' : 'use fewer or smaller samples' };
 }
+
+const RAISE = 'raise the limit (limits: {memoryMB: N}, or --set limits.memoryMB=N)';
 
 const largestOf = (parts: [Part, number, string][]): Part => parts.reduce((a, b) => (b[1] > a[1] ? b : a))[0];
 
@@ -68,12 +70,13 @@ export function memoryProblem(config: Experiment, registries: Registries, facts:
     `the largest trial ${heap}: ${trial.map((p) => p[2]).join(', ')}`,
   ];
   const parts: [Part, number, string][] = [...trial, ['data', process.dataBytes + process.loadingBytes, ''], ['fixed', process.baseBytes + worker.runtimeBytes, '']];
-  const { path, advice } = drivingKey(config, largestOf(parts), model.heaviest, model.widest);
+  const part = largestOf(parts);
+  const { path, advice } = drivingKey(config, part, model.heaviest, model.widest);
   return {
     path,
     message:
       `the plan needs about ${formatBytes(estimate.totalBytes)} of memory with one worker thread, more than limits.memoryMB allows (${count(estimate.limitBytes / MB)} MB): ` +
-      `${words.join('; ')}; ${advice}, or raise the limit (limits: {memoryMB: N}, or --set limits.memoryMB=N)`,
+      `${words.join('; ')}; ${part === 'fixed' ? `${advice}: ${RAISE}` : `${advice}, or ${RAISE}`}`,
   };
 }
 
