@@ -97,7 +97,7 @@ function loadingBytes(config: Experiment, facts: DataFacts, dataBytes: number): 
 /** A worker thread training `trial` on this backend: its runtime, its heap above the initial one, the checkpoint's copies. */
 function workerBytesFor(profile: MemoryProfile, trial: TrialMemory): number {
   const heap = heapBytes(profile, trial.liveBytes) - profile.heapInitialBytes;
-  return Math.round(profile.workerBytes + heap + trial.checkpointBytes);
+  return Math.round(profile.workerBytes + heap + profile.checkpointCopies * trial.checkpointBytes);
 }
 
 /** The memory estimate of a plan on a backend (default: the config's): pure arithmetic on the facts (see MemoryEstimate). */

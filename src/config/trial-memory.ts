@@ -130,10 +130,7 @@ export interface TrialMemory {
    * pass (weights, state, gradients, activations), the optimizer step (stepCopies) and an evaluation.
    */
   liveBytes: number;
-  /**
-   * JavaScript copies of the weights and state a checkpoint makes: read out, copied and packed into
-   * one buffer, three copies of which about half were measured still uncollected at the peak.
-   */
+  /** One copy of what a checkpoint saves (weights, optimizer state, a best copy); the backend's profile says how many copies stay uncollected. */
   checkpointBytes: number;
 }
 
@@ -171,7 +168,7 @@ export function trialMemory(config: Experiment, registries: Registries, facts: D
       evaluationBatchBytes,
       bestBytes,
       liveBytes: evaluationBatchBytes + bestBytes + Math.max(backward, step, evaluation),
-      checkpointBytes: 1.5 * weightBytes * (1 + buffers + (bestBytes > 0 ? 1 : 0)),
+      checkpointBytes: weightBytes * (1 + buffers + (bestBytes > 0 ? 1 : 0)),
     };
   });
 }

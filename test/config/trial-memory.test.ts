@@ -100,7 +100,7 @@ describe('config/trial-memory: what one trial holds at its peak', () => {
       bestBytes: 0,
       // The step (7 copies and the batch) beats the backward pass (4 copies and the activations) and an evaluation.
       liveBytes: evaluationBatchBytes + P * 4 * 7 + trainingBatchBytes,
-      checkpointBytes: 1.5 * P * 4 * 3,
+      checkpointBytes: P * 4 * 3,
     });
   });
 
@@ -129,6 +129,6 @@ describe('config/trial-memory: what one trial holds at its peak', () => {
     assert.deepEqual(trials.map((t) => [t.optimizer, t.trials, t.stepCopies]), [['SGD', 3, 4], ['Adam', 3, 17]]);
     assert.equal(trials[0]!.evaluationBatchBytes, 4000 * (784 * 4 + 4));
     assert.equal(trials[1]!.bestBytes, P * 4);
-    assert.equal(trials[1]!.checkpointBytes, 1.5 * P * 4 * 4);
+    assert.equal(trials[1]!.checkpointBytes, P * 4 * 4);
   });
 });
