@@ -2,7 +2,7 @@
 // loaded and before anything is trained or written: the estimate for that backend, the default count
 // shrunk to what fits, an explicit --workers N refused when it cannot fit, and a trial too large
 // for one worker's heap refused at the key that drives it.
-import { estimateMemory, formatBytes, heapProblem, MB, memoryProblem, runBytes, workersThatFit, type MemoryEstimate } from '../config/estimate.js';
+import { estimateMemory, heapProblem, MB, memoryProblem, runBytes, workersThatFit, type MemoryEstimate } from '../config/estimate.js';
 import { formatPath, UserError, type Problem } from '../config/errors.js';
 import { failWith, type SourceDocument } from '../config/load.js';
 import type { Plan } from '../config/plan.js';
@@ -15,11 +15,14 @@ const threads = (n: number): string => `${n} worker thread${n === 1 ? '' : 's'}`
 /** The limit, in whole MB, that a run of `bytes` needs. */
 const neededMB = (bytes: number): number => Math.ceil(bytes / MB);
 
+/** Whole MB, as limits.memoryMB counts them: '1,542 MB'. */
+const mb = (bytes: number): string => `${count(neededMB(bytes))} MB`;
+
 /** What the run of `workers` threads needs, in words: the process and the workers. */
 function needs(estimate: MemoryEstimate, workers: number): string {
   const total = runBytes(estimate, workers);
   const process = estimate.process.bytes;
-  return `about ${formatBytes(total)} of memory with ${threads(workers)} (the process ${formatBytes(process)}, the workers ${formatBytes(total - process)})`;
+  return `about ${mb(total)} of memory with ${threads(workers)} (the process ${mb(process)}, the workers ${mb(total - process)})`;
 }
 
 export interface WorkerChoice {
@@ -43,7 +46,7 @@ export function chooseWorkers(estimate: MemoryEstimate, choice: WorkerChoice): n
   if (runBytes(estimate, workers) <= estimate.limitBytes) return workers;
   const fit = workersThatFit(estimate, workers);
   const limit = `limits.memoryMB allows (${count(estimate.limitBytes / MB)} MB)`;
-  const raise = `raise the limit to at least ${count(neededMB(runBytes(estimate, workers)))} MB (--set limits.memoryMB=${neededMB(runBytes(estimate, workers))})`;
+  const raise = `raise the limit to at least ${mb(runBytes(estimate, workers))} (--set limits.memoryMB=${neededMB(runBytes(estimate, workers))})`;
   throw new UserError(
     `--workers ${choice.requested}: the run needs ${needs(estimate, workers)}, more than ${limit}; ` +
       (fit > 0 ? `${threads(fit)} fit (--workers ${fit}), or ${raise}` : `not even one worker thread fits; ${raise}`),
