@@ -24,7 +24,8 @@ at the end charts/ and report.html (see trainyard report).
 Options:
   --backend NAME      auto, tensorflow-gpu, tensorflow, wasm or cpu (overrides the file)
   --workers N         worker threads training trials in parallel (default: trials,
-                      at most cores + 1; 1 on native TensorFlow)
+                      at most cores + 1, and as many as fit limits.memoryMB; 1 on
+                      native TensorFlow)
   --epochs N          same as --set training.epochs=N
   --set PATH=VALUE    override a value of the file, e.g. --set optimizers[2].lr=1e-3
                       or --set training.batchSize=32 (repeatable; validated like the file)
