@@ -3,7 +3,7 @@
 // loading it leaves behind), then per worker thread its own TF.js and the heap of its largest trial.
 import type { Registries } from '../registry/index.js';
 import type { DataFacts } from '../registry/kinds.js';
-import { heapBytes, memoryProfile, type MemoryProfile } from './memory-profile.js';
+import { heapBytes, memoryProfile, type MemoryProfile, type TensorStore } from './memory-profile.js';
 import { trialMemory, type TrialMemory } from './trial-memory.js';
 import type { Experiment } from './types.js';
 
@@ -63,7 +63,7 @@ export interface MemoryEstimate {
   /** Once per process: Node, trainyard and the main thread's TF.js (baseBytes), the data, and the garbage loading it leaves (loadingBytes). */
   process: { baseBytes: number; dataBytes: number; loadingBytes: number; bytes: number };
   /** Per worker thread: its TF.js and backend instance, its heap (live tensors × heapFactor + heapOverheadBytes), the largest heap it may have. */
-  worker: { runtimeBytes: number; heapFactor: number; heapOverheadBytes: number; heapInitialBytes: number; heapLimitBytes?: number };
+  worker: { runtimeBytes: number; tensors: TensorStore; heapFactor: number; heapOverheadBytes: number; heapInitialBytes: number; heapLimitBytes?: number };
   /** Each optimizer's trials, the largest first. */
   trials: TrialEstimate[];
   /** Set by a run when it has chosen its worker threads: their count and runBytes for it. */
@@ -138,6 +138,7 @@ export function estimateMemory(config: Experiment, registries: Registries, facts
     process,
     worker: {
       runtimeBytes: profile.workerBytes,
+      tensors: profile.tensors,
       heapFactor: profile.heapFactor,
       heapOverheadBytes: profile.heapOverheadBytes,
       heapInitialBytes: profile.heapInitialBytes,

@@ -48,7 +48,7 @@ describe('config/estimate: the memory a run needs', () => {
     assert.deepEqual(e.splits, { train: { samples: 8000, bytes: 8000 * perSample }, test: { samples: 2000, bytes: 2000 * perSample } });
     // Node and TF.js, the digits once (shared by every worker), and the mnist package's parsed JSON.
     assert.deepEqual(e.process, { baseBytes: 110 * MB, dataBytes: 10000 * perSample, loadingBytes: 128 * MB, bytes: 110 * MB + 10000 * perSample + 128 * MB });
-    assert.deepEqual(e.worker, { runtimeBytes: 50 * MB, heapFactor: 1.15, heapOverheadBytes: 25 * MB, heapInitialBytes: 16 * MB, heapLimitBytes: 4294901760 });
+    assert.deepEqual(e.worker, { runtimeBytes: 50 * MB, tensors: 'wasm-heap', heapFactor: 1.15, heapOverheadBytes: 25 * MB, heapInitialBytes: 16 * MB, heapLimitBytes: 4294901760 });
     // Largest first: Adam's step holds 7 copies of the parameters on wasm, SGD's 3.
     assert.deepEqual(e.trials.map((t) => [t.optimizer, t.stepCopies]), [['Adam', 7], ['SGD with momentum', 5], ['SGD', 3]]);
     const adam = e.trials[0]!;
