@@ -23,7 +23,7 @@ import { openRun, type OpenedRun } from './open-run.js';
 import { JsonReporter, METRICS_FILE } from '../reporters/json.js';
 import { buildReport } from '../reporters/report.js';
 import { describeReport } from './report.js';
-import { train } from './run.js';
+import { fitWorkers, train } from './run.js';
 
 const say = (text: string) => console.log(printable(text, true));
 
@@ -141,8 +141,9 @@ export async function resumeCommand(values: Record<string, unknown>): Promise<nu
         throw new UserError(`${flag} ${runDir}: cannot continue the run here: its plan.json ${fsReason(error)}`);
       });
     }
+    const fitted = fitWorkers({ plan, config: run.config, registries: run.registries }, backend, values, plan.trials.length - done.length);
     handedOver = true;
-    return await train({ plan, registries: run.registries, config: run.config }, backend, data, { runDir, lock, resume: { earlier: log.events, done, recovered } }, values);
+    return await train({ plan: fitted.plan, registries: run.registries, config: run.config }, backend, data, { runDir, lock, workers: fitted.workers, resume: { earlier: log.events, done, recovered } }, values);
   } finally {
     if (!handedOver) lock.release();
   }

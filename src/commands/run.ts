@@ -8,7 +8,8 @@ import { PluginInputError, type LoadedBackend, type LoadedData } from '../regist
 import type { RunEvent, RunEventInput, TrialResult } from '../run-log/types.js';
 import { createRunDir, RunDirError } from '../runner/run-dir.js';
 import type { RunLock } from '../run-log/lock.js';
-import { defaultWorkers, loadBackend, runPlan, type RunInputs } from '../runner/run.js';
+import { loadBackend, runPlan, type RunInputs } from '../runner/run.js';
+import { fitRun, type FitInputs, type FittedRun } from '../runner/workers.js';
 import { InProcessExecutor, newStopFlag, requestStop, isStopped } from '../runner/executor.js';
 import { WorkerThreadsExecutor } from '../runner/worker-pool.js';
 import { dataFingerprint } from '../runner/fingerprint.js';
@@ -33,8 +34,8 @@ Options:
   --backend NAME      ${createRegistries().backends.names().join(', ')} (overrides the file;
                       with --resume: continue on another backend than the run's, recorded per trial)
   --workers N         worker threads training trials in parallel (default: trials,
-                      at most cores + 1; 1 on native TensorFlow); 0: one trial after another
-                      in this thread, with no worker threads
+                      at most cores + 1, and as many as fit limits.memoryMB; 1 on native
+                      TensorFlow); 0: one trial after another in this thread, no worker threads
   --epochs N          same as --set training.epochs=N
   --set PATH=VALUE    override a value of the file, e.g. --set optimizers[2].lr=1e-3
                       or --set training.batchSize=32 (repeatable; validated like the file)
@@ -93,9 +94,23 @@ function onInterrupt(stopFlag: Int32Array): () => void {
   };
 }
 
+/**
+ * The worker count a run may use within limits.memoryMB (--workers N refused when it cannot fit;
+ * the default shrunk to what fits, with a note), and the plan with the estimate for it.
+ * --workers 0 trains in this thread: one trial at a time, as one worker would.
+ */
+export function fitWorkers(inputs: FitInputs, backend: LoadedBackend, values: Record<string, unknown>, trials?: number): FittedRun {
+  const requested = workerCount(values.workers as string | undefined);
+  const fitted = fitRun(inputs, inputs.registries.backends.get(backend.name), requested === 0 ? 1 : requested, trials);
+  if (fitted.note) console.error(fitted.note);
+  return requested === 0 ? { ...fitted, workers: 0 } : fitted;
+}
+
 export interface TrainOptions {
   runDir: string;
   lock: RunLock;
+  /** Worker threads, chosen to fit limits.memoryMB (see fitWorkers); 0: this thread. */
+  workers: number;
   /** On a resume: the events in the log so far, the finished trials, and what the log lacked. */
   resume?: { earlier: RunEvent[]; done: TrialResult[]; recovered: RunEventInput[] };
 }
@@ -113,7 +128,7 @@ export async function train(inputs: RunInputs, backend: LoadedBackend, data: Loa
   const releaseFatal = onFatalError((error) => records.abortSync(`the run stopped on an error nobody caught: ${error.message.split('\n')[0]}`, (performance.now() - started) / 1000));
   try {
     const queued = inputs.plan.trials.length - (run.resume?.done.length ?? 0);
-    const workers = workerCount(values.workers as string | undefined) ?? defaultWorkers(queued, inputs.registries.backends.get(backend.name));
+    const { workers } = run;
     const outcome = await runPlan(inputs, data, backend, {
       runDir,
       executor: workers === 0 ? new InProcessExecutor(backend.tf, inputs.registries) : new WorkerThreadsExecutor(workers),
@@ -163,12 +178,13 @@ export async function runCommand(args: string[], values: Record<string, unknown>
   const outRoot = resolve((values.out as string | undefined) ?? 'runs');
   await checkOutputRoot(outRoot, outFlag, prepared.plan.experiment.name);
   const backend = await loadBackend(prepared); // a backend that cannot run is an error before anything is written
+  const fitted = fitWorkers(prepared, backend, values); // so is a run that cannot fit limits.memoryMB
   const data = await loadData(prepared, file);
   // What inspect noted (data it would download) is done by now.
-  const { notes: _notes, ...facts } = prepared.plan.data;
-  const plan = { ...prepared.plan, backend: backend.name, data: { ...facts, fingerprint: dataFingerprint(data) } };
+  const { notes: _notes, ...facts } = fitted.plan.data;
+  const plan = { ...fitted.plan, backend: backend.name, data: { ...facts, fingerprint: dataFingerprint(data) } };
   const created = await createRunDir(outRoot, plan.experiment.name, plan).catch((error: unknown) => {
     throw error instanceof RunDirError ? new UserError(`${outFlag}: ${error.message}`) : error;
   });
-  return train({ ...prepared, plan }, backend, data, { runDir: created.dir, lock: created.lock }, values);
+  return train({ ...prepared, plan }, backend, data, { runDir: created.dir, lock: created.lock, workers: fitted.workers }, values);
 }

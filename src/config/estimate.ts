@@ -1,9 +1,14 @@
-// The memory a plan needs, estimated from the data facts and the model's shapes (pure: no TF.js),
-// and the resource guard that refuses a plan over limits.memoryMB before anything is loaded.
+// The memory a run needs, estimated from the data facts, the model's shapes and the backend's
+// measured costs (pure: no TF.js): the process (Node, TF.js, the data once in shared memory and what
+// loading it leaves behind), then per worker thread its own TF.js and the heap of its largest trial.
 import type { Registries } from '../registry/index.js';
 import type { DataFacts } from '../registry/kinds.js';
-import type { Path, Problem } from '../util/errors.js';
-import type { Experiment, PluginSpec } from './types.js';
+import { heapBytes, memoryProfile, type MemoryProfile, type TensorStore } from './memory-profile.js';
+import { trialMemory, type TrialMemory } from './trial-memory.js';
+import type { Experiment } from './types.js';
+
+export { stateBuffers, UNKNOWN_STATE_BUFFERS } from './trial-memory.js';
+export { memoryProblem, heapProblem, formatBytes } from './memory-problems.js';
 
 const FLOAT = 4;
 export const MB = 1024 * 1024;
@@ -16,74 +21,88 @@ export interface SplitEstimate {
   bytes: number;
 }
 
-/** plan.json `estimates`: what one trial and the data need in memory, in bytes. */
+/** One optimizer's trials in a worker thread. */
+export interface TrialEstimate {
+  optimizer: string;
+  /** Trials of the plan with this optimizer (one per seed). */
+  trials: number;
+  stepCopies: number;
+  /** Its peak of live tensors. */
+  liveBytes: number;
+  /** What a worker thread training it needs: its runtime, its heap beyond the initial one, checkpoint copies. */
+  workerBytes: number;
+}
+
+/** plan.json `estimates`: what the run needs in memory, in bytes. */
 export interface MemoryEstimate {
+  /** The backend the figures are for (`auto` counts as wasm-blas until the run has loaded one). */
+  backend: string;
+  /** Whether that backend's costs were measured (false: reasoned, not calibrated). */
+  calibrated: boolean;
   /** Trainable parameters of one copy of the model. */
   parametersPerTrial: number;
-  /** The largest trial: weights + gradients + optimizer state, plus the activations of one training and one evaluation batch. */
+  /** The largest trial's peak of live tensors (weights, gradients, optimizer state and temporaries, activations, batches). */
   bytesPerTrial: number;
   /** Every split once (worker threads share the data). */
   dataBytes: number;
-  /** dataBytes + bytesPerTrial: what the smallest run needs; each further trial training at once adds bytesPerTrial. */
+  /** The smallest run, one worker thread: process.bytes + the largest trial's workerBytes. */
   totalBytes: number;
-  /** limits.memoryMB in bytes: a plan with totalBytes above it is refused. */
+  /** limits.memoryMB in bytes: a run above it is refused (one worker at inspect; the chosen count before training). */
   limitBytes: number;
-  /** bytesPerTrial, part by part. */
-  perTrial: { parameterBytes: number; stateBuffers: number; trainingActivationBytes: number; evaluationActivationBytes: number };
+  /** The largest trial, part by part (see TrialMemory). */
+  perTrial: {
+    parameterBytes: number;
+    stateBuffers: number;
+    stepCopies: number;
+    trainingActivationBytes: number;
+    trainingBatchBytes: number;
+    evaluationActivationBytes: number;
+    evaluationBatchBytes: number;
+  };
   splits: { train: SplitEstimate; validation?: SplitEstimate; test: SplitEstimate };
+  /** Once per process: Node, trainyard and the main thread's TF.js (baseBytes), the data, and the garbage loading it leaves (loadingBytes). */
+  process: { baseBytes: number; dataBytes: number; loadingBytes: number; bytes: number };
+  /** Per worker thread: its TF.js and backend instance, its heap (live tensors × heapFactor + heapOverheadBytes), the largest heap it may have. */
+  worker: { runtimeBytes: number; tensors: TensorStore; heapFactor: number; heapOverheadBytes: number; heapInitialBytes: number; heapLimitBytes?: number };
+  /** Each optimizer's trials, the largest first. */
+  trials: TrialEstimate[];
+  /** Set by a run when it has chosen its worker threads: their count and runBytes for it. */
+  workers?: number;
+  runBytes?: number;
 }
-
-/**
- * Per-parameter state buffers of the built-in optimizers (torch.optim's state: SGD's momentum
- * buffer, Adam's exp_avg and exp_avg_sq, and max_exp_avg_sq with amsgrad, ...). Others count as 2.
- */
-const STATE_BUFFERS: Record<string, (p: PluginSpec) => number> = {
-  sgd: (p) => (Number(p.momentum) > 0 ? 1 : 0),
-  adam: (p) => (p.amsgrad ? 3 : 2),
-  adamw: (p) => (p.amsgrad ? 3 : 2),
-  adamax: () => 2,
-  nadam: () => 2,
-  radam: () => 2,
-  adadelta: () => 2,
-  adagrad: () => 1,
-  rmsprop: (p) => 1 + (Number(p.momentum) > 0 ? 1 : 0) + (p.centered ? 1 : 0),
-};
-export const UNKNOWN_STATE_BUFFERS = 2;
-
-export const stateBuffers = (optimizer: PluginSpec): number => STATE_BUFFERS[optimizer.type]?.(optimizer) ?? UNKNOWN_STATE_BUFFERS;
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
-interface ModelFacts {
-  parameters: number;
-  /** Values per sample in the input and every layer's output. */
-  activations: number;
-  /** The layer holding the most parameters, and the one with the widest output. */
-  heaviest?: number;
-  widest?: number;
+/** Dataset plugins that read MNIST-format files (gzipped IDX). */
+const IDX_DATASETS = new Set(['idx', 'mnist', 'fashion-mnist', 'kmnist']);
+/** Transforms that keep the inputs they are given (the rest write new arrays and drop the old ones). */
+const KEEPING_TRANSFORMS = new Set(['flatten', 'oneHot']);
+
+/**
+ * What loading the data leaves in the main thread until V8 next collects garbage, which it may not
+ * do before training ends (the main thread allocates little then): the mnist package's 21 MB of
+ * JSON parsed into 7.8 million numbers (measured 128 MB, whatever the split sizes); an IDX file
+ * read, inflated and concatenated (measured 2.7 bytes per pixel); one copy of the data for
+ * other datasets. A validation hold-out copies the training set; a transform drops its inputs.
+ */
+function loadingBytes(config: Experiment, facts: DataFacts, dataBytes: number): number {
+  const samples = facts.trainSize + (facts.validationSize ?? 0) + facts.testSize;
+  const type = config.dataset.type;
+  let bytes = type === 'mnist-bundled' ? 128 * MB : IDX_DATASETS.has(type) ? samples * size(facts.sampleShape) * 2.7 : dataBytes;
+  if (facts.validationSize) bytes += (facts.trainSize + facts.validationSize) * size(facts.sampleShape) * FLOAT;
+  const rewriting = config.dataset.transforms.filter((t) => !KEEPING_TRANSFORMS.has(t.type)).length;
+  return Math.round(bytes + rewriting * samples * size(facts.sampleShape) * FLOAT);
 }
 
-/** Parameters and activation sizes, layer by layer; expects shapes that inspect has checked. */
-function modelFacts(config: Experiment, registries: Registries, inputShape: number[]): ModelFacts {
-  const facts: ModelFacts = { parameters: 0, activations: size(inputShape) };
-  let shape = inputShape;
-  let most = 0;
-  let widest = 0;
-  config.model.layers.forEach(({ type, ...params }, i) => {
-    const layer = registries.layers.get(type);
-    const parameters = layer.parameters?.(params, shape) ?? 0;
-    shape = layer.outputShape(params, shape);
-    facts.parameters += parameters;
-    facts.activations += size(shape);
-    if (parameters > most) [most, facts.heaviest] = [parameters, i];
-    if (size(shape) > widest) [widest, facts.widest] = [size(shape), i];
-  });
-  return facts;
+/** A worker thread training `trial` on this backend: its runtime, its heap above the initial one, the checkpoint's copies. */
+function workerBytesFor(profile: MemoryProfile, trial: TrialMemory): number {
+  const heap = heapBytes(profile, trial.liveBytes) - profile.heapInitialBytes;
+  return Math.round(profile.workerBytes + heap + profile.checkpointCopies * trial.checkpointBytes);
 }
 
-/** The memory estimate of a plan: pure arithmetic on the facts (see MemoryEstimate). */
-export function estimateMemory(config: Experiment, registries: Registries, facts: DataFacts): MemoryEstimate {
-  const model = modelFacts(config, registries, facts.sampleShape);
+/** The memory estimate of a plan on a backend (default: the config's): pure arithmetic on the facts (see MemoryEstimate). */
+export function estimateMemory(config: Experiment, registries: Registries, facts: DataFacts, backend: string = config.backend.type): MemoryEstimate {
+  const profile = memoryProfile(backend);
   const perSample = size(facts.sampleShape) * FLOAT + 1 + (facts.targetShape ? size(facts.targetShape) * FLOAT : 0);
   const split = (samples: number): SplitEstimate => ({ samples, bytes: samples * perSample });
   const splits = {
@@ -92,69 +111,63 @@ export function estimateMemory(config: Experiment, registries: Registries, facts
     test: split(facts.testSize),
   };
   const dataBytes = splits.train.bytes + (splits.validation?.bytes ?? 0) + splits.test.bytes;
-  const buffers = Math.max(...config.optimizers.map(stateBuffers));
-  const parameterBytes = model.parameters * (2 + buffers) * FLOAT;
-  // Forward values and their gradients for a training batch; forward values only when evaluating.
-  const trainingActivationBytes = Math.min(config.training.batchSize, facts.trainSize) * model.activations * FLOAT * 2;
-  const evaluated = Math.max(facts.testSize, facts.validationSize ?? 0);
-  const evaluationActivationBytes = Math.min(config.training.evalBatchSize, evaluated) * model.activations * FLOAT;
-  const bytesPerTrial = parameterBytes + trainingActivationBytes + evaluationActivationBytes;
+  const trials = trialMemory(config, registries, facts, profile.fusedUpdates)
+    .map((trial) => ({ trial, workerBytes: workerBytesFor(profile, trial) }))
+    .sort((a, b) => b.workerBytes - a.workerBytes);
+  const largest = trials[0]!.trial;
+  const process = { baseBytes: profile.processBytes, dataBytes, loadingBytes: loadingBytes(config, facts, dataBytes), bytes: 0 };
+  process.bytes = process.baseBytes + process.dataBytes + process.loadingBytes;
   return {
-    parametersPerTrial: model.parameters,
-    bytesPerTrial,
+    backend: profile.backend,
+    calibrated: profile.calibrated,
+    parametersPerTrial: largest.parameters,
+    bytesPerTrial: largest.liveBytes,
     dataBytes,
-    totalBytes: dataBytes + bytesPerTrial,
+    totalBytes: process.bytes + trials[0]!.workerBytes,
     limitBytes: (config.limits?.memoryMB ?? DEFAULT_MEMORY_MB) * MB,
-    perTrial: { parameterBytes, stateBuffers: buffers, trainingActivationBytes, evaluationActivationBytes },
+    perTrial: {
+      parameterBytes: largest.parameterBytes,
+      stateBuffers: largest.stateBuffers,
+      stepCopies: largest.stepCopies,
+      trainingActivationBytes: largest.trainingActivationBytes,
+      trainingBatchBytes: largest.trainingBatchBytes,
+      evaluationActivationBytes: largest.evaluationActivationBytes,
+      evaluationBatchBytes: largest.evaluationBatchBytes,
+    },
     splits,
+    process,
+    worker: {
+      runtimeBytes: profile.workerBytes,
+      tensors: profile.tensors,
+      heapFactor: profile.heapFactor,
+      heapOverheadBytes: profile.heapOverheadBytes,
+      heapInitialBytes: profile.heapInitialBytes,
+      ...(profile.heapLimitBytes !== undefined ? { heapLimitBytes: profile.heapLimitBytes } : {}),
+    },
+    trials: trials.map(({ trial, workerBytes }) => ({ optimizer: trial.optimizer, trials: trial.trials, stepCopies: trial.stepCopies, liveBytes: trial.liveBytes, workerBytes })),
   };
 }
-
-/** '1.2 GB', '340 MB', '12 KB' (binary units, as limits.memoryMB). */
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * MB) return `${(bytes / (1024 * MB)).toFixed(1)} GB`;
-  if (bytes >= MB) return `${(bytes / MB).toFixed(bytes >= 100 * MB ? 0 : 1)} MB`;
-  return `${Math.ceil(bytes / 1024)} KB`;
-}
-
-const count = (n: number): string => n.toLocaleString('en-US');
 
 /**
- * The resource guard: a plan whose estimate exceeds limits.memoryMB is refused, with the figures,
- * at the key that drives the largest part (the heaviest layer's units, batchSize, evalBatchSize or the dataset).
+ * The run with `workers` worker threads: the process once, plus the workers. A worker's heap never
+ * shrinks, so each holds the largest trial it has trained; the workers have trained different trials,
+ * so together they hold at most the `workers` largest of the plan.
  */
-export function memoryProblem(config: Experiment, registries: Registries, facts: DataFacts, estimate: MemoryEstimate): Problem | undefined {
-  if (estimate.totalBytes <= estimate.limitBytes) return undefined;
-  const model = modelFacts(config, registries, facts.sampleShape);
-  const { parameterBytes, stateBuffers: buffers, trainingActivationBytes, evaluationActivationBytes } = estimate.perTrial;
-  const parts = [
-    `weights, gradients and ${buffers} optimizer state buffer${buffers === 1 ? '' : 's'} ${formatBytes(parameterBytes)} (${count(estimate.parametersPerTrial)} parameters × ${2 + buffers} copies × 4 bytes)`,
-    `training activations ${formatBytes(trainingActivationBytes)} (batchSize ${count(config.training.batchSize)} × ${count(model.activations)} values × 4 bytes × 2)`,
-    `evaluation activations ${formatBytes(evaluationActivationBytes)} (evalBatchSize ${count(config.training.evalBatchSize)})`,
-    `data ${formatBytes(estimate.dataBytes)} (${count(estimate.splits.train.samples + (estimate.splits.validation?.samples ?? 0) + estimate.splits.test.samples)} samples)`,
-  ];
-  const largest = Math.max(parameterBytes, trainingActivationBytes, evaluationActivationBytes, estimate.dataBytes);
-  let path: Path;
-  let advice: string;
-  if (largest === parameterBytes && model.heaviest !== undefined) {
-    const layer = config.model.layers[model.heaviest];
-    path = 'units' in layer ? ['model', 'layers', model.heaviest, 'units'] : ['model', 'layers', model.heaviest];
-    advice = `this layer holds the most parameters: make it smaller`;
-  } else if (largest === trainingActivationBytes) {
-    path = ['training', 'batchSize'];
-    advice = `use a smaller batchSize${model.widest !== undefined ? ` or narrower layers (the widest is model.layers[${model.widest}])` : ''}`;
-  } else if (largest === evaluationActivationBytes) {
-    path = ['training', 'evalBatchSize'];
-    advice = 'use a smaller evalBatchSize';
-  } else {
-    path = ['dataset'];
-    advice = 'use fewer or smaller samples';
+export function runBytes(estimate: MemoryEstimate, workers: number): number {
+  let bytes = estimate.process.bytes;
+  let left = workers;
+  for (const trial of estimate.trials) {
+    const n = Math.min(left, trial.trials);
+    bytes += n * trial.workerBytes;
+    left -= n;
+    if (left === 0) break;
   }
-  const limitMB = estimate.limitBytes / MB;
-  return {
-    path,
-    message:
-      `the plan needs about ${formatBytes(estimate.totalBytes)} of memory, more than limits.memoryMB allows (${count(limitMB)} MB): ` +
-      `${parts.join(', ')}; ${advice}, or raise the limit (limits: {memoryMB: N}, or --set limits.memoryMB=N)`,
-  };
+  return bytes;
+}
+
+/** The largest worker count from 1 to atMost whose run fits limitBytes; 0 when not even one does. */
+export function workersThatFit(estimate: MemoryEstimate, atMost: number): number {
+  let n = 0;
+  while (n < atMost && runBytes(estimate, n + 1) <= estimate.limitBytes) n++;
+  return n;
 }

@@ -52,7 +52,7 @@ export interface Experiment {
 
 /** Resource limits, checked when the plan is made (inspect). */
 export interface Limits {
-  /** Refuse a plan whose memory estimate (the data and one trial) exceeds this many MB. */
+  /** The most memory (MB) a run may need by its estimate: the process, plus each worker thread with its largest trial. */
   memoryMB: number;
 }
 

@@ -1,67 +1,87 @@
-// The resource guard: inspect estimates a plan's memory (data once, plus one trial: weights,
-// gradients, optimizer state, the activations of a training and an evaluation batch) and refuses a
-// plan over limits.memoryMB, at the key that drives the largest part.
+// The memory estimate: the process once (Node and TF.js, the data, what loading it leaves), then per
+// worker thread its TF.js and the heap of its largest trial; the run with N workers; what fits.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { estimateMemory, formatBytes, MB, stateBuffers, UNKNOWN_STATE_BUFFERS } from '../../src/config/estimate.js';
+import { readFileSync } from 'node:fs';
+import { estimateMemory, MB, runBytes, workersThatFit, type MemoryEstimate } from '../../src/config/estimate.js';
 import { prepare } from '../../src/config/pipeline.js';
 import { createRegistries } from '../../src/registry/index.js';
-import dense from '../../src/registry/layers/dense.js';
-import { configError, LECTURE, runCli, show, tempDir, writeExperimentIn } from './support.js';
+import type { DataFacts } from '../../src/registry/kinds.js';
+import { LECTURE, tempDir, writeExperimentIn } from './support.js';
 
 const lecture = readFileSync(LECTURE, 'utf8');
 const LECTURE_PARAMETERS = 784 * 400 + 400 + 400 * 256 + 256 + 256 * 10 + 10;
-/** Values per sample: the input [28, 28], flatten 784, 400 twice (dense, relu), 256 twice, 10. */
-const LECTURE_ACTIVATIONS = 784 + 784 + 400 + 400 + 256 + 256 + 10;
+const registries = createRegistries();
 
-describe('config/estimate: the memory estimate and limits.memoryMB', () => {
+/** A hand-made normalized config: one small dense layer. */
+const tiny = (over: Record<string, unknown> = {}) =>
+  ({
+    dataset: { type: 'csv', transforms: [] },
+    model: { layers: [{ type: 'dense', units: 3, activation: 'linear', useBias: true }] },
+    optimizers: [{ name: 'sgd', type: 'sgd', momentum: 0 }],
+    training: { batchSize: 2, evalBatchSize: 1000 },
+    seeds: [0],
+    backend: { type: 'cpu' },
+    limits: { memoryMB: 1 },
+    ...over,
+  }) as never;
+const tinyFacts: DataFacts = { sampleShape: [4], classes: 3, trainSize: 10, testSize: 5, source: 't' };
+
+/** An estimate with chosen figures, for the run arithmetic. */
+const made = (processMB: number, trials: [number, number][], limitMB: number): MemoryEstimate =>
+  ({
+    process: { bytes: processMB * MB },
+    trials: trials.map(([workerMB, n], i) => ({ optimizer: `o${i}`, trials: n, workerBytes: workerMB * MB })),
+    limitBytes: limitMB * MB,
+  }) as never;
+
+describe('config/estimate: the memory a run needs', () => {
   let dir: string;
   let cleanup: () => void;
   beforeEach(() => ({ dir, cleanup } = tempDir()));
   afterEach(() => cleanup());
-  const write = (text: string) => writeExperimentIn(dir, text);
 
-  it('counts the parameters of a dense layer as torch.nn.Linear has them', () => {
-    assert.equal(dense.parameters?.({ units: 400, activation: 'linear', useBias: true }, [784]), 784 * 400 + 400);
-    assert.equal(dense.parameters?.({ units: 10, activation: 'relu', useBias: false }, [256]), 2560);
-    for (const type of ['flatten', 'relu', 'dropout', 'softmax']) assert.equal(createRegistries().layers.get(type).parameters, undefined, type);
-  });
-
-  it('knows the state buffers of each built-in optimizer, and assumes 2 for others', () => {
-    const cases: [Record<string, unknown>, number][] = [
-      [{ type: 'sgd', momentum: 0 }, 0],
-      [{ type: 'sgd', momentum: 0.9 }, 1],
-      [{ type: 'adam', amsgrad: false }, 2],
-      [{ type: 'adam', amsgrad: true }, 3],
-      [{ type: 'adamw', amsgrad: true }, 3],
-      [{ type: 'rmsprop', momentum: 0.9, centered: true }, 3],
-      [{ type: 'rmsprop', momentum: 0, centered: false }, 1],
-      [{ type: 'adagrad' }, 1],
-      [{ type: 'adadelta' }, 2],
-      [{ type: 'myOptimizer' }, UNKNOWN_STATE_BUFFERS],
-    ];
-    for (const [spec, buffers] of cases) assert.equal(stateBuffers(spec as { type: string }), buffers, JSON.stringify(spec));
-  });
-
-  it('puts the estimate in the plan: each split, per trial, the data and the total', async () => {
+  it('puts the estimate of the smallest run in the plan: the process, one worker, its largest trial', async () => {
     const { plan } = await prepare(LECTURE);
     const e = plan.estimates!;
-    assert.equal(e.parametersPerTrial, LECTURE_PARAMETERS);
+    assert.deepEqual([e.backend, e.calibrated, e.parametersPerTrial], ['wasm-blas', true, LECTURE_PARAMETERS]);
     const perSample = 784 * 4 + 1;
     assert.deepEqual(e.splits, { train: { samples: 8000, bytes: 8000 * perSample }, test: { samples: 2000, bytes: 2000 * perSample } });
-    assert.equal(e.dataBytes, 10000 * perSample);
-    // Adam is the largest trial: weights, gradients and 2 buffers.
-    assert.deepEqual(e.perTrial, {
-      parameterBytes: LECTURE_PARAMETERS * 4 * 4,
-      stateBuffers: 2,
-      trainingActivationBytes: 100 * LECTURE_ACTIVATIONS * 4 * 2,
-      evaluationActivationBytes: 1000 * LECTURE_ACTIVATIONS * 4,
-    });
-    assert.equal(e.bytesPerTrial, e.perTrial.parameterBytes + e.perTrial.trainingActivationBytes + e.perTrial.evaluationActivationBytes);
-    assert.equal(e.totalBytes, e.dataBytes + e.bytesPerTrial);
+    // Node and TF.js, the digits once (shared by every worker), and the mnist package's parsed JSON.
+    assert.deepEqual(e.process, { baseBytes: 110 * MB, dataBytes: 10000 * perSample, loadingBytes: 128 * MB, bytes: 110 * MB + 10000 * perSample + 128 * MB });
+    assert.deepEqual(e.worker, { runtimeBytes: 50 * MB, tensors: 'wasm-heap', heapFactor: 1.15, heapOverheadBytes: 25 * MB, heapInitialBytes: 16 * MB, heapLimitBytes: 4294901760 });
+    // Largest first: Adam's step holds 7 copies of the parameters on wasm, SGD's 3.
+    assert.deepEqual(e.trials.map((t) => [t.optimizer, t.stepCopies]), [['Adam', 7], ['SGD with momentum', 5], ['SGD', 3]]);
+    const adam = e.trials[0]!;
+    assert.equal(adam.liveBytes, 18332328);
+    const heap = 1.15 * adam.liveBytes + 25 * MB;
+    assert.equal(adam.workerBytes, Math.round(50 * MB + heap - 16 * MB + 1.5 * LECTURE_PARAMETERS * 4 * 3));
+    assert.equal(e.bytesPerTrial, adam.liveBytes);
+    assert.equal(e.totalBytes, e.process.bytes + adam.workerBytes);
+    assert.equal(Math.round(e.totalBytes / MB), 354);
     assert.equal(e.limitBytes, 8192 * MB);
     assert.deepEqual(plan.config.limits, { memoryMB: 8192 });
+  });
+
+  it('estimates for the backend it is given: separate ops on cpu, no heap bound', async () => {
+    const { config, registries: r, data } = await prepare(LECTURE);
+    const cpu = estimateMemory(config, r, data, 'cpu');
+    assert.deepEqual([cpu.backend, cpu.worker.heapLimitBytes, cpu.worker.heapInitialBytes], ['cpu', undefined, 0]);
+    assert.deepEqual(cpu.trials.map((t) => [t.optimizer, t.stepCopies]), [['Adam', 17], ['SGD with momentum', 7], ['SGD', 4]]);
+    assert.equal(cpu.perTrial.stepCopies, 17);
+    const native = estimateMemory(config, r, data, 'tensorflow');
+    assert.equal(native.calibrated, false);
+  });
+
+  it('counts what loading leaves: the parsed JSON, inflated IDX files, one copy otherwise; a hold-out and rewriting transforms', async () => {
+    const e = (type: string, facts: DataFacts = tinyFacts, transforms: unknown[] = []) =>
+      estimateMemory(tiny({ dataset: { type, transforms } }), registries, facts).process.loadingBytes;
+    const digits: DataFacts = { sampleShape: [784], classes: 10, trainSize: 60000, testSize: 10000, source: 't' };
+    assert.equal(e('mnist-bundled', digits), 128 * MB);
+    assert.equal(e('fashion-mnist', digits), Math.round(70000 * 784 * 2.7));
+    assert.equal(e('idx', digits), Math.round(70000 * 784 * 2.7));
+    assert.equal(e('csv'), 15 * (4 * 4 + 1), 'one copy of the data');
+    assert.equal(e('csv', { ...tinyFacts, trainSize: 8, validationSize: 2 }), 15 * 17 + 10 * 4 * 4, 'the hold-out copies the training set');
+    assert.equal(e('csv', tinyFacts, [{ type: 'flatten' }, { type: 'normalize' }, { type: 'addNoise' }]), 15 * 17 + 2 * 15 * 4 * 4);
   });
 
   it('counts the validation split and value targets', async () => {
@@ -70,75 +90,43 @@ describe('config/estimate: the memory estimate and limits.memoryMB', () => {
       .replace('layers: [flatten, ', 'layers: [')
       .replace('{type: dense, units: 10}', '{type: dense, units: 784}')
       .replace('loss: crossEntropy', 'loss: mse');
-    const { plan } = await prepare(write(text));
+    const { plan } = await prepare(writeExperimentIn(dir, text));
     const perSample = 784 * 4 + 1 + 784 * 4;
     assert.deepEqual(plan.estimates!.splits, {
       train: { samples: 6000, bytes: 6000 * perSample },
       validation: { samples: 2000, bytes: 2000 * perSample },
       test: { samples: 2000, bytes: 2000 * perSample },
     });
+    // Every trial keeps the validation and test sets as batches: inputs, int32 labels, targets.
+    assert.equal(plan.estimates!.perTrial.evaluationBatchBytes, 4000 * (784 * 4 + 4 + 784 * 4));
   });
 
   it('estimateMemory is pure arithmetic on the facts', () => {
-    const registries = createRegistries();
-    const config = {
-      model: { layers: [{ type: 'dense', units: 3, activation: 'linear', useBias: true }] },
-      optimizers: [{ name: 'sgd', type: 'sgd', momentum: 0 }],
-      training: { batchSize: 2, evalBatchSize: 1000 },
-      limits: { memoryMB: 1 },
-    } as never;
-    const e = estimateMemory(config, registries, { sampleShape: [4], classes: 3, trainSize: 10, testSize: 5, source: 't' });
+    const e = estimateMemory(tiny(), registries, tinyFacts);
     assert.equal(e.parametersPerTrial, 15);
-    assert.deepEqual(e.perTrial, { parameterBytes: 15 * 2 * 4, stateBuffers: 0, trainingActivationBytes: 2 * 7 * 4 * 2, evaluationActivationBytes: 5 * 7 * 4 });
+    const perTensorSample = 4 * 4 + 4;
+    assert.deepEqual(e.perTrial, {
+      parameterBytes: 15 * 4 * 4,
+      stateBuffers: 0,
+      stepCopies: 4,
+      trainingActivationBytes: 2 * 3 * 4 * 3,
+      trainingBatchBytes: 2 * perTensorSample,
+      evaluationActivationBytes: 5 * 3 * 4,
+      evaluationBatchBytes: 5 * perTensorSample,
+    });
     assert.equal(e.dataBytes, 15 * (4 * 4 + 1));
     assert.equal(e.limitBytes, MB);
+    assert.equal(e.totalBytes, runBytes(e, 1));
   });
 
-  const refused = async (text: string, sets: string[] = []) => {
-    const error = await configError(prepare(write(text), { sets: sets.map((s) => ({ flag: '--set', text: s })) }));
-    assert.equal(error.problems.length, 1, show(error.problems));
-    return error.problems[0];
-  };
-
-  it('refuses a plan over the limit at the widest layer, with the figures', async () => {
-    const problem = await refused(lecture.replace('{type: dense, units: 400}', '{type: dense, units: 1048576}'));
-    assert.equal(problem.path, 'model.layers[1].units');
-    assert.equal(problem.line, 7);
-    assert.match(problem.message, /needs about 25\.7 GB of memory, more than limits\.memoryMB allows \(8,192 MB\)/);
-    assert.match(problem.message, /1,091,570,442 parameters × 4 copies × 4 bytes/);
-  });
-
-  it('points at batchSize, evalBatchSize or the dataset when they drive the estimate', async () => {
-    const wide = lecture.replace('{type: dense, units: 400}', '{type: dense, units: 4000}');
-    const batch = await refused(wide.replace('batchSize: 100', 'batchSize: 8000'), ['limits.memoryMB=512']);
-    assert.equal(batch.path, 'training.batchSize');
-    assert.match(batch.message, /use a smaller batchSize or narrower layers \(the widest is model\.layers\[1\]\)/);
-    const evaluation = await refused(wide.replace('shuffle: true', 'shuffle: true, evalBatchSize: 2000'), ['limits.memoryMB=150']);
-    assert.equal(evaluation.path, 'training.evalBatchSize');
-    const data = await refused(lecture, ['limits.memoryMB=40']);
-    assert.equal(data.path, 'dataset');
-    assert.match(data.message, /data 29\.9 MB \(10,000 samples\)/);
-    assert.equal(data.flag, undefined, 'located in the file, at the dataset');
-  });
-
-  it('takes limits.memoryMB from the file or from --set', async () => {
-    await prepare(LECTURE, { sets: [{ flag: '--set', text: 'limits.memoryMB=64' }] });
-    const problem = await refused(`${lecture}limits: {memoryMB: 20}\n`);
-    assert.match(problem.message, /allows \(20 MB\)/);
-    const { plan } = await prepare(write(`${lecture}limits: {memoryMB: 20}\n`), { sets: [{ flag: '--set', text: 'limits.memoryMB=100' }] });
-    assert.equal(plan.estimates!.limitBytes, 100 * MB);
-  });
-
-  it('trainyard plan prints the estimate; validate refuses with exit 2', () => {
-    const plan = runCli(['plan', 'experiments/lecture-25-optimizers.yaml']);
-    assert.equal(plan.status, 0, plan.stderr);
-    assert.equal(JSON.parse(plan.stdout).estimates.parametersPerTrial, LECTURE_PARAMETERS);
-    const validate = runCli(['validate', 'experiments/lecture-25-optimizers.yaml', '--set', 'limits.memoryMB=10']);
-    assert.equal(validate.status, 2);
-    assert.match(validate.stderr, /lecture-25-optimizers\.yaml:5:10 dataset: the plan needs about 49\.\d MB of memory/);
-  });
-
-  it('formats bytes as people read them', () => {
-    assert.deepEqual([formatBytes(1000), formatBytes(5 * MB), formatBytes(300 * MB), formatBytes(3 * 1024 * MB)], ['1 KB', '5.0 MB', '300 MB', '3.0 GB']);
+  it('a run holds the process once and, per worker, one of the largest trials', () => {
+    // Three optimizers of two seeds each: 300, 200 and 100 MB a worker.
+    const e = made(250, [[300, 2], [200, 2], [100, 2]], 1000);
+    assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => runBytes(e, n) / MB), [550, 850, 1050, 1250, 1350, 1450]);
+    assert.equal(runBytes(e, 9) / MB, 1450, 'never more workers than trials');
+    assert.equal(workersThatFit(e, 6), 2);
+    assert.equal(workersThatFit(e, 1), 1);
+    assert.equal(workersThatFit(made(250, [[300, 2]], 500), 4), 0, 'not even one');
+    assert.equal(workersThatFit(made(250, [[300, 6]], 1e6), 4), 4, 'at most the count asked about');
   });
 });

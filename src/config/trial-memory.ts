@@ -1,0 +1,174 @@
+// What one trial holds on its backend at its peak: pure arithmetic on the model's shapes, the
+// optimizer, and the data facts (the per-trial term of the memory estimate).
+import type { Registries } from '../registry/index.js';
+import type { DataFacts } from '../registry/kinds.js';
+import type { Experiment, PluginSpec } from './types.js';
+
+const FLOAT = 4;
+/** Labels are int32 once they are tensors. */
+const LABEL = 4;
+
+const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Per-parameter state buffers of the built-in optimizers (torch.optim's state: SGD's momentum
+ * buffer, Adam's exp_avg and exp_avg_sq, and max_exp_avg_sq with amsgrad, ...). Others count as 2.
+ */
+const STATE_BUFFERS: Record<string, (p: PluginSpec) => number> = {
+  sgd: (p) => (Number(p.momentum) > 0 ? 1 : 0),
+  adam: (p) => (p.amsgrad ? 3 : 2),
+  adamw: (p) => (p.amsgrad ? 3 : 2),
+  adamax: () => 2,
+  nadam: () => 2,
+  radam: () => 2,
+  adadelta: () => 2,
+  adagrad: () => 1,
+  rmsprop: (p) => 1 + (Number(p.momentum) > 0 ? 1 : 0) + (p.centered ? 1 : 0),
+};
+export const UNKNOWN_STATE_BUFFERS = 2;
+
+export const stateBuffers = (optimizer: PluginSpec): number => STATE_BUFFERS[optimizer.type]?.(optimizer) ?? UNKNOWN_STATE_BUFFERS;
+
+const on = (flag: unknown): number => (flag ? 1 : 0);
+
+/**
+ * Parameter-sized tensors alive at once during an optimizer step, counted on a 4,000-unit model
+ * (tf.memory() at its peak): the weights, their gradients, the old and the new state buffers,
+ * and every temporary the update rule makes, since one tf.tidy spans the whole step.
+ * Weight decay and maximize add their temporaries to each rule.
+ */
+const STEP_COPIES: Record<string, (p: PluginSpec) => number> = {
+  sgd: (p) => 4 + 3 * on(Number(p.momentum) > 0) + 2 * on(p.nesterov),
+  adam: (p) => 17 + 2 * on(p.amsgrad),
+  adamw: (p) => 18 + 2 * on(p.amsgrad),
+  adamax: () => 14,
+  nadam: () => 20,
+  radam: () => 14,
+  adadelta: () => 20,
+  adagrad: () => 10,
+  rmsprop: (p) => 12 + 3 * on(Number(p.momentum) > 0) + 6 * on(p.centered),
+};
+
+/**
+ * Parameter-sized tensors during one step of `optimizer`. The fused one-pass updates of the wasm
+ * backends (SGD, and Adam without amsgrad) hold the weights, gradients, old and new buffers and one
+ * more; everything else runs as separate ops. Gradient clipping keeps its clipped copies (and the
+ * squares of the norm) until the step ends.
+ */
+export function stepCopies(optimizer: PluginSpec, fusedUpdates: boolean, training: Pick<Experiment['training'], 'clipGradNorm' | 'clipGradValue'>): number {
+  const fused = fusedUpdates && (optimizer.type === 'sgd' || (optimizer.type === 'adam' && !optimizer.amsgrad));
+  const extras = on(training.clipGradValue !== undefined) + 2 * on(training.clipGradNorm !== undefined);
+  if (fused) return 3 + 2 * stateBuffers(optimizer) + extras;
+  const rule = STEP_COPIES[optimizer.type];
+  const ops = rule ? rule(optimizer) + 2 * on(Number(optimizer.weightDecay) > 0) + on(optimizer.maximize) : 4 + 6 * stateBuffers(optimizer);
+  return ops + extras;
+}
+
+export interface ModelFacts {
+  parameters: number;
+  /** Values per sample in the layers' outputs that are tensors of their own (see ownsOutput). */
+  activations: number;
+  /** The layer holding the most parameters, and the one with the widest output. */
+  heaviest?: number;
+  widest?: number;
+}
+
+/**
+ * Whether a layer's output is a tensor of its own: flatten only reshapes (TF.js shares the data), and
+ * a relu right after a linear dense layer runs inside that layer's kernels (src/runner/model.ts).
+ */
+function ownsOutput(layers: readonly PluginSpec[], i: number): boolean {
+  const { type } = layers[i]!;
+  if (type === 'flatten') return false;
+  const before = layers[i - 1];
+  return !(type === 'relu' && before?.type === 'dense' && (before.activation ?? 'linear') === 'linear');
+}
+
+/** Parameters and activation sizes, layer by layer; expects shapes that inspect has checked. */
+export function modelFacts(config: Experiment, registries: Registries, inputShape: number[]): ModelFacts {
+  const facts: ModelFacts = { parameters: 0, activations: 0 };
+  let shape = inputShape;
+  let most = 0;
+  let widest = 0;
+  const { layers } = config.model;
+  layers.forEach(({ type, ...params }, i) => {
+    const layer = registries.layers.get(type);
+    const parameters = layer.parameters?.(params, shape) ?? 0;
+    shape = layer.outputShape(params, shape);
+    facts.parameters += parameters;
+    if (ownsOutput(layers, i)) facts.activations += size(shape);
+    if (parameters > most) [most, facts.heaviest] = [parameters, i];
+    if (size(shape) > widest) [widest, facts.widest] = [size(shape), i];
+  });
+  return facts;
+}
+
+/** One optimizer's trials (one per seed), part by part, in bytes. */
+export interface TrialMemory {
+  /** The optimizer's name. */
+  optimizer: string;
+  /** Trainable parameters of one copy of the model. */
+  parameters: number;
+  /** Trials of the plan that train with it (one per seed). */
+  trials: number;
+  stateBuffers: number;
+  stepCopies: number;
+  /** Weights, gradients, optimizer state and the step's temporaries: parameters × stepCopies × 4. */
+  parameterBytes: number;
+  /** A training batch's activations: the outputs the gradient tape keeps, their gradients, and the gradients of each layer's input. */
+  trainingActivationBytes: number;
+  /** One training batch as tensors (inputs, int32 labels, targets). */
+  trainingBatchBytes: number;
+  /** The activations of one evaluation batch (no tape: forward values only). */
+  evaluationActivationBytes: number;
+  /** Every test and validation batch: src/runner/trial.ts makes them once per trial and keeps them all. */
+  evaluationBatchBytes: number;
+  /** A best-weights copy (earlyStopping.restoreBest). */
+  bestBytes: number;
+  /**
+   * The peak of live tensors: the evaluation batches and best copy, plus the largest of the backward
+   * pass (weights, state, gradients, activations), the optimizer step (stepCopies) and an evaluation.
+   */
+  liveBytes: number;
+  /** One copy of what a checkpoint saves (weights, optimizer state, a best copy); the backend's profile says how many copies stay uncollected. */
+  checkpointBytes: number;
+}
+
+/** The memory of each optimizer's trials (pure arithmetic on the facts). */
+export function trialMemory(config: Experiment, registries: Registries, facts: DataFacts, fusedUpdates: boolean): TrialMemory[] {
+  const model = modelFacts(config, registries, facts.sampleShape);
+  const { training } = config;
+  const perSample = size(facts.sampleShape) * FLOAT + LABEL + (facts.targetShape ? size(facts.targetShape) * FLOAT : 0);
+  const batch = Math.min(training.batchSize, facts.trainSize);
+  const evaluated = Math.max(facts.testSize, facts.validationSize ?? 0);
+  const trainingActivationBytes = batch * model.activations * FLOAT * 3;
+  const trainingBatchBytes = batch * perSample;
+  const evaluationActivationBytes = Math.min(training.evalBatchSize, evaluated) * model.activations * FLOAT;
+  const evaluationBatchBytes = (facts.testSize + (facts.validationSize ?? 0)) * perSample;
+  const weightBytes = model.parameters * FLOAT;
+  const bestBytes = training.earlyStopping?.restoreBest ? weightBytes : 0;
+  return config.optimizers.map((optimizer) => {
+    const buffers = stateBuffers(optimizer);
+    const copies = stepCopies(optimizer, fusedUpdates, training);
+    const parameterBytes = weightBytes * copies;
+    // The tape's activations are freed when the gradients are complete, before the optimizer steps.
+    const backward = weightBytes * (2 + buffers) + trainingActivationBytes + trainingBatchBytes;
+    const step = parameterBytes + trainingBatchBytes;
+    const evaluation = weightBytes * (1 + buffers) + evaluationActivationBytes;
+    return {
+      optimizer: optimizer.name,
+      parameters: model.parameters,
+      trials: config.seeds.length,
+      stateBuffers: buffers,
+      stepCopies: copies,
+      parameterBytes,
+      trainingActivationBytes,
+      trainingBatchBytes,
+      evaluationActivationBytes,
+      evaluationBatchBytes,
+      bestBytes,
+      liveBytes: evaluationBatchBytes + bestBytes + Math.max(backward, step, evaluation),
+      checkpointBytes: weightBytes * (1 + buffers + (bestBytes > 0 ? 1 : 0)),
+    };
+  });
+}
