@@ -102,7 +102,7 @@ function workerBytesFor(profile: MemoryProfile, trial: TrialMemory): number {
 
 /** The memory estimate of a plan on a backend (default: the config's): pure arithmetic on the facts (see MemoryEstimate). */
 export function estimateMemory(config: Experiment, registries: Registries, facts: DataFacts, backend: string = config.backend.type): MemoryEstimate {
-  const profile = memoryProfile(backend);
+  const profile = memoryProfile(backend, registries);
   const perSample = size(facts.sampleShape) * FLOAT + 1 + (facts.targetShape ? size(facts.targetShape) * FLOAT : 0);
   const split = (samples: number): SplitEstimate => ({ samples, bytes: samples * perSample });
   const splits = {

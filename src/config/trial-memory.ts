@@ -10,57 +10,30 @@ const LABEL = 4;
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
-/**
- * Per-parameter state buffers of the built-in optimizers (torch.optim's state: SGD's momentum
- * buffer, Adam's exp_avg and exp_avg_sq, and max_exp_avg_sq with amsgrad, ...). Others count as 2.
- */
-const STATE_BUFFERS: Record<string, (p: PluginSpec) => number> = {
-  sgd: (p) => (Number(p.momentum) > 0 ? 1 : 0),
-  adam: (p) => (p.amsgrad ? 3 : 2),
-  adamw: (p) => (p.amsgrad ? 3 : 2),
-  adamax: () => 2,
-  nadam: () => 2,
-  radam: () => 2,
-  adadelta: () => 2,
-  adagrad: () => 1,
-  rmsprop: (p) => 1 + (Number(p.momentum) > 0 ? 1 : 0) + (p.centered ? 1 : 0),
-};
+/** Without the optimizer's own memory facts (a user's plugin that declares none): */
 export const UNKNOWN_STATE_BUFFERS = 2;
 
-export const stateBuffers = (optimizer: PluginSpec): number => STATE_BUFFERS[optimizer.type]?.(optimizer) ?? UNKNOWN_STATE_BUFFERS;
+const memoryOf = (optimizer: PluginSpec, registries: Registries) =>
+  registries.optimizers.has(optimizer.type) ? registries.optimizers.get(optimizer.type).memory : undefined;
+
+/** Per-parameter state buffers of an optimizer, as its plugin declares them. */
+export const stateBuffers = (optimizer: PluginSpec, registries: Registries): number => memoryOf(optimizer, registries)?.stateBuffers(optimizer) ?? UNKNOWN_STATE_BUFFERS;
 
 const on = (flag: unknown): number => (flag ? 1 : 0);
 
 /**
- * Parameter-sized tensors alive at once during an optimizer step, counted on a 4,000-unit model
- * (tf.memory() at its peak): the weights, their gradients, the old and the new state buffers,
- * and every temporary the update rule makes, since one tf.tidy spans the whole step.
- * Weight decay and maximize add their temporaries to each rule.
+ * Parameter-sized tensors during one step of `optimizer`. A fused one-pass update (a wasm backend's
+ * kernel, for a rule that has one: the plugin says) holds the weights, gradients, old and new
+ * buffers and one more; otherwise the rule runs as separate ops, which its plugin counts, with
+ * weight decay and maximize adding their temporaries. Gradient clipping keeps its clipped copies
+ * (and the squares of the norm) until the step ends.
  */
-const STEP_COPIES: Record<string, (p: PluginSpec) => number> = {
-  sgd: (p) => 4 + 3 * on(Number(p.momentum) > 0) + 2 * on(p.nesterov),
-  adam: (p) => 17 + 2 * on(p.amsgrad),
-  adamw: (p) => 18 + 2 * on(p.amsgrad),
-  adamax: () => 14,
-  nadam: () => 20,
-  radam: () => 14,
-  adadelta: () => 20,
-  adagrad: () => 10,
-  rmsprop: (p) => 12 + 3 * on(Number(p.momentum) > 0) + 6 * on(p.centered),
-};
-
-/**
- * Parameter-sized tensors during one step of `optimizer`. The fused one-pass updates of the wasm
- * backends (SGD, and Adam without amsgrad) hold the weights, gradients, old and new buffers and one
- * more; everything else runs as separate ops. Gradient clipping keeps its clipped copies (and the
- * squares of the norm) until the step ends.
- */
-export function stepCopies(optimizer: PluginSpec, fusedUpdates: boolean, training: Pick<Experiment['training'], 'clipGradNorm' | 'clipGradValue'>): number {
-  const fused = fusedUpdates && (optimizer.type === 'sgd' || (optimizer.type === 'adam' && !optimizer.amsgrad));
+export function stepCopies(optimizer: PluginSpec, registries: Registries, fusedUpdates: boolean, training: Pick<Experiment['training'], 'clipGradNorm' | 'clipGradValue'>): number {
+  const memory = memoryOf(optimizer, registries);
+  const buffers = stateBuffers(optimizer, registries);
   const extras = on(training.clipGradValue !== undefined) + 2 * on(training.clipGradNorm !== undefined);
-  if (fused) return 3 + 2 * stateBuffers(optimizer) + extras;
-  const rule = STEP_COPIES[optimizer.type];
-  const ops = rule ? rule(optimizer) + 2 * on(Number(optimizer.weightDecay) > 0) + on(optimizer.maximize) : 4 + 6 * stateBuffers(optimizer);
+  if (fusedUpdates && memory?.fused?.(optimizer)) return 3 + 2 * buffers + extras;
+  const ops = memory ? memory.stepCopies(optimizer) + 2 * on(Number(optimizer.weightDecay) > 0) + on(optimizer.maximize) : 4 + 6 * buffers;
   return ops + extras;
 }
 
@@ -148,8 +121,8 @@ export function trialMemory(config: Experiment, registries: Registries, facts: D
   const weightBytes = model.parameters * FLOAT;
   const bestBytes = training.earlyStopping?.restoreBest ? weightBytes : 0;
   return config.optimizers.map((optimizer) => {
-    const buffers = stateBuffers(optimizer);
-    const copies = stepCopies(optimizer, fusedUpdates, training);
+    const buffers = stateBuffers(optimizer, registries);
+    const copies = stepCopies(optimizer, registries, fusedUpdates, training);
     const parameterBytes = weightBytes * copies;
     // The tape's activations are freed when the gradients are complete, before the optimizer steps.
     const backward = weightBytes * (2 + buffers) + trainingActivationBytes + trainingBatchBytes;

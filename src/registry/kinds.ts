@@ -162,8 +162,20 @@ export interface OptimizerRuntime {
   dispose(): void;
 }
 
+/** What an optimizer holds, for the memory estimate (src/config/trial-memory.ts). */
+export interface OptimizerMemory<P> {
+  /** Per-parameter state buffers (torch.optim's state: SGD's momentum buffer, Adam's exp_avg and exp_avg_sq, ...). */
+  stateBuffers(params: P): number;
+  /** Parameter-sized tensors alive at once during one step as tensor ops (weights, gradients, old and new state, temporaries). */
+  stepCopies(params: P): number;
+  /** Whether a backend's fused update kernel takes this step in one pass (see the update rule's fused hook). */
+  fused?(params: P): boolean;
+}
+
 export interface OptimizerPlugin<P = any> extends Plugin<P> {
   create(params: P, ctx: { tf: TF }): OptimizerRuntime;
+  /** Absent: counted as 2 state buffers and a step of 4 + 6 × 2 tensors. */
+  memory?: OptimizerMemory<P>;
 }
 
 // ---- learning-rate schedules ---------------------------------------------------------------
@@ -222,6 +234,48 @@ export const figureName = (split: MetricSplit, key: string): string => `${split}
 
 // ---- backends -------------------------------------------------------------------------------
 
+/**
+ * What a backend costs in memory beyond the model: measured figures (the memory estimate's
+ * constants, src/config/estimate.ts), kept as data so that the estimate stays pure arithmetic.
+ */
+/** Where a backend keeps its tensors, which decides how their memory shows in the process's RSS. */
+export type TensorStore =
+  /** A WebAssembly heap per worker thread: grows to the trial's peak of live tensors, never shrinks, at most 4 GB. */
+  | 'wasm-heap'
+  /** JavaScript typed arrays: a disposed tensor's memory is freed when V8 next collects garbage. */
+  | 'js'
+  /** libtensorflow's own allocator (tfjs-node). */
+  | 'native';
+
+export interface MemoryProfile {
+  /** Whether the figures were measured on this backend (false: reasoned, not calibrated). */
+  calibrated: boolean;
+  /** The process without data or workers: Node, trainyard's modules, and the main thread's TF.js with this backend loaded. */
+  processBytes: number;
+  /** One more worker thread with its own TF.js and backend instance, and the garbage its training leaves between collections. */
+  workerBytes: number;
+  tensors: TensorStore;
+  /**
+   * A trial's heap: heapFactor × its peak of live tensors + heapOverheadBytes, for the heap's growth
+   * steps and fragmentation (wasm) or the garbage not yet collected (js).
+   */
+  heapFactor: number;
+  heapOverheadBytes: number;
+  /** The heap a worker starts with (wasm: 16 MB); a trial smaller than it costs nothing more. */
+  heapInitialBytes: number;
+  /** The largest heap one worker thread can have, when the backend has such a bound. */
+  heapLimitBytes?: number;
+  /**
+   * Copies of the weights and state a checkpoint leaves as JavaScript garbage at the peak: wasm and
+   * native read them out (a copy), then trainyard copies and packs them (two more), about half of
+   * which were measured still uncollected; cpu hands out its own arrays, so one copy fewer.
+   */
+  checkpointCopies: number;
+  /** The fused one-pass optimizer updates (src/kernels/) run on this backend. */
+  fusedUpdates: boolean;
+}
+
+
 export interface BackendAttempt {
   name: string;
   error: string;
@@ -247,6 +301,8 @@ export interface BackendPlugin<P = any> extends Plugin<P> {
    * for backends that compute on one thread per TF.js instance; 1 for one that uses every core or a GPU.
    */
   parallelTrials?(cores: number): number;
+  /** Its memory costs, for the estimate; absent: cpu's, counted as not calibrated. */
+  memory?: MemoryProfile;
 }
 
 // ---- definers: one object per plugin, typed, tagged with its kind ---------------------------

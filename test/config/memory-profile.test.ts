@@ -1,7 +1,12 @@
 // The backends' measured memory costs, which the estimate's arithmetic takes as facts.
 import assert from 'node:assert/strict';
-import { heapBytes, memoryProfile, WASM_HEAP_LIMIT } from '../../src/config/memory-profile.js';
+import { heapBytes, memoryProfile as profileOf } from '../../src/config/memory-profile.js';
+import { WASM_HEAP_LIMIT } from '../../src/registry/backends/memory.js';
 import { createRegistries } from '../../src/registry/index.js';
+import { defineBackend } from '../../src/registry/kinds.js';
+
+const registries = createRegistries();
+const memoryProfile = (name: string) => profileOf(name, registries);
 
 const MB = 1024 * 1024;
 
@@ -26,6 +31,13 @@ describe('config/memory-profile: what each backend costs in memory', () => {
       assert.equal(memoryProfile(name).heapLimitBytes, undefined, name);
       assert.equal(memoryProfile(name).fusedUpdates, false, name);
     }
+  });
+
+  it("takes the figures from the backend plugin: a user's backend brings its own", () => {
+    const own = createRegistries();
+    const figures = { ...own.backends.get('cpu').memory!, processBytes: 7 * MB };
+    own.backends.register(defineBackend({ type: 'mine', summary: 's', params: { type: 'object', properties: {} }, memory: figures, load: async () => { throw new Error('no'); } }));
+    assert.deepEqual(profileOf('mine', own), { ...figures, backend: 'mine' });
   });
 
   it('counts auto as wasm-blas until a backend has loaded, and an unknown backend as cpu, not calibrated', () => {

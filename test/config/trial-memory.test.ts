@@ -25,7 +25,7 @@ const config = (over: { layers?: unknown[]; optimizers?: unknown[]; training?: R
   }) as never;
 
 describe('config/trial-memory: what one trial holds at its peak', () => {
-  it('knows the state buffers of each built-in optimizer, and assumes 2 for others', () => {
+  it('takes the state buffers from each optimizer plugin (a user\'s too), and assumes 2 for one that declares none', () => {
     const cases: [Record<string, unknown>, number][] = [
       [{ type: 'sgd', momentum: 0 }, 0],
       [{ type: 'sgd', momentum: 0.9 }, 1],
@@ -38,7 +38,11 @@ describe('config/trial-memory: what one trial holds at its peak', () => {
       [{ type: 'adadelta' }, 2],
       [{ type: 'myOptimizer' }, UNKNOWN_STATE_BUFFERS],
     ];
-    for (const [spec, buffers] of cases) assert.equal(stateBuffers(spec as { type: string }), buffers, JSON.stringify(spec));
+    for (const [spec, buffers] of cases) assert.equal(stateBuffers(spec as { type: string }, registries), buffers, JSON.stringify(spec));
+    const own = createRegistries();
+    own.optimizers.register({ ...own.optimizers.get('sgd'), type: 'fourBuffers', memory: { stateBuffers: () => 4, stepCopies: () => 30 } });
+    assert.equal(stateBuffers({ type: 'fourBuffers' }, own), 4);
+    assert.equal(stepCopies({ type: 'fourBuffers' }, own, true, {}), 30, 'no fused hook declared: its ops count');
   });
 
   it('counts the parameter-sized tensors of a step as measured: fused updates on wasm, separate ops elsewhere', () => {
@@ -48,9 +52,11 @@ describe('config/trial-memory: what one trial holds at its peak', () => {
       [{ type: 'sgd', momentum: 0 }, true, 3],
       [{ type: 'sgd', momentum: 0.9, nesterov: true }, true, 5],
       [{ type: 'adam', amsgrad: false, weightDecay: 0.01 }, true, 7],
-      // amsgrad and the other optimizers keep their ops even on wasm.
+      [{ type: 'rmsprop', momentum: 0, centered: false }, true, 5],
+      [{ type: 'adagrad' }, true, 5],
+      // amsgrad and the optimizers without a fused kernel keep their ops even on wasm.
       [{ type: 'adam', amsgrad: true }, true, 19],
-      [{ type: 'rmsprop', momentum: 0, centered: false }, true, 12],
+      [{ type: 'nadam' }, true, 20],
       // Separate ops (cpu, native): every temporary of the step's tidy stays until it ends.
       [{ type: 'sgd', momentum: 0 }, false, 4],
       [{ type: 'sgd', momentum: 0.9 }, false, 7],
@@ -65,11 +71,11 @@ describe('config/trial-memory: what one trial holds at its peak', () => {
       [{ type: 'myOptimizer' }, false, 4 + 6 * UNKNOWN_STATE_BUFFERS],
       [{ type: 'myOptimizer' }, true, 4 + 6 * UNKNOWN_STATE_BUFFERS],
     ];
-    for (const [spec, fused, copies] of cases) assert.equal(stepCopies(spec as { type: string }, fused, none), copies, `${JSON.stringify(spec)} fused=${fused}`);
+    for (const [spec, fused, copies] of cases) assert.equal(stepCopies(spec as { type: string }, registries, fused, none), copies, `${JSON.stringify(spec)} fused=${fused}`);
     // Clipping keeps the clipped gradients (and, for the norm, their squares) until the step ends.
-    assert.equal(stepCopies({ type: 'sgd', momentum: 0 }, true, { clipGradValue: 1 }), 4);
-    assert.equal(stepCopies({ type: 'sgd', momentum: 0 }, true, { clipGradNorm: 1 }), 5);
-    assert.equal(stepCopies({ type: 'sgd', momentum: 0 }, false, { clipGradValue: 1, clipGradNorm: 1 }), 7);
+    assert.equal(stepCopies({ type: 'sgd', momentum: 0 }, registries, true, { clipGradValue: 1 }), 4);
+    assert.equal(stepCopies({ type: 'sgd', momentum: 0 }, registries, true, { clipGradNorm: 1 }), 5);
+    assert.equal(stepCopies({ type: 'sgd', momentum: 0 }, registries, false, { clipGradValue: 1, clipGradNorm: 1 }), 7);
   });
 
   it('counts only the layer outputs that are tensors of their own: not flatten, not a relu folded into its dense layer', () => {

@@ -1,11 +1,13 @@
 import { defineBackend } from '../kinds.js';
 import { activate, importTfjs } from './load.js';
+import { cpuMemory } from './memory.js';
 
 export default defineBackend<Record<string, never>>({
   type: 'cpu',
   summary: 'Plain JavaScript (always available, slowest)',
   params: { type: 'object', properties: {}, additionalProperties: false },
   priority: 10,
+  memory: cpuMemory,
   device: 'cpu',
   // One thread per TF.js instance: trials in parallel workers use the cores (one more than cores measured fastest).
   parallelTrials: (cores) => cores + 1,

@@ -1,5 +1,6 @@
 import { defineBackend } from '../kinds.js';
 import { activate, importTfjs, reason } from './load.js';
+import { wasmMemory } from './memory.js';
 import { registerKernels } from '../../kernels/index.js';
 import { installWasmBlasBackend, openBlas } from '../../kernels/blas/index.js';
 
@@ -8,6 +9,7 @@ export default defineBackend<Record<string, never>>({
   summary: 'wasm, with matrix products on the system\'s OpenBLAS (apt-get install libopenblas0-pthread; TRAINYARD_BLAS names another CBLAS)',
   params: { type: 'object', properties: {}, additionalProperties: false },
   priority: 30,
+  memory: wasmMemory(110, 50),
   device: 'cpu',
   // One thread per TF.js instance: trials in parallel workers use the cores (one more than cores measured fastest).
   parallelTrials: (cores) => cores + 1,

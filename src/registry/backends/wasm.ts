@@ -1,5 +1,6 @@
 import { defineBackend } from '../kinds.js';
 import { activate, importTfjs, reason } from './load.js';
+import { wasmMemory } from './memory.js';
 import { registerKernels } from '../../kernels/index.js';
 import { installWasmKernels } from '../../kernels/wasm/index.js';
 
@@ -8,6 +9,7 @@ export default defineBackend<Record<string, never>>({
   summary: 'WebAssembly with SIMD (@tensorflow/tfjs-backend-wasm; one thread per worker in Node)',
   params: { type: 'object', properties: {}, additionalProperties: false },
   priority: 20,
+  memory: wasmMemory(110, 50),
   device: 'cpu',
   // One thread per TF.js instance: trials in parallel workers use the cores (one more than cores measured fastest).
   parallelTrials: (cores) => cores + 1,

@@ -30,6 +30,8 @@ export default defineOptimizer<AdagradParams>({
     },
     additionalProperties: false,
   },
+  // Counted on a 4,000-unit model at its peak (tf.memory()); one tf.tidy spans the step.
+  memory: { stateBuffers: () => 1, stepCopies: () => 10, fused: () => true },
   create(p, { tf }) {
     const c = {
       eps: constant(tf, p.eps),

@@ -32,6 +32,8 @@ export default defineOptimizer<AdamParams>({
     },
     additionalProperties: false,
   },
+  // Counted on a 4,000-unit model at its peak (tf.memory()); one tf.tidy spans the step.
+  memory: { stateBuffers: (p) => (p.amsgrad ? 3 : 2), stepCopies: (p) => 17 + 2 * (p.amsgrad ? 1 : 0), fused: (p) => !p.amsgrad },
   create(params, { tf }) {
     return createAdam(params, tf);
   },

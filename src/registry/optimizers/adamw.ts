@@ -25,6 +25,8 @@ export default defineOptimizer<AdamWParams>({
     },
     additionalProperties: false,
   },
+  // Counted on a 4,000-unit model at its peak (tf.memory()); one tf.tidy spans the step.
+  memory: { stateBuffers: (p) => (p.amsgrad ? 3 : 2), stepCopies: (p) => 18 + 2 * (p.amsgrad ? 1 : 0), fused: (p) => !p.amsgrad },
   create(p, { tf }) {
     const [beta1, beta2] = p.betas;
     const c = adamConstants(tf, p.betas, p.eps);

@@ -23,6 +23,8 @@ export default defineOptimizer<NadamParams>({
     },
     additionalProperties: false,
   },
+  // Counted on a 4,000-unit model at its peak (tf.memory()); one tf.tidy spans the step.
+  memory: { stateBuffers: () => 2, stepCopies: () => 20 },
   create(p, { tf }) {
     const [beta1, beta2] = p.betas;
     const c = adamConstants(tf, p.betas, p.eps, p.weightDecay);

@@ -21,6 +21,8 @@ export default defineOptimizer<RadamParams>({
     },
     additionalProperties: false,
   },
+  // Counted on a 4,000-unit model at its peak (tf.memory()); one tf.tidy spans the step.
+  memory: { stateBuffers: () => 2, stepCopies: () => 14 },
   create(p, { tf }) {
     const [beta1, beta2] = p.betas;
     const c = adamConstants(tf, p.betas, p.eps, p.weightDecay);

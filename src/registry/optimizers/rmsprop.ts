@@ -27,6 +27,8 @@ export default defineOptimizer<RmspropParams>({
     },
     additionalProperties: false,
   },
+  // Counted on a 4,000-unit model at its peak (tf.memory()); one tf.tidy spans the step.
+  memory: { stateBuffers: (p) => 1 + (p.momentum > 0 ? 1 : 0) + (p.centered ? 1 : 0), stepCopies: (p) => 12 + 3 * (p.momentum > 0 ? 1 : 0) + 6 * (p.centered ? 1 : 0), fused: () => true },
   create(p, { tf }) {
     const c = {
       alpha: constant(tf, p.alpha),
