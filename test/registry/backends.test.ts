@@ -88,4 +88,19 @@ describe('backends', function () {
     assert.equal(defaultWorkers(0, regs.backends.get('wasm'), 2), 1);
     assert.equal(regs.backends.get('tensorflow-gpu').device, 'gpu');
   });
+
+  it("loading a backend leaves the process's error handlers as they were (the wasm backend's rethrow with exit 7)", async function () {
+    const count = () => [process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')];
+    for (const name of ['wasm', 'cpu', 'wasm-blas']) {
+      const before = count();
+      const regs = createRegistries();
+      try {
+        await regs.backends.get(name).load({ backends: regs.backends });
+      } catch (error) {
+        if (name === 'wasm-blas' && !process.env.CI) continue; // no OpenBLAS here
+        throw error;
+      }
+      assert.deepEqual(count(), before, name);
+    }
+  });
 });

@@ -1,3 +1,4 @@
+// In the fault suite's step (npm run test:faults): it measures fresh processes for about 30 s.
 // The memory estimate against what a run really takes: for the worker count the run chooses, the
 // estimate in plan.json must be within ±30% of metrics.json's peakRssMB (the process's max RSS).
 // Two epochs: the first checkpoint (written after epoch 1) is part of the peak; the lecture's peak
