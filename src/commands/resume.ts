@@ -5,10 +5,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
-import type { Plan } from '../config/plan.js';
-import { prepareEventLogForAppend } from '../run-log/events-file.js';
+import type { DataFingerprint, Plan } from '../config/plan.js';
+import type { LoadedData } from '../registry/kinds.js';
+import { prepareEventLogForAppend, readEventLog, type EventLog } from '../run-log/events-file.js';
 import { foldEvents } from '../run-log/fold.js';
-import { stamp, type TrialResult } from '../run-log/types.js';
+import { stamp, type Metrics, type RunEventInput, type TrialResult } from '../run-log/types.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { fsReason } from '../util/fs-errors.js';
 import { printable } from '../util/text.js';
@@ -54,8 +55,8 @@ async function chooseBackend(run: OpenedRun, requested: string | undefined) {
 }
 
 /** Each trial's record: its result, or the epochs of its newest checkpoint. */
-async function readRecords(store: DirectoryStore, plan: Plan): Promise<Map<string, TrialRecord & { checkpointEpoch?: number }>> {
-  const records = new Map<string, TrialRecord & { checkpointEpoch?: number }>();
+async function readRecords(store: DirectoryStore, plan: Plan): Promise<Map<string, TrialRecord>> {
+  const records = new Map<string, TrialRecord>();
   for (const trial of plan.trials) {
     try {
       const result = await store.loadResult(trial.id);
@@ -64,7 +65,7 @@ async function readRecords(store: DirectoryStore, plan: Plan): Promise<Map<strin
         continue;
       }
       const checkpoint = await store.loadCheckpoint(trial.id);
-      records.set(trial.id, checkpoint ? { checkpointEpochs: checkpoint.epochs, checkpointEpoch: checkpoint.epoch } : {});
+      records.set(trial.id, checkpoint ? { checkpointEpochs: checkpoint.epochs } : {});
     } catch (error) {
       if (error instanceof CorruptRecordError) {
         throw new UserError(`--resume ${store.runDir}: trial ${trial.id}: ${error.message}. Nothing was changed; to train the trial again from its start, delete ${store.checkpointDir(trial.id)}`);
@@ -75,6 +76,45 @@ async function readRecords(store: DirectoryStore, plan: Plan): Promise<Map<strin
   return records;
 }
 
+/** Checks that the data is what the run trained on; returns its fingerprint. */
+function checkFingerprint(runDir: string, plan: Plan, data: LoadedData): DataFingerprint {
+  const fingerprint = dataFingerprint(data);
+  const recorded = plan.data.fingerprint;
+  if (recorded && (recorded.sha256 !== fingerprint.sha256 || JSON.stringify(recorded.sizes) !== JSON.stringify(fingerprint.sizes))) {
+    const sizes = (s: DataFingerprint['sizes']) => Object.entries(s).map(([k, v]) => `${k} ${v}`).join(', ');
+    throw new UserError(
+      `--resume ${runDir}: the data is not what the run trained on (${sizes(recorded.sizes)} samples, sha256 ${recorded.sha256.slice(0, 12)}…; ` +
+        `now ${sizes(fingerprint.sizes)}, sha256 ${fingerprint.sha256.slice(0, 12)}…): a changed file would mix two datasets in one run; restore the data or start a new run`,
+    );
+  }
+  if (!recorded) say(`${runDir}: plan.json has no fingerprint of its data (an older trainyard made it): the data could not be checked; it is recorded now`);
+  return fingerprint;
+}
+
+/**
+ * A finished run whose log lost its start and end (deleted, damaged): they come back from the
+ * metrics.json it still has, so that its figures (start, end, seconds, peak memory) stay.
+ */
+async function recoverRunEnds(runDir: string, plan: Plan, log: EventLog): Promise<{ start: RunEventInput[]; end: RunEventInput[] }> {
+  if (log.events.some((e) => e.type === 'runStart')) return { start: [], end: [] };
+  const written = JSON.parse(await readFile(join(runDir, METRICS_FILE), 'utf8').catch(() => 'null')) as Metrics | null;
+  if (!written?.environment || !written.startedAt || written.status === 'running' || written.finishedAt === null) return { start: [], end: [] };
+  const { backend, backendsTried, ...environment } = written.environment;
+  return {
+    start: [{ type: 'runStart', time: written.startedAt, recovered: true, experiment: plan.experiment.name, runDir, backend, backendsTried, environment, trials: plan.trials.length, workers: 0, epochs: plan.config.training.epochs, stepsPerEpoch: 0 } as RunEventInput],
+    end: [{ type: 'runEnd', time: written.finishedAt, recovered: true, status: written.status, seconds: written.seconds ?? 0, ...(written.peakRssMB !== undefined ? { peakRssMB: written.peakRssMB } : {}) } as RunEventInput],
+  };
+}
+
+/** The log made ready to append to (bad lines copied aside), saying what was done. */
+async function repairLog(runDir: string): Promise<void> {
+  const log = await prepareEventLogForAppend(runDir).catch((error: unknown) => {
+    throw new UserError(`--resume ${runDir}: cannot continue the run here: its events.jsonl ${fsReason(error)}`);
+  });
+  const n = log.copied.length;
+  if (log.badFile) say(`${runDir}: events.jsonl has ${n} line${n === 1 ? '' : 's'} that ${n === 1 ? 'is' : 'are'} not events (line ${log.copied.map((b) => b.line).join(', ')}): copied to ${log.badFile} and skipped`);
+}
+
 export async function resumeCommand(values: Record<string, unknown>): Promise<number> {
   const flag = '--resume';
   const run = await openRun(values.resume as string, flag, { allowPlugins: Boolean(values['allow-plugins']) });
@@ -82,33 +122,20 @@ export async function resumeCommand(values: Record<string, unknown>): Promise<nu
   const lock = await takeLock(runDir, flag);
   let handedOver = false;
   try {
-    const data = await loadExperimentData(run.config, run.registries, run.baseDir).catch((error: Error) => {
-      throw new UserError(`${flag} ${runDir}: the data cannot be loaded: ${error.message}`);
-    });
-    const fingerprint = dataFingerprint(data);
-    const recorded = run.plan.data.fingerprint;
-    if (recorded && (recorded.sha256 !== fingerprint.sha256 || JSON.stringify(recorded.sizes) !== JSON.stringify(fingerprint.sizes))) {
-      const sizes = (s: typeof fingerprint.sizes) => Object.entries(s).map(([k, v]) => `${k} ${v}`).join(', ');
-      throw new UserError(
-        `${flag} ${runDir}: the data is not what the run trained on (${sizes(recorded.sizes)} samples, sha256 ${recorded.sha256.slice(0, 12)}…; ` +
-          `now ${sizes(fingerprint.sizes)}, sha256 ${fingerprint.sha256.slice(0, 12)}…): a changed file would mix two datasets in one run; restore the data or start a new run`,
-      );
-    }
-    const backend = await chooseBackend(run, values.backend as string | undefined);
-
+    // What the run recorded and what its log says, read first: nothing is written before the checks.
     const store = new DirectoryStore(runDir);
     const records = await readRecords(store, run.plan);
-    const log = await prepareEventLogForAppend(runDir).catch((error: unknown) => {
-      throw new UserError(`${flag} ${runDir}: cannot continue the run here: its events.jsonl ${fsReason(error)}`);
-    });
+    const log = await readEventLog(runDir);
     if (log.missing) say(`${runDir}: events.jsonl is missing: rebuilding what it held from the trials' checkpoints and results`);
-    if (log.badFile) say(`${runDir}: events.jsonl has ${log.bad.length} line${log.bad.length === 1 ? '' : 's'} that ${log.bad.length === 1 ? 'is' : 'are'} not events (line ${log.bad.map((b) => b.line).join(', ')}): copied to ${log.badFile} and skipped`);
     const folded = foldEvents(run.plan, log.events);
-    const { events: recovered, notes } = recoverRun(folded, records);
-    notes.forEach(say);
+    const { events: recoveredTrials, notes } = recoverRun(folded, records);
     const done: TrialResult[] = [...records.values()].flatMap((r) => (r.result ? [r.result] : []));
-    if (done.length === run.plan.trials.length && folded.status !== 'running') {
-      // A run that ended, every trial finished: nothing to train, and its figures stay as they were.
+    const ends = done.length === run.plan.trials.length ? await recoverRunEnds(runDir, run.plan, log) : { start: [], end: [] };
+    const recovered = [...ends.start, ...recoveredTrials, ...ends.end];
+    if (done.length === run.plan.trials.length && (folded.status !== 'running' || ends.end.length > 0)) {
+      // A run that ended, every trial finished: nothing to train (no data needed), and its figures stay as they were.
+      await repairLog(runDir);
+      notes.forEach(say);
       const json = new JsonReporter(runDir, run.plan, log.events);
       for (const event of recovered) await json.onEvent(stamp(event));
       const written = await readFile(join(runDir, METRICS_FILE), 'utf8').catch(() => '');
@@ -119,22 +146,29 @@ export async function resumeCommand(values: Record<string, unknown>): Promise<nu
       // A report the run never finished writing (a kill at its very end) is made now.
       const reportMissing = !(await stat(join(runDir, 'report.html')).catch(() => undefined));
       if ((recovered.length > 0 || reportMissing) && !values['no-report']) say(describeReport(await buildReport([runDir], runDir)));
-      say(`${runDir}: nothing to resume: every trial finished (the run ended ${folded.status}${folded.finishedAt ? ` at ${folded.finishedAt}` : ''})`);
-      return folded.status === 'ok' ? 0 : 1;
+      const ended = json.current;
+      say(`${runDir}: nothing to resume: every trial finished (the run ended ${ended.status}${ended.finishedAt ? ` at ${ended.finishedAt}` : ''})`);
+      return ended.status === 'ok' ? 0 : 1;
     }
-    if (!recorded) say(`${runDir}: plan.json has no fingerprint of its data (an older trainyard made it): the data could not be checked; it is recorded now`);
+    const data = await loadExperimentData(run.config, run.registries, run.baseDir).catch((error: Error) => {
+      throw new UserError(`${flag} ${runDir}: the data cannot be loaded: ${error.message}`);
+    });
+    const fingerprint = checkFingerprint(runDir, run.plan, data);
+    const backend = await chooseBackend(run, values.backend as string | undefined);
+    await repairLog(runDir);
+    notes.forEach(say);
     const plan: Plan = { ...run.plan, backend: run.plan.backend ?? backend.name, data: { ...run.plan.data, fingerprint } };
     const planBackend = plan.backend!;
-    if (backend.name !== planBackend || plan.trials.some((t) => t.backends)) {
+    if (backend.name !== planBackend) {
+      // Each unfinished trial continues on the new backend from the epoch after its checkpoint.
       plan.trials = plan.trials.map((t) => {
         if (records.get(t.id)?.result) return t;
-        const from = (records.get(t.id)?.checkpointEpoch ?? 0) + 1;
-        const current = t.backends?.at(-1)?.name ?? planBackend;
-        if (current === backend.name) return t;
+        const from = (records.get(t.id)?.checkpointEpochs?.length ?? 0) + 1;
+        if ((t.backends?.at(-1)?.name ?? planBackend) === backend.name) return t;
         const before = (t.backends ?? [{ name: planBackend, fromEpoch: 1 }]).filter((b) => b.fromEpoch < from);
         return { ...t, backends: [...before, { name: backend.name, fromEpoch: from }] };
       });
-      if (backend.name !== planBackend) say(`${runDir}: continuing on ${backend.name} (the run trained on ${planBackend}); recorded per trial in plan.json`);
+      say(`${runDir}: continuing on ${backend.name} (the run trained on ${planBackend}); recorded per trial in plan.json`);
     }
     if (JSON.stringify(plan) !== JSON.stringify(run.plan)) {
       await writeJsonAtomic(join(runDir, PLAN_FILE), plan).catch((error: unknown) => {

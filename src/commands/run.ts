@@ -139,8 +139,9 @@ export async function train(inputs: RunInputs, backend: LoadedBackend, data: Loa
       reporters: [terminal, ...(report ? [report] : [])],
       stopFlag,
     });
-    if (values.quiet) console.log(`${outcome.status}: ${runDir}`);
-    if (report?.result) console.log(`report: ${report.result.path}`);
+    if (values.quiet) console.log(`${outcome.status}: ${printable(runDir)}`);
+    if (report?.result) console.log(`report: ${printable(report.result.path)}`);
+    for (const warning of outcome.warnings) console.error(`trainyard: a reporter failed (the run went on): ${printable(warning.message.split('\n')[0]!)}`);
     // The run's records are complete either way, so a report that could not be built only warns.
     if (report?.error) console.error(`trainyard: the report could not be built: ${printable(report.error.message)} (trainyard report ${runDir} tries again)`);
     if (outcome.recordsError) {

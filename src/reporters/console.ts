@@ -1,5 +1,5 @@
-import type { EpochRecord, Reporter, RunEvent } from '../run-log/types.js';
-import type { RunHeader } from '../run-log/fold.js';
+import type { EpochRecord, Metrics, Reporter, RunEvent } from '../run-log/types.js';
+import { applyEvent, initialMetrics, type RunHeader } from '../run-log/fold.js';
 import { columns, printable } from '../util/text.js';
 
 export interface ConsoleOptions {
@@ -25,8 +25,8 @@ const fmt = (value: number | undefined, digits = 4) => (value === undefined ? '-
 export class ConsoleReporter implements Reporter {
   private readonly out: NonNullable<ConsoleOptions['out']>;
   private readonly progress: boolean;
-  private readonly epochs = new Map<string, EpochRecord[]>();
-  private readonly ended = new Map<string, string>();
+  /** The run as the one fold of its events sees it: what the console prints is what metrics.json says. */
+  private metrics: Metrics;
   private readonly printed = new Map<number, number>();
   private totalSteps = 0;
   private startedAt = 0;
@@ -41,7 +41,16 @@ export class ConsoleReporter implements Reporter {
     this.out = options.out ?? process.stdout;
     this.quiet = options.quiet ?? false;
     this.progress = !this.quiet && (options.progress ?? Boolean(this.out.isTTY));
-    for (const trial of plan.trials) this.epochs.set(trial.id, []);
+    this.metrics = initialMetrics(plan);
+  }
+
+  private epochsOf(trialId: string): EpochRecord[] {
+    return this.metrics.trials.find((t) => t.id === trialId)?.epochs ?? [];
+  }
+
+  private endedOf(trialId: string): string | undefined {
+    const status = this.metrics.trials.find((t) => t.id === trialId)?.status;
+    return status === undefined || status === 'pending' || status === 'running' ? undefined : status;
   }
 
   /** Takes in the events of the run so far (on resume) without printing them again. */
@@ -52,31 +61,41 @@ export class ConsoleReporter implements Reporter {
   }
 
   onEvent(event: RunEvent): void {
+    this.metrics = applyEvent(this.metrics, event);
+    // What a resume rebuilt from the record was shown when it happened.
+    const silent = this.silent;
+    if ('recovered' in event && event.recovered) this.silent = true;
+    try {
+      this.show(event);
+    } finally {
+      this.silent = silent;
+    }
+    if (this.progress && !this.silent && event.type !== 'runEnd') this.drawBar();
+  }
+
+  private show(event: RunEvent): void {
     switch (event.type) {
       case 'runStart': {
         this.startedAt = Date.parse(event.time);
         this.totalSteps = event.trials * event.epochs * event.stepsPerEpoch;
-        const why = event.backendsTried.map((t) => `${t.name}: ${t.error.split('. ')[0]}`).join('\n    ');
+        const why = event.backendsTried.map((t) => `${printable(t.name)}: ${printable(t.error.split('. ')[0]!)}`).join('\n    ');
         this.detail(`trainyard: ${printable(event.experiment)}: ${event.trials} trials on ${event.backend} (${event.workers === 0 ? 'in this thread' : `${event.workers} worker thread${event.workers === 1 ? '' : 's'}`})`);
         if (why) this.detail(`  not used:\n    ${why}`);
         this.detail(`  run directory: ${printable(event.runDir)}`);
         break;
       }
-      case 'trialStart':
-        if (event.resumedFrom !== undefined) {
-          this.epochs.set(event.trialId, (this.epochs.get(event.trialId) ?? []).slice(0, event.resumedFrom));
-          // Rows after the checkpoint were printed without this trial (it had stopped): print them again.
-          this.printed.set(event.seed, Math.min(this.printed.get(event.seed) ?? 0, event.resumedFrom));
-          if (!event.recovered) this.detail(`${printable(event.trialId)}: ${event.resumedFrom > 0 ? `resumed after epoch ${event.resumedFrom}` : 'started again from its first epoch'}`);
-        }
-        this.ended.delete(event.trialId);
+      case 'trialStart': {
+        // Rows after the epoch it starts from were printed without this trial (it had stopped): print them again.
+        const from = event.resumedFrom ?? 0;
+        const seed = this.plan.trials.find((t) => t.id === event.trialId)?.seed ?? event.seed;
+        this.printed.set(seed, Math.min(this.printed.get(seed) ?? 0, from));
+        if (event.resumedFrom !== undefined) this.detail(`${printable(event.trialId)}: ${from > 0 ? `resumed after epoch ${from}` : 'started again from its first epoch'}`);
         break;
+      }
       case 'epochEnd':
-        this.epochs.get(event.trialId)?.push(event);
         this.printReadyRows();
         break;
       case 'trialEnd':
-        this.ended.set(event.trialId, event.status);
         if (event.status !== 'ok' && event.status !== 'failed') this.line(`${printable(event.trialId)}: ${event.status}${event.reason ? `: ${printable(event.reason)}` : ''}`);
         if (event.stoppedEarly) {
           const s = event.stoppedEarly;
@@ -100,7 +119,6 @@ export class ConsoleReporter implements Reporter {
         if (event.error) this.line(printable(event.error));
         break;
     }
-    if (this.progress && !this.silent && event.type !== 'runEnd') this.drawBar();
   }
 
   /** Rows for each seed's next epochs that every one of its trials has finished (or left). */
@@ -110,11 +128,11 @@ export class ConsoleReporter implements Reporter {
       for (;;) {
         const epoch = (this.printed.get(seed) ?? 0) + 1;
         if (epoch > this.plan.config.training.epochs) break;
-        const ready = trials.every((t) => (this.epochs.get(t.id)?.length ?? 0) >= epoch || this.ended.has(t.id));
-        const any = trials.some((t) => (this.epochs.get(t.id)?.length ?? 0) >= epoch);
+        const ready = trials.every((t) => this.epochsOf(t.id).length >= epoch || this.endedOf(t.id) !== undefined);
+        const any = trials.some((t) => this.epochsOf(t.id).length >= epoch);
         if (!ready || !any) break;
         const cells = trials.map((t) => {
-          const r = this.epochs.get(t.id)?.[epoch - 1];
+          const r = this.epochsOf(t.id)[epoch - 1];
           const name = printable(t.name);
           if (!r) return `${name} stopped`;
           return r.testAccuracy !== undefined ? `${name} loss ${fmt(r.trainLoss)} acc ${fmt(r.testAccuracy)}` : `${name} loss ${fmt(r.trainLoss)} test loss ${fmt(r.testLoss)}`;
@@ -129,12 +147,12 @@ export class ConsoleReporter implements Reporter {
   private summary(): string {
     const header = ['trial', 'status', 'epochs', 'train loss', 'test loss', 'test acc', 'best acc (epoch)', 'seconds'];
     const rows = this.plan.trials.map((t) => {
-      const records = this.epochs.get(t.id) ?? [];
+      const records = this.epochsOf(t.id);
       const last = records[records.length - 1];
       const best = records.reduce<EpochRecord | undefined>((b, r) => ((r.testAccuracy ?? -1) > (b?.testAccuracy ?? -1) ? r : b), undefined);
       return [
         `${printable(t.name)} (seed ${t.seed})`,
-        this.ended.get(t.id) ?? 'unfinished',
+        this.endedOf(t.id) ?? 'unfinished',
         String(records.length),
         fmt(last?.trainLoss),
         fmt(last?.testLoss),
@@ -147,7 +165,7 @@ export class ConsoleReporter implements Reporter {
   }
 
   private drawBar(): void {
-    const done = [...this.epochs.values()].reduce((sum, records) => sum + (records[records.length - 1]?.steps ?? 0), 0);
+    const done = this.metrics.trials.reduce((sum, t) => sum + (t.epochs.at(-1)?.steps ?? 0), 0);
     const fraction = this.totalSteps > 0 ? Math.min(1, done / this.totalSteps) : 0;
     const elapsed = (Date.now() - this.startedAt) / 1000;
     const eta = fraction > 0 ? (elapsed / fraction) * (1 - fraction) : undefined;

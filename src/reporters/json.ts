@@ -31,11 +31,20 @@ export class JsonReporter implements Reporter {
     return this.metrics;
   }
 
+  /** An append failed (a full disk): it may have left part of a line, which the next line must not join. */
+  private torn = false;
+
   async onEvent(input: RunEvent): Promise<void> {
     // The log must fold to metrics.json alone: a runStart says where it ran.
     const event: RunEvent = input.type === 'runStart' && !input.environment ? { ...input, environment: machineEnvironment() } : input;
     failpoint(`append:${event.type}`);
-    await appendEventLine(this.runDir, event);
+    try {
+      await appendEventLine(this.runDir, event, this.torn);
+    } catch (error) {
+      this.torn = true;
+      throw error;
+    }
+    this.torn = false;
     failpoint(`appended:${event.type}`);
     this.metrics = applyEvent(this.metrics, event);
     if (event.type === 'runStart' || event.type === 'trialEnd' || event.type === 'runEnd') await this.write();
@@ -52,7 +61,7 @@ export class JsonReporter implements Reporter {
   abortSync(error: string, seconds: number): void {
     const event = stamp({ type: 'runEnd', status: 'failed', seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, error });
     try {
-      appendFileSync(join(this.runDir, EVENTS_FILE), `${JSON.stringify(event)}\n`);
+      appendFileSync(join(this.runDir, EVENTS_FILE), `${this.torn ? '\n' : ''}${JSON.stringify(event)}\n`);
       this.metrics = applyEvent(this.metrics, event);
       const temp = join(this.runDir, `.${METRICS_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
       writeFileSync(temp, `${JSON.stringify(this.metrics, null, 2)}\n`);

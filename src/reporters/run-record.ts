@@ -51,6 +51,9 @@ export async function readRun(dirArg: string): Promise<RunRecord> {
   const plan = await readJson<Plan>(join(dir, 'plan.json'), 'plan.json');
   if (plan === undefined) throw notRun('plan.json is missing');
   if (!plan || !Array.isArray(plan.trials) || !plan.experiment) throw notRun('plan.json has no experiment or trials');
+  // A run directory is data (maybe edited, maybe someone else's): what the report reads of a trial must be there.
+  const bad = plan.trials.findIndex((t) => !t || typeof t !== 'object' || typeof t.id !== 'string' || typeof t.name !== 'string' || !Number.isInteger(t.seed) || !t.optimizer || typeof t.optimizer !== 'object');
+  if (bad >= 0) throw notRun(`plan.json trials[${bad}] is not a trial ({id, name, optimizer, seed})`);
   let written: Metrics | undefined;
   let unreadable: UserError | undefined;
   try {

@@ -1,7 +1,7 @@
 // The one reader of events.jsonl. The log is append-only and never truncated: a line that is not
 // a complete event (a line torn by a kill, a corrupted byte) is skipped by every reader, and a
 // writer about to append copies such lines aside first, so nothing recorded is ever destroyed.
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunEvent, TrialStatus } from './types.js';
 
@@ -91,15 +91,23 @@ const fileTime = (date = new Date()): string => date.toISOString().replace(/[:.]
  * with a newline so that the next event starts a line of its own. Returns the log as it was read
  * and the file the bad lines went to.
  */
-export async function prepareEventLogForAppend(runDir: string): Promise<EventLog & { badFile?: string }> {
+export async function prepareEventLogForAppend(runDir: string): Promise<EventLog & { badFile?: string; copied: BadLine[] }> {
   const log = await readEventLog(runDir);
+  // A bad line stays in the log: one an earlier resume copied aside is not copied again.
+  const aside = new Set<string>();
+  for (const name of await readdir(runDir).catch(() => [] as string[])) {
+    if (name.startsWith(`${EVENTS_FILE}.bad-`)) for (const line of (await readFile(join(runDir, name), 'utf8')).split('\n')) aside.add(line);
+  }
+  const copied = log.bad.filter((b) => !aside.has(b.text));
   let badFile: string | undefined;
-  if (log.bad.length > 0) {
+  if (copied.length > 0) {
     badFile = join(runDir, `${EVENTS_FILE}.bad-${fileTime()}`);
-    await writeFile(badFile, log.bad.map((b) => `${b.text}\n`).join(''), { flag: 'wx' });
+    await writeFile(badFile, copied.map((b) => `${b.text}\n`).join(''), { flag: 'wx' });
   }
   if (log.torn) await appendFile(join(runDir, EVENTS_FILE), '\n');
-  return { ...log, ...(badFile ? { badFile } : {}) };
+  return { ...log, copied, ...(badFile ? { badFile } : {}) };
 }
 
-export const appendEventLine = (runDir: string, event: RunEvent): Promise<void> => appendFile(join(runDir, EVENTS_FILE), `${JSON.stringify(event)}\n`);
+/** Appends one event as a line; `afterTorn`: first end a line a failed append may have left unfinished. */
+export const appendEventLine = (runDir: string, event: RunEvent, afterTorn = false): Promise<void> =>
+  appendFile(join(runDir, EVENTS_FILE), `${afterTorn ? '\n' : ''}${JSON.stringify(event)}\n`);

@@ -1,13 +1,16 @@
-// One writer per run directory: <run>/.lock holds {pid, host, startedAt}, created exclusively.
-// A lock is stale only when its host is this one and its process is gone (a kill); a lock from
-// another host (a queue worker's, on a shared disk) is never taken over.
-import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+// One writer per run directory: <run>/.lock holds {pid, host, startedAt}. It is created whole (a
+// temp file linked into place, so a full disk never leaves an empty lock) and exclusively. A lock
+// is stale only when its host is this one and its process is gone (a kill), or it is unreadable
+// and old; a lock from another host (a queue worker's, on a shared disk) is never taken over.
+import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 export const LOCK_FILE = '.lock';
+
+/** An unreadable lock (from a disk that filled, say) younger than this may be one being written. */
+const UNREADABLE_GRACE_MS = 5000;
 
 export interface LockInfo {
   pid: number;
@@ -35,6 +38,9 @@ export class RunLockedError extends Error {
   }
 }
 
+/** Locks this process holds: a lock naming this process's pid that is not among them was left by an earlier one (a container restarted with the same pid). */
+const held = new Set<string>();
+
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -44,32 +50,69 @@ const alive = (pid: number): boolean => {
   }
 };
 
-/** The lock's holder, when a live process (or one on another host) holds it. */
-export async function lockHolder(runDir: string): Promise<LockInfo | undefined> {
-  let info: LockInfo;
-  try {
-    info = JSON.parse(await readFile(join(runDir, LOCK_FILE), 'utf8')) as LockInfo;
-  } catch (error) {
-    // Missing, or half-written by a process that is creating it right now.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    return { pid: 0, host: 'unknown', startedAt: 'unknown' };
-  }
-  if (info?.host === hostname() && Number.isInteger(info.pid) && !alive(info.pid)) return undefined;
-  return info;
-}
-
-const sameHolder = (a: LockInfo | undefined, b: LockInfo | undefined): boolean => !!a && !!b && a.pid === b.pid && a.host === b.host && a.startedAt === b.startedAt;
+/** Whether the process that wrote `info` for the lock at `path` is gone (only knowable on this host). */
+const gone = (info: LockInfo, path: string): boolean =>
+  info.host === hostname() && Number.isInteger(info.pid) && (info.pid === process.pid ? !held.has(path) : !alive(info.pid));
 
 function readInfoSync(path: string): LockInfo | undefined {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
+    const info = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
+    return info && typeof info === 'object' && typeof info.host === 'string' ? info : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Creates `path` with `text` only if it does not exist; false when it does. */
+const ageMs = (path: string): number => {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+};
+
+/** The lock's holder, when a live process (or one on another host) holds it. */
+export async function lockHolder(runDir: string): Promise<LockInfo | undefined> {
+  const path = join(runDir, LOCK_FILE);
+  const info = readInfoSync(path);
+  if (!info) {
+    try {
+      statSync(path);
+    } catch {
+      return undefined; // no lock
+    }
+    // Unreadable: one being created this instant holds the run; an old one is debris.
+    return ageMs(path) > UNREADABLE_GRACE_MS ? undefined : { pid: 0, host: 'unknown (its lock is being written)', startedAt: 'now' };
+  }
+  return gone(info, path) ? undefined : info;
+}
+
+const sameHolder = (a: LockInfo | undefined, b: LockInfo | undefined): boolean => !!a && !!b && a.pid === b.pid && a.host === b.host && a.startedAt === b.startedAt;
+
+/**
+ * Creates `path` holding `text`, whole, only if it does not exist; false when it does. The text goes
+ * to a temp file first, which a hard link puts in place (exclusive, and never half-written); where
+ * hard links do not work, an exclusive create and a write.
+ */
 function createExclusive(path: string, text: string): boolean {
+  const temp = `${path}.${process.pid}-${randomBytes(3).toString('hex')}.tmp`;
+  try {
+    writeFileSync(temp, text, { flag: 'wx' });
+    try {
+      linkSync(temp, path);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
+    }
+  } finally {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never made
+    }
+  }
   let fd: number;
   try {
     fd = openSync(path, 'wx');
@@ -79,28 +122,32 @@ function createExclusive(path: string, text: string): boolean {
   }
   try {
     writeSync(fd, text);
-  } finally {
+  } catch (error) {
     closeSync(fd);
+    unlinkSync(path);
+    throw error;
   }
+  closeSync(fd);
   return true;
 }
 
 /**
- * Replaces a stale lock with ours. Only one of several processes doing this at once may win:
- * each first creates a claim file named after the stale holder, exclusively; the winner checks
- * that the lock is still the stale one and renames its own over it (atomic). A claim whose
- * claimant died is broken the same careful way.
+ * Replaces a stale lock with ours. Only one of several processes doing this at once may win: each
+ * first creates a claim file named after the stale lock, exclusively; the winner checks that the
+ * lock is still the stale one and renames its own over it (atomic). A claim whose claimant is gone
+ * is broken the same careful way; so is an unreadable one, once old.
  */
-function takeOver(path: string, stale: LockInfo, mine: LockInfo): boolean {
-  const claim = `${path}.claim-${stale.pid}-${Date.parse(stale.startedAt) || 0}`;
+function takeOver(path: string, stale: string, stillStale: () => boolean, mine: LockInfo): boolean {
+  const claim = `${path}.claim-${stale}`;
   if (!createExclusive(claim, `${JSON.stringify(mine)}\n`)) {
     const claimant = readInfoSync(claim);
-    if (claimant && claimant.host === hostname() && !alive(claimant.pid)) {
+    if (claimant ? gone(claimant, claim) : ageMs(claim) > UNREADABLE_GRACE_MS) {
       const broken = `${claim}.broken-${process.pid}-${randomBytes(3).toString('hex')}`;
       try {
         renameSync(claim, broken);
-        if (sameHolder(readInfoSync(broken), claimant)) unlinkSync(broken);
-        else linkSync(broken, claim), unlinkSync(broken); // it was a live claim made meanwhile: put it back
+        const moved = readInfoSync(broken);
+        if (claimant ? sameHolder(moved, claimant) : !moved) unlinkSync(broken);
+        else (linkSync(broken, claim), unlinkSync(broken)); // a live claim made meanwhile: put it back
       } catch {
         // Someone else is at it: let them.
       }
@@ -108,10 +155,19 @@ function takeOver(path: string, stale: LockInfo, mine: LockInfo): boolean {
     return false;
   }
   try {
-    if (!sameHolder(readInfoSync(path), stale)) return false;
+    if (!stillStale()) return false;
     const temp = `${path}.${process.pid}-${randomBytes(3).toString('hex')}.tmp`;
-    writeFileSync(temp, `${JSON.stringify(mine)}\n`);
-    renameSync(temp, path);
+    try {
+      writeFileSync(temp, `${JSON.stringify(mine)}\n`);
+      renameSync(temp, path);
+    } catch (error) {
+      try {
+        unlinkSync(temp);
+      } catch {
+        // never made
+      }
+      throw error;
+    }
     return true;
   } finally {
     unlinkSync(claim);
@@ -127,18 +183,31 @@ export async function lockRun(runDir: string): Promise<RunLock> {
   for (let attempt = 0; attempt < 10 && !taken; attempt++) {
     if (attempt > 0) await new Promise((ok) => setTimeout(ok, 20));
     if ((taken = createExclusive(path, `${JSON.stringify(info)}\n`))) break;
-    // Unreadable: being written by a process that is taking it right now (look again), or garbage.
     current = readInfoSync(path);
-    if (!current) continue;
-    if (current.host !== hostname() || !Number.isInteger(current.pid) || alive(current.pid)) throw new RunLockedError(runDir, current);
-    // Stale: its process died on this host.
-    taken = takeOver(path, current, info);
+    if (!current) {
+      // Unreadable: one being put in place right now (look again), or old debris (take it over).
+      const age = ageMs(path);
+      if (age <= UNREADABLE_GRACE_MS) continue;
+      let mtime: string;
+      try {
+        mtime = String(Math.round(statSync(path).mtimeMs));
+      } catch {
+        continue; // gone since: create it
+      }
+      taken = takeOver(path, `unreadable-${mtime}`, () => !readInfoSync(path) && ageMs(path) > UNREADABLE_GRACE_MS, info);
+      continue;
+    }
+    if (!gone(current, path)) throw new RunLockedError(runDir, current);
+    const stale = current;
+    taken = takeOver(path, `${stale.pid}-${Date.parse(stale.startedAt) || 0}`, () => sameHolder(readInfoSync(path), stale), info);
   }
   if (!taken) throw new RunLockedError(runDir, current ?? { pid: 0, host: 'unknown (the lock file cannot be read)', startedAt: 'unknown' });
+  held.add(path);
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
+    held.delete(path);
     process.off('exit', release);
     // Only our own lock: never one another process took after ours was judged stale.
     if (sameHolder(readInfoSync(path), info)) {

@@ -81,6 +81,8 @@ export type RunEvent =
       stepsPerEpoch: number;
       /** On a resume: trials already finished. */
       resumed?: number;
+      /** Rebuilt by resume from metrics.json, for a log that lost it. */
+      recovered?: true;
     }
   | {
       type: 'trialStart';
@@ -109,14 +111,15 @@ export type RunEvent =
       recovered?: true;
     }
   | { type: 'trialFailed'; time: string; trialId: string; error: string }
-  | { type: 'runEnd'; time: string; status: RunStatus; seconds: number; peakRssMB?: number; error?: string };
+  | { type: 'runEnd'; time: string; status: RunStatus; seconds: number; peakRssMB?: number; error?: string; recovered?: true };
 
 export type RunStatus = 'ok' | 'failed' | 'interrupted';
 
 type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
 export type RunEventInput = DistributiveOmit<RunEvent, 'time'>;
 
-export const stamp = (event: RunEventInput): RunEvent => ({ ...event, time: new Date().toISOString() }) as RunEvent;
+/** The event with its time: now, unless it carries one (an event a resume rebuilt from the record keeps the record's). */
+export const stamp = (event: RunEventInput): RunEvent => ({ ...event, time: (event as { time?: string }).time ?? new Date().toISOString() }) as RunEvent;
 
 /** Reporters only consume events; they never reach into the runner. */
 export interface Reporter {

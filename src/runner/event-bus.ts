@@ -43,6 +43,20 @@ export class EventBus {
     return this.chain;
   }
 
+  /**
+   * After the records failed: tries once more to give them this event (the run's end, so that the
+   * record says how it ended if the disk has room again); false when that fails too.
+   */
+  async retryRecords(input: RunEventInput): Promise<boolean> {
+    await this.chain;
+    try {
+      await this.records?.onEvent(stamp(input));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Resolves once every event queued so far has been handed to every reporter. */
   flush(): Promise<void> {
     return this.chain;

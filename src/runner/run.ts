@@ -104,13 +104,16 @@ export async function runPlan(inputs: RunInputs, data: LoadedData, backend: Load
         : 'ok';
   const seconds = (performance.now() - started) / 1000;
   // Worker threads share the process, so this is the whole run's peak.
-  await bus.emit({
+  const runEnd: RunEventInput = {
     type: 'runEnd',
     status,
     seconds,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
     ...(recordsError ? { error: `the run's records could not be written: ${recordsError.message}` } : {}),
-  });
+  };
+  await bus.emit(runEnd);
+  // The records stopped at their failure; their end is worth one more try (a disk with room again).
+  if (recordsError) await bus.retryRecords(runEnd);
   await bus.close();
   return { status, results: ordered, seconds, ...(bus.failure ? { recordsError: bus.failure } : {}), warnings: [...bus.warnings.values()] };
 }

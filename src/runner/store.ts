@@ -38,6 +38,16 @@ export function openStore(spec: StoreSpec): TrialStore {
 
 const trialPath = (root: string, area: string, trialId: string): string => join(root, area, ...trialId.split('/'));
 
+/**
+ * Removes the temp directories a killed writer left in `dir` (a bundle is written beside its place,
+ * then renamed): the store's writer holds the run's lock, so no live writer can be using them.
+ */
+async function sweepTemps(dir: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (name.startsWith('.') && name.endsWith('.tmp')) await rm(join(dir, name), { recursive: true, force: true });
+  }
+}
+
 /** Records in a run directory: checkpoints/<trial id>/ and weights/<trial id>/. */
 export class DirectoryStore implements TrialStore {
   constructor(readonly runDir: string) {}
@@ -52,9 +62,7 @@ export class DirectoryStore implements TrialStore {
 
   async loadCheckpoint(trialId: string): Promise<CheckpointState | undefined> {
     const dir = this.checkpointDir(trialId);
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
-      if (name.endsWith('.tmp')) await rm(join(dir, name), { recursive: true, force: true });
-    }
+    await sweepTemps(dir);
     const newest = (await numberedDirs(dir, 'epoch')).at(-1);
     if (!newest) return undefined;
     const { meta, tensors } = await readRecordBundle<Omit<CheckpointState, 'tensors'>>(join(dir, newest.name), 'checkpoint');
@@ -67,6 +75,7 @@ export class DirectoryStore implements TrialStore {
   async saveCheckpoint(trialId: string, state: CheckpointState): Promise<void> {
     const dir = this.checkpointDir(trialId);
     await mkdir(dir, { recursive: true });
+    await sweepTemps(dir);
     const { tensors, ...meta } = state;
     await writeBundle(join(dir, `epoch-${String(state.epoch).padStart(4, '0')}`), 'checkpoint', meta, tensors, () => failpoint('checkpoint-rename'));
     for (const old of await numberedDirs(dir, 'epoch')) if (old.n < state.epoch) await rm(join(dir, old.name), { recursive: true, force: true });
@@ -102,6 +111,7 @@ export class DirectoryStore implements TrialStore {
   async saveFinalWeights(meta: WeightsMeta, tensors: NamedTensor[]): Promise<void> {
     const dir = this.weightsDir(meta.trialId);
     await mkdir(join(dir, '..'), { recursive: true });
+    await sweepTemps(join(dir, '..'));
     // Only a trial trained again after a crash between its weights and its result finds them there.
     await rm(dir, { recursive: true, force: true });
     await writeBundle(dir, 'weights', meta, tensors);

@@ -15,13 +15,17 @@ export class WorkerThreadsExecutor implements Executor {
   run(trials: readonly Trial[], context: TrialRunContext, emit: (event: RunEventInput) => void): Promise<TrialResult[]> {
     const queue = [...trials];
     const results = new Map<string, TrialResult>();
+    /** Trials whose worker reported their start, with the epochs it reported since (each one stored before). */
+    const reported = new Map<string, number>();
     let alive = 0;
     return new Promise((resolve) => {
       const fail = (trial: Trial, error: string) => {
+        const epochs = reported.get(trial.id);
         results.set(trial.id, { id: trial.id, status: 'failed', error, epochs: [] });
-        emit({ type: 'trialStart', trialId: trial.id, name: trial.name, seed: trial.seed, ...(context.resume ? { resumedFrom: 0 } : {}), backend: context.backend });
+        // A trial its worker started keeps what it reported; one never started starts here, to end.
+        if (epochs === undefined) emit({ type: 'trialStart', trialId: trial.id, name: trial.name, seed: trial.seed, ...(context.resume ? { resumedFrom: 0 } : {}), backend: context.backend });
         emit({ type: 'trialFailed', trialId: trial.id, error });
-        emit({ type: 'trialEnd', trialId: trial.id, status: 'failed', epochs: 0 });
+        emit({ type: 'trialEnd', trialId: trial.id, status: 'failed', epochs: epochs ?? 0 });
       };
       const finished = () => {
         if (alive === 0) resolve(trials.flatMap((t) => results.get(t.id) ?? []));
@@ -46,9 +50,13 @@ export class WorkerThreadsExecutor implements Executor {
               lastError = `a worker thread could not start: ${message.error}`;
               void worker.terminate();
               break;
-            case 'event':
-              emit(message.event);
+            case 'event': {
+              const e = message.event;
+              if (e.type === 'trialStart') reported.set(e.trialId, e.resumedFrom ?? 0);
+              else if (e.type === 'epochEnd') reported.set(e.trialId, e.epoch);
+              emit(e);
               break;
+            }
             case 'done':
               results.set(message.result.id, message.result);
               next();
@@ -58,9 +66,9 @@ export class WorkerThreadsExecutor implements Executor {
         worker.on('error', (error) => {
           lastError = `worker thread crashed: ${error.message}`;
         });
-        worker.on('exit', () => {
+        worker.on('exit', (exitCode) => {
           alive--;
-          if (current && !results.has(current.id)) fail(current, lastError || 'worker thread exited unexpectedly');
+          if (current && !results.has(current.id)) fail(current, lastError || `worker thread exited unexpectedly (exit code ${exitCode})`);
           current = undefined;
           if (queue.length > 0 && !isStopped(context.stopFlag)) {
             // A crash mid-run gets a fresh worker for the rest; a start that failed while others run leaves them the queue.

@@ -1,7 +1,8 @@
 // Fault injection for the kill and disk-full tests: TRAINYARD_FAILPOINT names a point in the code
 // and what happens there, e.g. 'kill@checkpoint-rename#2' (SIGKILL the whole process the second
-// time a checkpoint is about to be renamed into place) or 'enospc@append:epochEnd#3'. Unset (as
-// always outside those tests), each call is one comparison.
+// time a checkpoint is about to be renamed into place) or 'enospc@append:epochEnd#3'. Hits are
+// counted per thread (a worker thread counts its own). Unset (as always outside those tests), each
+// call is one comparison.
 
 const spec = process.env.TRAINYARD_FAILPOINT;
 const parsed = spec ? /^(kill|enospc|throw)@(.+?)(?:#(\d+))?$/.exec(spec) : null;

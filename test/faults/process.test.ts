@@ -28,6 +28,10 @@ describe('faults: the process owns its errors', function () {
     assert.match(first.stderr, /continue with: trainyard run --resume/);
     noStack(first.stderr);
     const runDir = runDirOf(out, 'tiny');
+    // The disk had room again for the run's end: the record says how it ended.
+    const stopped = readJson(join(runDir, 'metrics.json'));
+    assert.equal(stopped.status, 'failed');
+    assert.match(stopped.error, /the run's records could not be written: ENOSPC/);
     const resumed = trainyard(['run', '--resume', runDir, '--no-report']);
     assert.equal(resumed.code, 0, resumed.stderr);
     assertSameMetrics(readJson(join(runDir, 'metrics.json')), reference);
@@ -58,6 +62,25 @@ describe('faults: the process owns its errors', function () {
     const code = await new Promise((ok) => child.on('exit', ok));
     assert.equal(code, 0);
     assertSameMetrics(readJson(join(runDirOf(out, 'tiny'), 'metrics.json')), reference);
+  });
+
+  it('a worker thread that dies mid-trial fails its trial but keeps the epochs it stored; the resume continues them', () => {
+    const out = join(dir, 'crash');
+    const crashing = writeExperiment(dir, 'crash', tinyLecture('tiny', `plugins: [${plugin('crashing-sgd.js')}]`, { optimizers: '  - {name: SGD, type: crashingSgd, lr: 0.05}\n  - {name: Adam, type: adam, lr: 0.001}' }));
+    const env = { CRASH_AT_STEP: '20', CRASH_MARKER: join(dir, 'crashed') };
+    const first = trainyard(['run', crashing, '--out', out, '--quiet', '--no-report'], env);
+    assert.equal(first.code, 1, first.stdout + first.stderr);
+    const runDir = runDirOf(out, 'tiny');
+    const failed = readJson(join(runDir, 'metrics.json'));
+    assert.equal(failed.trials[0].status, 'failed');
+    assert.match(failed.trials[0].error, /worker thread exited unexpectedly \(exit code 3\)/);
+    assert.deepEqual(failed.trials[0].epochs.map((e: any) => e.epoch), [1, 2], '8 steps an epoch: two epochs were stored and reported before step 20');
+    const resumed = trainyard(['run', '--resume', runDir, '--no-report', '--allow-plugins'], env);
+    assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+    assert.doesNotMatch(resumed.stdout, /recovered/, 'the log had every stored epoch');
+    const clean = trainyard(['run', crashing, '--out', join(dir, 'crash-clean'), '--quiet', '--no-report'], env);
+    assertSameMetrics(readJson(join(runDir, 'metrics.json')), readJson(join(runDirOf(join(dir, 'crash-clean'), 'tiny'), 'metrics.json')));
+    assert.equal(clean.code, 0);
   });
 
   it('one worker that cannot start leaves the trials to the others', () => {

@@ -104,6 +104,19 @@ describe('faults: resume and the run directory', function () {
     assertSameMetrics(readJson(join(runDir, 'metrics.json')), reference);
   });
 
+  it('a finished run whose events.jsonl was deleted keeps its figures: the log is rebuilt from the results and metrics.json', () => {
+    const out = join(dir, 'deleted-finished');
+    assert.equal(trainyard(['run', file, '--out', out, '--quiet', '--no-report']).code, 0);
+    const runDir = runDirOf(out, 'tiny');
+    const before = readJson(join(runDir, 'metrics.json'));
+    rmSync(join(runDir, 'events.jsonl'));
+    const resumed = trainyard(['run', '--resume', runDir, '--no-report']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stdout, /nothing to resume/);
+    const after = readJson(join(runDir, 'metrics.json'));
+    assert.deepEqual(after, before, 'every figure, timing and dates included');
+  });
+
   it('two resumes of one run at once: one writes, the other is refused (exit 2), and the run ends right', async () => {
     const out = join(dir, 'twice');
     assert.equal(trainyard(['run', file, '--out', out, '--quiet', '--no-report', '--workers', '1'], { TRAINYARD_FAILPOINT: 'kill@appended:epochEnd#2' }).signal, 'SIGKILL');

@@ -38,6 +38,11 @@ describe('reporters/run-record', () => {
     assert.match(await userError(readRun(root)), /metrics\.json is missing/);
     writeFileSync(join(root, 'metrics.json'), '{broken');
     assert.match(await userError(readRun(root)), /metrics\.json is not valid JSON/);
+    const run = writeFixtureRun(join(root, 'edited'));
+    for (const trials of ['[{"id": "x"}]', '[1, 2]', '[null]']) {
+      writeFileSync(join(run, "plan.json"), `{"experiment": {"name": "e"}, "trials": ${trials}}`);
+      assert.match(await userError(readRun(run)), /plan\.json trials\[0\] is not a trial/, trials);
+    }
   });
 
   it('takes epochs and endings from events.jsonl that a killed run never wrote to metrics.json', async () => {

@@ -34,6 +34,9 @@ describe('run-log/events-file', () => {
     assert.equal(readFileSync(log.badFile, 'utf8'), 'GARBAGE\n{"type":"epochEnd","tri\n');
     assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('events.jsonl.bad-')).length, 1);
     assert.deepEqual((await readEventLog(dir)).events.length, 3);
+    const again = await prepareEventLogForAppend(dir);
+    assert.equal(again.badFile, undefined, 'lines already copied aside are not copied again');
+    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('events.jsonl.bad-')).length, 1);
   });
 
   it('a missing log reads as missing, and a clean one is left alone', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,6 +32,26 @@ describe('run-log/lock', () => {
     lock.release();
     writeFileSync(join(dir, '.lock'), JSON.stringify({ pid: deadPid(), host: 'another-machine', startedAt: '2026-01-01T00:00:00.000Z' }));
     await assert.rejects(lockRun(dir), /another-machine/);
+  });
+
+  it('takes over a lock naming this very pid that this process never took (a container restarted with the same pid)', async () => {
+    const dir = makeTempDir();
+    writeFileSync(join(dir, '.lock'), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' }));
+    const lock = await lockRun(dir);
+    assert.notEqual(JSON.parse(readFileSync(join(dir, '.lock'), 'utf8')).startedAt, '2026-01-01T00:00:00.000Z');
+    await assert.rejects(lockRun(dir), RunLockedError, 'but one it holds is held');
+    lock.release();
+  });
+
+  it('an unreadable lock (a disk that filled as it was written) is taken over once old, never while it may be being written', async () => {
+    const dir = makeTempDir();
+    writeFileSync(join(dir, '.lock'), '');
+    await assert.rejects(lockRun(dir), /being written by process 0/);
+    const old = new Date(Date.now() - 60000);
+    utimesSync(join(dir, '.lock'), old, old);
+    assert.equal(await lockHolder(dir), undefined, 'debris holds nothing');
+    (await lockRun(dir)).release();
+    assert.deepEqual(readdirSync(dir), [], 'no claim or temp file left');
   });
 
   it('of several processes taking a stale lock at the same moment, exactly one wins', async function () {

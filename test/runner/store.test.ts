@@ -39,6 +39,16 @@ describe('runner/store', () => {
     await assert.rejects(store.loadResult('sgd/seed-0'), /result\.json: it is not the result of trial sgd\/seed-0/);
   });
 
+  it('removes the temp directories a killed writer left beside checkpoints and final weights when it writes there again', async () => {
+    const store = new DirectoryStore(makeTempDir());
+    mkdirSync(join(store.checkpointDir('a/seed-0'), '.epoch-0001.0badc0de.tmp'), { recursive: true });
+    await store.saveCheckpoint('a/seed-0', state(1));
+    assert.deepEqual(readdirSync(store.checkpointDir('a/seed-0')), ['epoch-0001']);
+    mkdirSync(join(store.weightsDir('a/seed-0'), '..', '.seed-0.0badc0de.tmp'), { recursive: true });
+    await store.saveFinalWeights({ trialId: 'a/seed-0', epoch: 1, layers: [], sampleShape: [2] }, state(1).tensors);
+    assert.deepEqual(readdirSync(join(store.weightsDir('a/seed-0'), '..')), ['seed-0']);
+  });
+
   it('removes half-written checkpoints (a kill mid-write) when loading', async () => {
     const store = new DirectoryStore(makeTempDir());
     await store.saveCheckpoint('a/seed-0', state(1));
