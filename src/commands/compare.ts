@@ -1,7 +1,8 @@
 import { join, resolve } from 'node:path';
 import { checkOutputRoot } from '../config/inspect.js';
 import { UserError } from '../util/errors.js';
-import { buildReport } from '../reporters/report.js';
+// The report's modules (vega, vega-lite) take a third of a second to load: only commands that build one load them.
+const reports = () => import('../reporters/report.js');
 import { newRunId } from '../runner/run-dir.js';
 import { describeReport } from './report.js';
 
@@ -22,6 +23,6 @@ export async function compareCommand(args: string[], values: Record<string, unkn
   if (args.length < 2) throw new UserError('compare needs at least two RUN_DIRs (for one run, use trainyard report RUN_DIR)');
   const out = resolve((values.out as string | undefined) ?? join('runs', 'compare', newRunId()));
   await checkOutputRoot(out, values.out !== undefined ? '--out' : 'output directory runs/compare/', undefined, 'the report');
-  console.log(describeReport(await buildReport(args, out)));
+  console.log(describeReport(await (await reports()).buildReport(args, out)));
   return 0;
 }

@@ -1,5 +1,7 @@
 import { UserError } from '../util/errors.js';
-import { buildReport, type BuiltReport } from '../reporters/report.js';
+import type { BuiltReport } from '../reporters/report.js';
+// The report's modules (vega, vega-lite) take a third of a second to load: only commands that build one load them.
+const reports = () => import('../reporters/report.js');
 
 export const REPORT_HELP = `Usage: trainyard report RUN_DIR
 
@@ -19,6 +21,6 @@ export const describeReport = (r: BuiltReport): string =>
 
 export async function reportCommand(args: string[]): Promise<number> {
   if (args.length !== 1) throw new UserError('report needs exactly one RUN_DIR (trainyard report runs/<experiment>/latest); to put several runs in one report, use trainyard compare');
-  console.log(describeReport(await buildReport(args, args[0])));
+  console.log(describeReport(await (await reports()).buildReport(args, args[0]!)));
   return 0;
 }

@@ -22,7 +22,6 @@ import { CorruptRecordError, DirectoryStore } from '../runner/store.js';
 import { PLAN_FILE } from '../runner/run-dir.js';
 import { openRun, type OpenedRun } from './open-run.js';
 import { JsonReporter, METRICS_FILE } from '../reporters/json.js';
-import { buildReport } from '../reporters/report.js';
 import { describeReport } from './report.js';
 import { fitWorkers, train } from './run.js';
 
@@ -145,7 +144,7 @@ export async function resumeCommand(values: Record<string, unknown>): Promise<nu
       }
       // A report the run never finished writing (a kill at its very end) is made now.
       const reportMissing = !(await stat(join(runDir, 'report.html')).catch(() => undefined));
-      if ((recovered.length > 0 || reportMissing) && !values['no-report']) say(describeReport(await buildReport([runDir], runDir)));
+      if ((recovered.length > 0 || reportMissing) && !values['no-report']) say(describeReport(await (await import('../reporters/report.js')).buildReport([runDir], runDir)));
       const ended = json.current;
       say(`${runDir}: nothing to resume: every trial finished (the run ended ${ended.status}${ended.finishedAt ? ` at ${ended.finishedAt}` : ''})`);
       return ended.status === 'ok' ? 0 : 1;

@@ -16,7 +16,6 @@ import { dataFingerprint } from '../runner/fingerprint.js';
 import { loadExperimentData } from '../runner/data.js';
 import { ConsoleReporter } from '../reporters/console.js';
 import { JsonReporter } from '../reporters/json.js';
-import { ReportReporter } from '../reporters/report.js';
 import { onFatalError } from '../util/process-errors.js';
 import { fsReason } from '../util/fs-errors.js';
 import { printable } from '../util/text.js';
@@ -122,7 +121,8 @@ export async function train(inputs: RunInputs, backend: LoadedBackend, data: Loa
   const records = new JsonReporter(runDir, inputs.plan, run.resume?.earlier ?? []);
   const terminal = new ConsoleReporter(inputs.plan, { quiet: Boolean(values.quiet) });
   if (run.resume) terminal.replay(run.resume.earlier);
-  const report = values['no-report'] ? undefined : new ReportReporter(runDir);
+  // Loaded only for a run that makes a report (its modules, vega and vega-lite, are heavy).
+  const report = values['no-report'] ? undefined : new (await import('../reporters/report.js')).ReportReporter(runDir);
   const stopFlag = newStopFlag();
   const releaseSignals = onInterrupt(stopFlag);
   const releaseFatal = onFatalError((error) => records.abortSync(`the run stopped on an error nobody caught: ${error.message.split('\n')[0]}`, (performance.now() - started) / 1000));
