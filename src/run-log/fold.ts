@@ -41,6 +41,10 @@ function withTrial(metrics: Metrics, trialId: string, change: (t: TrialMetrics) 
 
 const currentBackend = (metrics: Metrics, trial: TrialMetrics): string => trial.backends?.at(-1)?.name ?? metrics.environment.backend;
 
+const unfinished = (t: TrialMetrics): boolean => t.status === 'pending' || t.status === 'running';
+/** The trials, with those a run left unfinished (never started, or stopped mid-way) interrupted. */
+const interruptUnfinished = (trials: TrialMetrics[]): TrialMetrics[] => trials.map((t) => (unfinished(t) ? { ...t, status: 'interrupted' } : t));
+
 /** The metrics after one more event. */
 export function applyEvent(metrics: Metrics, event: RunEvent): Metrics {
   switch (event.type) {
@@ -91,7 +95,7 @@ export function applyEvent(metrics: Metrics, event: RunEvent): Metrics {
         seconds: (metrics.seconds ?? 0) + event.seconds,
         ...(event.peakRssMB !== undefined ? { peakRssMB: Math.max(metrics.peakRssMB ?? 0, Math.round(event.peakRssMB)) } : {}),
         ...(event.error !== undefined ? { error: event.error } : {}),
-        trials: metrics.trials.map((t) => (t.status === 'pending' || t.status === 'running' ? { ...t, status: 'interrupted' } : t)),
+        trials: interruptUnfinished(metrics.trials),
       };
     }
     case 'step':
@@ -108,10 +112,6 @@ export function foldEvents(header: RunHeader, events: readonly RunEvent[], from:
  * unfinished trials are interrupted.
  */
 export function settle(metrics: Metrics): Metrics {
-  if (metrics.status !== 'running' && metrics.trials.every((t) => t.status !== 'pending' && t.status !== 'running')) return metrics;
-  return {
-    ...metrics,
-    status: metrics.status === 'running' ? 'interrupted' : metrics.status,
-    trials: metrics.trials.map((t) => (t.status === 'pending' || t.status === 'running' ? { ...t, status: 'interrupted' } : t)),
-  };
+  if (metrics.status !== 'running' && !metrics.trials.some(unfinished)) return metrics;
+  return { ...metrics, status: metrics.status === 'running' ? 'interrupted' : metrics.status, trials: interruptUnfinished(metrics.trials) };
 }
