@@ -24,6 +24,7 @@ import { openRun, type OpenedRun } from './open-run.js';
 import { JsonReporter, METRICS_FILE } from '../reporters/json.js';
 import { describeReport } from './report.js';
 import { fitWorkers, train } from './run.js';
+import { continueRun, continues } from './continue-run.js';
 
 const say = (text: string) => console.log(printable(text, true));
 
@@ -59,11 +60,17 @@ async function readRecords(store: DirectoryStore, plan: Plan): Promise<Map<strin
   for (const trial of plan.trials) {
     try {
       const result = await store.loadResult(trial.id);
-      if (result) {
+      if (result && !continues(result, plan.config.training.epochs)) {
         records.set(trial.id, { result });
         continue;
       }
       const checkpoint = await store.loadCheckpoint(trial.id);
+      if (result && (!checkpoint || checkpoint.epoch < result.epochs.length)) {
+        throw new UserError(
+          `--resume ${store.runDir}: trial ${trial.id} finished after ${result.epochs.length} epochs without a checkpoint of its last epoch (an older trainyard made the run), ` +
+            `so it cannot train on to epoch ${plan.config.training.epochs}; start a new run with --epochs ${plan.config.training.epochs}`,
+        );
+      }
       records.set(trial.id, checkpoint ? { checkpointEpochs: checkpoint.epochs } : {});
     } catch (error) {
       if (error instanceof CorruptRecordError) {
@@ -116,7 +123,9 @@ async function repairLog(runDir: string): Promise<void> {
 
 export async function resumeCommand(values: Record<string, unknown>): Promise<number> {
   const flag = '--resume';
-  const run = await openRun(values.resume as string, flag, { allowPlugins: Boolean(values['allow-plugins']) });
+  const opened = await openRun(values.resume as string, flag, { allowPlugins: Boolean(values['allow-plugins']) });
+  // --epochs N: a finished run trains on (checked before the lock: nothing is written for a refusal).
+  const run = values.epochs !== undefined ? await continueRun(opened, values.epochs as string) : opened;
   const { runDir } = run;
   const lock = await takeLock(runDir, flag);
   let handedOver = false;
@@ -169,7 +178,7 @@ export async function resumeCommand(values: Record<string, unknown>): Promise<nu
       });
       say(`${runDir}: continuing on ${backend.name} (the run trained on ${planBackend}); recorded per trial in plan.json`);
     }
-    if (JSON.stringify(plan) !== JSON.stringify(run.plan)) {
+    if (JSON.stringify(plan) !== JSON.stringify(opened.plan)) {
       await writeJsonAtomic(join(runDir, PLAN_FILE), plan).catch((error: unknown) => {
         throw new UserError(`${flag} ${runDir}: cannot continue the run here: its plan.json ${fsReason(error)}`);
       });

@@ -23,7 +23,7 @@ import type { Prepared } from '../config/pipeline.js';
 import { resumeCommand } from './resume.js';
 
 export const RUN_HELP = (): string => `Usage: trainyard run FILE [options]
-       trainyard run --resume RUN_DIR [--workers N] [--backend NAME] [--quiet] [--no-report] [--allow-plugins]
+       trainyard run --resume RUN_DIR [--epochs N] [--workers N] [--backend NAME] [--quiet] [--no-report] [--allow-plugins]
 
 Trains every trial of the experiment (seeds x optimizers) and writes
 <out>/<experiment name>/<run id>/: plan.json, events.jsonl, metrics.json, and
@@ -35,7 +35,8 @@ Options:
   --workers N         worker threads training trials in parallel (default: trials,
                       at most cores + 1, and as many as fit limits.memoryMB; 1 on native
                       TensorFlow); 0: one trial after another in this thread, no worker threads
-  --epochs N          same as --set training.epochs=N
+  --epochs N          same as --set training.epochs=N; with --resume: train a finished
+                      run on to epoch N (each trial from its last epoch's checkpoint)
   --set PATH=VALUE    override a value of the file, e.g. --set optimizers[2].lr=1e-3
                       or --set training.batchSize=32 (repeatable; validated like the file)
   --out DIR           root of run directories (default: runs/ in the current directory)
@@ -163,8 +164,8 @@ export async function train(inputs: RunInputs, backend: LoadedBackend, data: Loa
 
 export async function runCommand(args: string[], values: Record<string, unknown>, sets: { flag: string; text: string }[]): Promise<number> {
   if (values.resume !== undefined) {
-    if (args.length > 0 || sets.length > 0 || values.out !== undefined) {
-      throw new UserError('run --resume RUN_DIR takes no FILE, --set, --epochs or --out: the plan comes from the run directory');
+    if (args.length > 0 || sets.some((s) => s.flag !== '--epochs') || values.out !== undefined) {
+      throw new UserError('run --resume RUN_DIR takes no FILE, --set or --out: the plan comes from the run directory (--epochs N trains a finished run on to epoch N)');
     }
     return resumeCommand(values);
   }

@@ -32,9 +32,15 @@ export const datasetSpecKeys = (ref: RefSchema): Record<string, JsonSchema> => (
   },
 });
 
+/** Keys a layer spec has besides its params. */
+export const layerSpecKeys = (): Record<string, JsonSchema> => ({
+  trainable: { type: 'boolean', default: true, description: 'false: the layer keeps its weights (initial or from model.init) and the optimizer leaves them alone (fine-tuning)' },
+});
+
 /** The names of those keys, which are not plugin params. */
 export const OPTIMIZER_SPEC_KEYS = Object.keys(optimizerSpecKeys(() => ({})));
 export const DATASET_SPEC_KEYS = Object.keys(datasetSpecKeys(() => ({})));
+export const LAYER_SPEC_KEYS = Object.keys(layerSpecKeys());
 
 /**
  * The experiment file's shape, with each plugin slot filled in by `ref`: loose refs for the
@@ -60,7 +66,22 @@ export function experimentShape(ref: RefSchema): JsonSchema {
       dataset: ref('datasets', datasetSpecKeys(ref)),
       model: {
         type: 'object',
-        properties: { layers: { type: 'array', minItems: 1, items: ref('layers'), description: 'Layers in order, input to output' } },
+        properties: {
+          layers: { type: 'array', minItems: 1, items: ref('layers', layerSpecKeys()), description: 'Layers in order, input to output; layers[i] is module i of a torch nn.Sequential' },
+          init: {
+            type: 'object',
+            properties: {
+              weights: {
+                type: 'string',
+                minLength: 1,
+                description: "Initial weights instead of the seed's: a .safetensors file with torch's state_dict names (1.weight [out, in], 1.bias for a dense layer at index 1) or a trainyard bundle's weights.json; relative to this file",
+              },
+            },
+            required: ['weights'],
+            additionalProperties: false,
+            description: 'Where the initial weights come from (default: drawn from each seed, as torch.nn.Linear)',
+          },
+        },
         required: ['layers'],
         additionalProperties: false,
       },
@@ -80,6 +101,11 @@ export function experimentShape(ref: RefSchema): JsonSchema {
           shuffle: { type: 'boolean', default: true, description: 'Reshuffle the training set every epoch (seeded by the trial seed)' },
           evalBatchSize: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000, description: 'Samples per evaluation batch (larger is faster)' },
           divergeAbove: { type: 'number', exclusiveMinimum: 0, description: 'Mark a trial diverged when its training loss exceeds this (NaN and infinity always do)' },
+          order: {
+            type: 'string',
+            minLength: 1,
+            description: 'A .npy file of int32 [epochs, trainSize] training-sample indices: the batches of each epoch in this order instead of a seeded shuffle (a torch script can save its randperms); relative to this file',
+          },
           logEvery: { type: 'integer', minimum: 0, default: 0, description: 'Emit the training loss every N steps (0: only per epoch; reading it back is slow)' },
           clipGradNorm: { type: 'number', exclusiveMinimum: 0, description: 'Scale the gradients so that their overall L2 norm is at most this (torch.nn.utils.clip_grad_norm_)' },
           clipGradValue: { type: 'number', exclusiveMinimum: 0, description: 'Clamp every gradient value to [-v, v] (torch.nn.utils.clip_grad_value_)' },

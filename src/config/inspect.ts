@@ -8,6 +8,7 @@ import { ProblemsError, UserError, type Problem } from '../util/errors.js';
 import { fsReason } from '../util/fs-errors.js';
 import { estimateMemory, memoryProblem } from './estimate.js';
 import type { Experiment } from './types.js';
+import { initWeightsProblems, orderProblems } from './inspect-files.js';
 
 export interface InspectOptions {
   /** Directory of the experiment file: relative paths in it resolve here. */
@@ -88,6 +89,10 @@ export async function inspect(config: Experiment, registries: Registries, option
       problems.push({ path: ['optimizers', i, 'schedule'], message: message.startsWith(o.schedule.type) ? message : `${o.schedule.type}: ${message}` });
     }
   });
+  if (problems.length === 0) {
+    problems.push(...(await initWeightsProblems(config, registries, facts, options.baseDir)));
+    problems.push(...(await orderProblems(config, facts, options.baseDir)));
+  }
   if (problems.length > 0) throw new ProblemsError(problems);
   // The resource guard, once the shapes are known to fit.
   const tooLarge = memoryProblem(config, registries, facts, estimateMemory(config, registries, facts));

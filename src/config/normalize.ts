@@ -85,7 +85,7 @@ export function normalize(input: ExperimentInput, registries: Registries): Exper
       transforms: ((datasetInput.transforms as unknown[] | undefined) ?? []).map((_, i) => spec('dataset', 'transforms', i)),
       ...(validation ? { validation: withDefaults(validationSchema.properties, validation as Record<string, unknown>) as { fraction: number; seed: number } } : {}),
     },
-    model: { layers: input.model.layers.map((_, i) => spec('model', 'layers', i)) },
+    model: { layers: input.model.layers.map((_, i) => spec('model', 'layers', i)), ...(input.model.init ? { init: clone(input.model.init) } : {}) },
     loss: spec('loss'),
     optimizers: input.optimizers.map((_, i) => {
       const s = spec('optimizers', i);

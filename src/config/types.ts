@@ -28,9 +28,18 @@ export interface TrainingConfig {
   evalBatchSize: number;
   divergeAbove?: number;
   logEvery: number;
+  /** A .npy of int32 [epochs, trainSize] sample indices (relative to the experiment file): the batch order of every epoch. */
+  order?: string;
   clipGradNorm?: number;
   clipGradValue?: number;
   earlyStopping?: EarlyStopping;
+}
+
+export interface ModelConfig {
+  /** Each a layer spec; `trainable: false` (a key besides its params) freezes the layer. */
+  layers: PluginSpec[];
+  /** Initial weights from a file (relative to the experiment file) instead of the seed's. */
+  init?: { weights: string };
 }
 
 /** The experiment after normalize: every default filled, every plugin spec an object. */
@@ -39,7 +48,7 @@ export interface Experiment {
   description: string;
   plugins: string[];
   dataset: DatasetSpec;
-  model: { layers: PluginSpec[] };
+  model: ModelConfig;
   loss: PluginSpec;
   optimizers: OptimizerSpec[];
   metrics: PluginSpec[];
@@ -65,7 +74,7 @@ export interface ExperimentInput {
   description?: string;
   plugins?: string[];
   dataset: PluginRef;
-  model: { layers: PluginRef[] };
+  model: { layers: PluginRef[]; init?: { weights: string } };
   loss: PluginRef;
   optimizers: (PluginRef & ({ name?: string } | string))[];
   metrics?: PluginRef[];

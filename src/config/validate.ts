@@ -2,7 +2,7 @@ import { UnknownNameError, type JsonSchema } from '../registry/registry.js';
 import { KIND_NOUNS, type Registries, type RegistryKind } from '../registry/index.js';
 import { check } from '../util/ajv.js';
 import { describe, ProblemsError, type Path, type Problem } from '../util/errors.js';
-import { DATASET_SPEC_KEYS, experimentShape, looseRef, OPTIMIZER_SPEC_KEYS } from './experiment-schema.js';
+import { DATASET_SPEC_KEYS, experimentShape, LAYER_SPEC_KEYS, looseRef, OPTIMIZER_SPEC_KEYS } from './experiment-schema.js';
 import type { ExperimentInput } from './types.js';
 
 const structure = experimentShape(looseRef);
@@ -18,7 +18,7 @@ export function pluginSlots(data: Record<string, unknown>): { kind: RegistryKind
   add('datasets', ['dataset'], data.dataset, DATASET_SPEC_KEYS);
   list(spec(data.dataset).transforms).forEach((t, i) => add('transforms', ['dataset', 'transforms', i], t));
   const model = data.model as { layers?: unknown } | undefined;
-  list(model?.layers).forEach((layer, i) => add('layers', ['model', 'layers', i], layer));
+  list(model?.layers).forEach((layer, i) => add('layers', ['model', 'layers', i], layer, LAYER_SPEC_KEYS));
   add('losses', ['loss'], data.loss);
   list(data.optimizers).forEach((o, i) => {
     add('optimizers', ['optimizers', i], o, OPTIMIZER_SPEC_KEYS);

@@ -4,9 +4,20 @@ import type { PluginSpec } from '../registry/kinds.js';
 import type { Random } from '../util/random.js';
 
 export interface Model {
+  /** Every layer's trainable tensors in layer order (saved as weights/i), frozen layers' included. */
   variables: Variable[];
+  /** What the optimizer updates: the variables of layers not marked `trainable: false`. */
+  trainable: Variable[];
+  /** The runtime built for model.layers[i]; a layer absorbed by the one before it (fuse) has none. */
+  layers: (LayerRuntime | undefined)[];
   apply(x: Tensor, training: boolean): Tensor;
   dispose(): void;
+}
+
+/** A layer spec's params: everything but its type and the keys a layer spec has besides params (trainable). */
+export function layerParams(spec: PluginSpec): Record<string, unknown> {
+  const { type: _type, trainable: _trainable, ...params } = spec;
+  return params;
 }
 
 /**
@@ -18,23 +29,33 @@ export interface Model {
  */
 export function buildModel(tf: TF, layers: PluginSpec[], registries: Registries, sampleShape: number[], random: Random): Model {
   const runtimes: LayerRuntime[] = [];
+  const byIndex: (LayerRuntime | undefined)[] = new Array(layers.length).fill(undefined);
+  const trainable: Variable[] = [];
   let shape = sampleShape;
   let trainableBefore = false;
   for (let index = 0; index < layers.length; index++) {
-    const { type, ...params } = layers[index]!;
-    const plugin = registries.layers.get(type);
+    const spec = layers[index]!;
+    const params = layerParams(spec);
+    const plugin = registries.layers.get(spec.type);
     const next = layers[index + 1];
-    const fused = next ? plugin.fuse?.(params, next) : undefined;
+    // A frozen layer keeps its own runtime: absorbing the next one is fine, but not into a frozen one's.
+    const fused = next && next.trainable !== false ? plugin.fuse?.(params, { ...layerParams(next), type: next.type }) : undefined;
     const runtime = plugin.create(fused ?? params, { tf, inputShape: shape, random: () => random.next(), index, inputNeedsGrad: trainableBefore });
     runtimes.push(runtime);
-    trainableBefore ||= runtime.variables.length > 0;
+    byIndex[index] = runtime;
+    const trains = spec.trainable !== false;
+    if (trains) trainable.push(...runtime.variables);
+    trainableBefore ||= trains && runtime.variables.length > 0;
     shape = plugin.outputShape(fused ?? params, shape);
     if (fused) index++;
   }
   const variables = runtimes.flatMap((r) => r.variables);
+  const state = runtimes.flatMap((r) => r.state ?? []);
   return {
     variables,
+    trainable,
+    layers: byIndex,
     apply: (x, training) => runtimes.reduce((h, layer) => layer.apply(h, training), x),
-    dispose: () => variables.forEach((v) => v.dispose()),
+    dispose: () => [...variables, ...state].forEach((v) => v.dispose()),
   };
 }

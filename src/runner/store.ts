@@ -8,6 +8,10 @@ import { writeJsonAtomic } from '../util/atomic.js';
 import { failpoint } from '../util/failpoint.js';
 import { numberedDirs, readBundle, writeBundle, type NamedTensor } from './bundle.js';
 import type { CheckpointState, WeightsMeta } from './checkpoint.js';
+import { encodeSafetensors, type TensorToWrite } from '../util/safetensors.js';
+
+/** The final weights as torch names them, beside weights.json in weights/<trial id>/. */
+export const TORCH_WEIGHTS_FILE = 'model.safetensors';
 
 /** Thrown for a record that exists but cannot be read: the message names the file. */
 export class CorruptRecordError extends Error {
@@ -25,7 +29,8 @@ export interface TrialStore {
   loadResult(trialId: string): Promise<TrialResult | undefined>;
   /** Durable when it resolves: from then on the trial is finished. */
   saveResult(result: TrialResult): Promise<void>;
-  saveFinalWeights(meta: WeightsMeta, tensors: NamedTensor[]): Promise<void>;
+  /** `torch`: the same weights as a torch state_dict, written beside them as model.safetensors. */
+  saveFinalWeights(meta: WeightsMeta, tensors: NamedTensor[], torch?: TensorToWrite[]): Promise<void>;
   loadFinalWeights(trialId: string): Promise<{ meta: WeightsMeta; tensors: Map<string, NamedTensor> } | undefined>;
 }
 
@@ -108,13 +113,14 @@ export class DirectoryStore implements TrialStore {
     await writeJsonAtomic(join(dir, 'result.json'), result);
   }
 
-  async saveFinalWeights(meta: WeightsMeta, tensors: NamedTensor[]): Promise<void> {
+  async saveFinalWeights(meta: WeightsMeta, tensors: NamedTensor[], torch?: TensorToWrite[]): Promise<void> {
     const dir = this.weightsDir(meta.trialId);
     await mkdir(join(dir, '..'), { recursive: true });
     await sweepTemps(join(dir, '..'));
     // Only a trial trained again after a crash between its weights and its result finds them there.
     await rm(dir, { recursive: true, force: true });
-    await writeBundle(dir, 'weights', meta, tensors);
+    const extra: Record<string, Uint8Array> = torch ? { [TORCH_WEIGHTS_FILE]: encodeSafetensors(torch, { format: 'pt', trainyard: `${meta.trialId} epoch ${meta.epoch}` }) } : {};
+    await writeBundle(dir, 'weights', meta, tensors, undefined, extra);
   }
 
   async loadFinalWeights(trialId: string): Promise<{ meta: WeightsMeta; tensors: Map<string, NamedTensor> } | undefined> {

@@ -10,6 +10,9 @@ import { buildModel, type Model } from './model.js';
 import { evaluate, scoring, type Metric } from './evaluate.js';
 import { EarlyStopper } from './early-stopping.js';
 import type { TrialParts } from './trial-state.js';
+import { loadInitialWeights } from './torch-weights.js';
+import { readBatchOrder } from '../util/batch-order.js';
+import { dirname, resolve } from 'node:path';
 
 /** Independent PRNG streams of one seed: every optimizer of the seed draws the same numbers. */
 export function seedStreams(seed: number): { init: Random; order: Random } {
@@ -19,6 +22,8 @@ export function seedStreams(seed: number): { init: Random; order: Random } {
 }
 
 export interface TrialSession extends TrialParts {
+  /** The batch order of each epoch from training.order, when the experiment gives one. */
+  order?: Uint32Array[];
   model: Model;
   loss: LossFn;
   targetOf: (b: Batch) => Tensor;
@@ -32,8 +37,11 @@ export interface TrialSession extends TrialParts {
   dispose(): void;
 }
 
+/** A path the experiment file names, relative to it. */
+const fromExperiment = (plan: Plan, path: string) => resolve(dirname(plan.experiment.file), path);
+
 /** Builds a trial's parts; on failure, frees whatever was made before rethrowing. */
-export function setUpTrial(tf: TF, registries: Registries, plan: Plan, trial: Trial, data: LoadedData): TrialSession {
+export async function setUpTrial(tf: TF, registries: Registries, plan: Plan, trial: Trial, data: LoadedData): Promise<TrialSession> {
   const { config } = plan;
   const { training } = config;
   const disposables: { dispose(): void }[] = [];
@@ -41,6 +49,9 @@ export function setUpTrial(tf: TF, registries: Registries, plan: Plan, trial: Tr
     const streams = seedStreams(trial.seed);
     const model = buildModel(tf, config.model.layers, registries, data.facts.sampleShape, streams.init);
     disposables.push(model);
+    const init = config.model.init?.weights;
+    if (init) await loadInitialWeights(tf, model, config.model.layers, registries, data.facts.sampleShape, fromExperiment(plan, init));
+    const order = training.order ? await readBatchOrder(fromExperiment(plan, training.order), training.epochs, data.train.count) : undefined;
     const { loss, metrics, targetOf } = scoring(tf, registries, config, data.facts.classes);
     const { type: optimizerType, name: _name, schedule: scheduleSpec, ...optimizerParams } = trial.optimizer;
     const optimizer = registries.optimizers.get(optimizerType).create(optimizerParams, { tf });
@@ -61,6 +72,8 @@ export function setUpTrial(tf: TF, registries: Registries, plan: Plan, trial: Tr
       tf,
       model,
       variables: model.variables,
+      trainable: model.trainable,
+      ...(order ? { order } : {}),
       loss,
       targetOf,
       optimizer,

@@ -10,7 +10,10 @@ import type { NamedTensor } from './bundle.js';
 /** The live objects of a trial whose state a checkpoint holds. */
 export interface TrialParts {
   tf: TF;
+  /** Every trainable tensor of the model, frozen layers' included (checkpointed as weights/i). */
   variables: Variable[];
+  /** What the optimizer updates (and whose state it keeps): the variables of layers not frozen. */
+  trainable: Variable[];
   optimizer: OptimizerRuntime;
   schedule: ScheduleRuntime;
   streams: Record<string, Random>;
@@ -51,7 +54,7 @@ export function restoreState(parts: TrialParts, state: CheckpointState): Tensor[
     if (!saved || saved.data.length !== v.size) throw new Error(`the checkpoint of epoch ${state.epoch} does not match the model (weights/${i})`);
     v.assign(tf.tensor(saved.data, v.shape));
   });
-  parts.optimizer.setState(optimizerStateFrom(state.optimizerStep, state.tensors, variables.length), variables);
+  parts.optimizer.setState(optimizerStateFrom(state.optimizerStep, state.tensors, parts.trainable.length), parts.trainable);
   parts.schedule.setState(state.schedule);
   for (const [k, r] of Object.entries(parts.streams)) r.setState(state.random[k]);
   if (parts.stopper && state.stopper) parts.stopper.setState(state.stopper);

@@ -9,6 +9,8 @@ import { clipGradients } from './clip.js';
 import { captureState, namedTensors, restoreState } from './trial-state.js';
 import { setUpTrial, type TrialSession } from './trial-setup.js';
 import type { TrialStore } from './store.js';
+import { torchStateDict } from './torch-weights.js';
+import { torchLayout, unmappedProblem } from '../registry/torch-layout.js';
 
 export { seedStreams } from './trial-setup.js';
 
@@ -48,7 +50,7 @@ function divergence(trainLoss: number, divergeAbove: number | undefined): string
 async function trainEpoch(ctx: TrialContext, s: TrialSession, epoch: number, stepsBefore: number): Promise<{ trainLoss: number; steps: number }> {
   const { tf, data, trial } = ctx;
   const { training } = ctx.plan.config;
-  const order = training.shuffle ? permutation(data.train.count, s.streams.order) : inOrder(data.train.count);
+  const order = s.order ? s.order[epoch - 1]! : training.shuffle ? permutation(data.train.count, s.streams.order) : inOrder(data.train.count);
   let lossSum: Tensor = tf.scalar(0);
   let batches = 0;
   let steps = stepsBefore;
@@ -59,8 +61,8 @@ async function trainEpoch(ctx: TrialContext, s: TrialSession, epoch: number, ste
       const lr = s.schedule.lr();
       const batchLoss = tf.tidy(() => {
         const target = s.targetOf(batch);
-        const { value, grads } = tf.variableGrads(() => s.loss(s.model.apply(batch.x, true), target), s.variables);
-        s.optimizer.step(s.variables, clipGradients(tf, s.variables.map((v) => grads[v.name]!), training), lr);
+        const { value, grads } = tf.variableGrads(() => s.loss(s.model.apply(batch.x, true), target), s.trainable);
+        s.optimizer.step(s.trainable, clipGradients(tf, s.trainable.map((v) => grads[v.name]!), training), lr);
         return value;
       });
       disposeBatch(tf, batch);
@@ -105,7 +107,7 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
     started = true;
   };
   try {
-    const s = (session = setUpTrial(tf, registries, plan, trial, data));
+    const s = (session = await setUpTrial(tf, registries, plan, trial, data));
     let steps = 0;
     let cumulativeSeconds = 0;
     let firstEpoch = 1;
@@ -144,11 +146,15 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
           result.stoppedEarly = { epoch, bestEpoch: s.stopper.bestEpoch, metric: s.stopper.options.metric, best: s.stopper.best };
         }
       }
-      if (diverged || result.stoppedEarly || epoch === training.epochs) {
+      const final = diverged !== undefined || result.stoppedEarly !== undefined || epoch === training.epochs;
+      // The last epoch of a trial that ran its course is checkpointed too, optimizer state and all:
+      // `run --resume RUN_DIR --epochs N` trains on from it. (A diverged or stopped trial ends for good.)
+      const continuable = !final || (!diverged && !result.stoppedEarly);
+      if (store && continuable) await store.saveCheckpoint(trial.id, await captureState(s, { epoch, steps, cumulativeSeconds, epochs: result.epochs }, best));
+      if (final) {
         last = record;
         break;
       }
-      if (store) await store.saveCheckpoint(trial.id, await captureState(s, { epoch, steps, cumulativeSeconds, epochs: result.epochs }, best));
       emit({ type: 'epochEnd', trialId: trial.id, ...record });
       reported++;
     }
@@ -158,7 +164,11 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
     }
     if (store) {
       const epoch = result.restoredBest?.epoch ?? result.epochs.length;
-      await store.saveFinalWeights({ trialId: trial.id, epoch, layers: plan.config.model.layers, sampleShape: data.facts.sampleShape }, await namedTensors(s.variables));
+      const { layers } = plan.config.model;
+      const { sampleShape } = data.facts;
+      // A model with a layer that has no torch names keeps its weights in trainyard's bundle only.
+      const torch = unmappedProblem(torchLayout(layers, registries, sampleShape)) ? undefined : await torchStateDict(s.model, layers, registries, sampleShape);
+      await store.saveFinalWeights({ trialId: trial.id, epoch, layers, sampleShape }, await namedTensors(s.variables), torch);
       await store.saveResult(result);
       failpoint('result');
     }

@@ -68,6 +68,12 @@ export default defineLayer<DenseParams>({
   },
   // A linear layer followed by a relu layer is this layer with a ReLU, which rides in its kernels.
   fuse: (params, next) => ((params.activation ?? 'linear') === 'linear' && next.type === 'relu' ? { ...params, activation: 'relu' } : undefined),
+  // torch.nn.Linear keeps its weight as [out, in]: the kernel [in, out] is its transpose.
+  torch: ({ units, useBias }, inputShape) => [
+    { name: 'weight', shape: [units, inputShape[0]!], from: 'variables', index: 0, permute: [1, 0] },
+    ...(useBias ? [{ name: 'bias', shape: [units], from: 'variables' as const, index: 1 }] : []),
+  ],
+  tfjsLayer: ({ units, activation, useBias }, { tf, inputShape }) => tf.layers.dense({ units, activation, useBias, inputShape }),
   create({ units, activation, useBias }, { tf, inputShape, random, inputNeedsGrad }) {
     const fanIn = inputShape[0];
     // The Variable shares the initial tensor's data; tidy drops the extra handle.

@@ -39,6 +39,10 @@ export default defineSchedule<OneCycleParams>({
     },
     additionalProperties: false,
   },
+  fixedByRun: (p) =>
+    p.totalSteps === undefined
+      ? "its totalSteps defaults to the run's length (epochs × steps per epoch), so the cycle already ended with the run's last epoch; give totalSteps for the longer run and start it anew"
+      : undefined,
   create(p, ctx) {
     const runLength = p.interval === 'step' ? ctx.epochs * ctx.stepsPerEpoch : ctx.epochs;
     const total = p.totalSteps ?? runLength;
