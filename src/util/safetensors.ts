@@ -105,7 +105,9 @@ export async function readSafetensorsHeader(file: string): Promise<SafetensorsHe
 /** One tensor's values as float32 (F64 narrowed, integers converted); other dtypes are an error naming it. */
 function toFloat32(bytes: Uint8Array, entry: SafetensorsEntry, file: string): Float32Array {
   if (!READABLE.has(entry.dtype)) throw new SafetensorsError(`${file}: tensor '${entry.name}' is ${entry.dtype}; trainyard reads F32 and F64 (and I64/I32 counters): convert it with tensor.float() before saving`);
-  const copy = bytes.slice(entry.begin, entry.end);
+  // A copy of its own (a Buffer's slice would share the pool's memory and alignment).
+  const copy = new Uint8Array(entry.end - entry.begin);
+  copy.set(bytes.subarray(entry.begin, entry.end));
   const view = new DataView(copy.buffer);
   const n = (entry.end - entry.begin) / BYTES[entry.dtype]!;
   if (entry.dtype === 'F32') return new Float32Array(copy.buffer);
