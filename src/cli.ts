@@ -8,6 +8,7 @@ import { LIST_HELP, listPlugins, pluginKinds } from './commands/list.js';
 import { SCHEMA_HELP, schemaText, writeSchema } from './commands/schema.js';
 import { RUN_HELP, RUN_OPTIONS, runCommand } from './commands/run.js';
 import { EVALUATE_HELP, EVALUATE_OPTIONS, evaluateCommand } from './commands/evaluate.js';
+import { EXPORT_HELP, EXPORT_OPTIONS, exportCommand } from './commands/export.js';
 import { REPORT_HELP, REPORT_OPTIONS, reportCommand } from './commands/report.js';
 import { COMPARE_HELP, COMPARE_OPTIONS, compareCommand } from './commands/compare.js';
 import { closestName } from './util/suggest.js';
@@ -22,6 +23,7 @@ Commands:
   run FILE          train every trial of an experiment and write its run directory
   run --resume DIR  continue an interrupted run from its checkpoints
   evaluate RUN_DIR  evaluate the saved final weights of a run on the test set again
+  export RUN_DIR    write a trial's final weights as a TF.js model or safetensors
   report RUN_DIR    rebuild a run's charts and report.html from its run directory
   compare DIR...    one report for several run directories, their charts overlaid
   validate FILE...  check experiment files (exit 0 valid, 2 invalid)
@@ -114,6 +116,11 @@ const commands: Record<string, Command> = {
     help: EVALUATE_HELP,
     options: EVALUATE_OPTIONS,
     run: (args, values) => evaluateCommand(args, values),
+  },
+  export: {
+    help: EXPORT_HELP,
+    options: EXPORT_OPTIONS,
+    run: (args, values) => exportCommand(args, values),
   },
   report: {
     help: REPORT_HELP,

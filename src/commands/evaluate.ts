@@ -2,10 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { closestName } from '../util/suggest.js';
-import { Random } from '../util/random.js';
 import { columns, printable } from '../util/text.js';
 import { loadExperimentData } from '../runner/data.js';
-import { buildModel } from '../runner/model.js';
+import { ExportError, modelFromFinalWeights } from '../runner/export-model.js';
 import { evaluate, scoring } from '../runner/evaluate.js';
 import { fixedBatches, disposeBatch } from '../runner/batches.js';
 import { CorruptRecordError, DirectoryStore } from '../runner/store.js';
@@ -62,13 +61,13 @@ export async function evaluateCommand(args: string[], values: Record<string, unk
         missing++;
         continue;
       }
-      const model = buildModel(tf, bundle.meta.layers, registries, bundle.meta.sampleShape, new Random(0));
+      let model;
       try {
-        model.variables.forEach((v, i) => {
-          const saved = bundle.tensors.get(`weights/${i}`);
-          if (!saved || saved.data.length !== v.size) throw new UserError(`evaluate ${runDir}: trial ${trial.id}: its final weights do not match the model (weights/${i})`);
-          v.assign(tf.tensor(saved.data, v.shape));
-        });
+        model = modelFromFinalWeights(tf, registries, bundle);
+      } catch (error) {
+        throw error instanceof ExportError ? new UserError(`evaluate ${runDir}: trial ${trial.id}: ${error.message}`) : error;
+      }
+      try {
         const now = await evaluate(tf, model, batches, data.test.count, metricList, targetOf);
         const recordedTrial = metrics?.trials?.find((t) => t.id === trial.id);
         const recorded = (recordedTrial?.restoredBest ?? recordedTrial?.epochs?.at(-1)) as Record<string, number> | undefined;

@@ -7,7 +7,7 @@ function activationLayer(type: string, summary: string, fn: (tf: TF, x: Tensor) 
     summary,
     params: { type: 'object', properties: {}, additionalProperties: false },
     outputShape: (_p, inputShape) => inputShape,
-    ...(tfjsName ? { tfjsLayer: (_p: Record<string, never>, { tf, inputShape }: TfjsLayerContext) => tf.layers.activation({ activation: tfjsName, inputShape }) } : {}),
+    ...(tfjsName ? { tfjsLayer: (_p: Record<string, never>, { tf }: TfjsLayerContext) => tf.layers.activation({ activation: tfjsName }) } : {}),
     create: (_p, { tf }) => ({ variables: [], apply: (x) => fn(tf, x) }),
   });
 }

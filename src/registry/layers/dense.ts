@@ -73,7 +73,7 @@ export default defineLayer<DenseParams>({
     { name: 'weight', shape: [units, inputShape[0]!], from: 'variables', index: 0, permute: [1, 0] },
     ...(useBias ? [{ name: 'bias', shape: [units], from: 'variables' as const, index: 1 }] : []),
   ],
-  tfjsLayer: ({ units, activation, useBias }, { tf, inputShape }) => tf.layers.dense({ units, activation, useBias, inputShape }),
+  tfjsLayer: ({ units, activation, useBias }, { tf }) => tf.layers.dense({ units, activation, useBias }),
   create({ units, activation, useBias }, { tf, inputShape, random, inputNeedsGrad }) {
     const fanIn = inputShape[0];
     // The Variable shares the initial tensor's data; tidy drops the extra handle.

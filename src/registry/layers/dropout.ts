@@ -13,7 +13,7 @@ export default defineLayer<DropoutParams>({
     additionalProperties: false,
   },
   outputShape: (_p, inputShape) => inputShape,
-  tfjsLayer: ({ rate }, { tf, inputShape }) => tf.layers.dropout({ rate, inputShape }),
+  tfjsLayer: ({ rate }, { tf }) => tf.layers.dropout({ rate }),
   create: ({ rate }, { tf, random }) => ({
     variables: [],
     apply: (x, training) => {

@@ -5,7 +5,7 @@ export default defineLayer<Record<string, never>>({
   summary: 'Flattens each sample to one dimension, as torch.nn.Flatten',
   params: { type: 'object', properties: {}, additionalProperties: false },
   outputShape: (_p, inputShape) => [inputShape.reduce((a, b) => a * b, 1)],
-  tfjsLayer: (_p, { tf, inputShape }) => tf.layers.flatten({ inputShape }),
+  tfjsLayer: (_p, { tf }) => tf.layers.flatten(),
   create: (_p, { inputShape }) => {
     const size = inputShape.reduce((a, b) => a * b, 1);
     return { variables: [], apply: (x) => (x.rank === 2 && x.shape[1] === size ? x : x.reshape([x.shape[0], size])) };
