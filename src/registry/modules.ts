@@ -167,10 +167,10 @@ async function loadModule(path: string, entry: string, registries: Registries, t
   const loading = watchRejections();
   let module: { default?: unknown } | typeof TIMED_OUT;
   try {
-    module = await within(import(url) as Promise<{ default?: unknown }>, timeoutMs);
+    module = await within(importModule(path, url), timeoutMs);
   } catch (error) {
     await loading.stop();
-    return [`plugin module ${entry} failed to load: ${firstLine(error)}`];
+    return [`plugin module ${entry} failed to load: ${loadError(error)}`];
   }
   const [rejected] = await loading.stop();
   if (module === TIMED_OUT) return [`plugin module ${entry} did not finish loading within ${seconds(timeoutMs)} (a top-level await that never settles?)`];
@@ -217,6 +217,30 @@ async function callRegisteringFunction(fn: (registries: unknown) => unknown, ent
   if (outcome === TIMED_OUT) problems.push(`plugin module ${entry}: its function did not finish registering within ${seconds(timeoutMs)} (a promise that never settles?)`);
   else if (rejected !== undefined) problems.push(`plugin module ${entry} threw while registering: a promise was rejected and nothing handled it: ${firstLine(rejected)}`);
   return problems;
+}
+
+const TYPESCRIPT = /\.(ts|mts|cts|tsx)$/i;
+
+/**
+ * A module's namespace. TypeScript goes through tsx (esbuild strips the types; no build step, no
+ * tsconfig needed); a .ts file in a CommonJS package comes back with its exports under `default`.
+ */
+async function importModule(path: string, url: string): Promise<{ default?: unknown }> {
+  if (!TYPESCRIPT.test(path)) return (await import(url)) as { default?: unknown };
+  const { tsImport } = await import('tsx/esm/api');
+  const module = (await tsImport(url, import.meta.url)) as { default?: unknown };
+  const inner = module.default as { default?: unknown } | undefined;
+  const wrapped = inner !== null && typeof inner === 'object' && !Array.isArray(inner) && 'default' in inner && Object.keys(inner).every((k) => k === 'default' || k === '__esModule');
+  return wrapped ? { default: inner.default } : module;
+}
+
+/** What went wrong importing a module: a syntax error esbuild found is given as FILE:LINE:COL and its message. */
+function loadError(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const located = /^(.+?):(\d+):(\d+): ERROR: (.*)$/m.exec(text);
+  // esbuild counts columns from 0; FILE:LINE:COL counts both from 1, as editors do.
+  if (located && text.startsWith('Transform failed')) return `${located[1]}:${located[2]}:${Number(located[3]) + 1}: ${located[4]}`;
+  return firstLine(error);
 }
 
 const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0];
