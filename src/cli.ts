@@ -12,6 +12,9 @@ import { EXPORT_HELP, EXPORT_OPTIONS, exportCommand } from './commands/export.js
 import { REPORT_HELP, REPORT_OPTIONS, reportCommand } from './commands/report.js';
 import { COMPARE_HELP, COMPARE_OPTIONS, compareCommand } from './commands/compare.js';
 import { closestName } from './util/suggest.js';
+import { registriesWith } from './commands/user-plugins.js';
+import { fsReason } from './util/fs-errors.js';
+import { writeFile } from 'node:fs/promises';
 import { trainyardVersion } from './util/environment.js';
 import { installProcessErrorHandlers } from './util/process-errors.js';
 
@@ -23,13 +26,13 @@ Commands:
   run FILE          train every trial of an experiment and write its run directory
   run --resume DIR  continue an interrupted run from its checkpoints
   evaluate RUN_DIR  evaluate the saved final weights of a run on the test set again
-  export RUN_DIR    write a trial's final weights as a TF.js model or safetensors
   report RUN_DIR    rebuild a run's charts and report.html from its run directory
   compare DIR...    one report for several run directories, their charts overlaid
   validate FILE...  check experiment files (exit 0 valid, 2 invalid)
   plan FILE         print the plan (trials, data facts, normalized config) as JSON
   list [KIND]       list plugins (${pluginKinds()})
-  schema            print the JSON Schema of experiment files
+  schema [FILE]     print the JSON Schema of experiment files (with a project's plugins)
+  export RUN_DIR    write a trial's final weights as a TF.js model or safetensors
 
 Run 'trainyard COMMAND --help' for a command's options.
 Exit codes: 0 success, 1 a run failed, 2 bad input, 130 interrupted.`;
@@ -95,20 +98,32 @@ const commands: Record<string, Command> = {
   },
   list: {
     help: LIST_HELP,
-    options: {},
-    async run(args) {
-      if (args.length > 1) throw new UserError('list takes at most one KIND');
-      console.log(listPlugins(args[0]));
+    options: { plugins: { type: 'string', multiple: true } },
+    async run(args, values) {
+      if (args.length > 1) throw new UserError('list takes at most one KIND (plugin modules go after --plugins)');
+      console.log(listPlugins(args[0], await registriesWith(values.plugins as string[] | undefined)));
       return 0;
     },
   },
   schema: {
     help: SCHEMA_HELP,
-    options: { write: { type: 'boolean' } },
+    options: { write: { type: 'boolean' }, plugins: { type: 'string', multiple: true }, out: { type: 'string' } },
     async run(args, values) {
-      if (args.length > 0) throw new UserError('schema takes no arguments');
-      if (values.write) console.log(`wrote ${await writeSchema()}`);
-      else process.stdout.write(schemaText());
+      if (args.length > 1) throw new UserError('schema takes at most one EXPERIMENT.yaml (plugin modules go after --plugins)');
+      const plugins = values.plugins as string[] | undefined;
+      if (values.write) {
+        if (args.length > 0 || plugins || values.out !== undefined) throw new UserError("schema --write writes the package's own schema, without a project's plugins; use --out FILE for a schema with them");
+        console.log(`wrote ${await writeSchema()}`);
+        return 0;
+      }
+      const text = schemaText(await registriesWith(plugins, args[0]));
+      if (values.out === undefined) process.stdout.write(text);
+      else {
+        await writeFile(values.out as string, text).catch((error: unknown) => {
+          throw new UserError(`--out ${values.out}: ${fsReason(error)}`);
+        });
+        console.log(`wrote ${values.out as string}`);
+      }
       return 0;
     },
   },
@@ -139,6 +154,20 @@ const commands: Record<string, Command> = {
   },
 };
 
+const MODULE_FILE = /\.(m?js|cjs|m?ts|cts)$/i;
+
+/** `--plugins a.ts b.js` as `--plugins a.ts --plugins b.js`: the module files that follow the flag belong to it. */
+export function spreadPlugins(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    out.push(args[i]!);
+    if (args[i] !== '--plugins') continue;
+    if (i + 1 < args.length) out.push(args[++i]!);
+    while (i + 1 < args.length && MODULE_FILE.test(args[i + 1]!)) out.push('--plugins', args[++i]!);
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -156,7 +185,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: command.options?.plugins ? spreadPlugins(rest) : rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UserError(`${name}: ${(error as Error).message.replace(/\. To specify a positional.*$/s, '')} (see trainyard ${name} --help)`);
   }

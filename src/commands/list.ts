@@ -1,4 +1,4 @@
-import { createRegistries, type RegistryKind } from '../registry/index.js';
+import { createRegistries, type Registries, type RegistryKind } from '../registry/index.js';
 import type { BackendPlugin } from '../registry/kinds.js';
 import { autoOrder } from '../registry/backends/auto.js';
 import { closestName } from '../util/suggest.js';
@@ -8,21 +8,21 @@ import { columns, paramRows } from './describe-params.js';
 /** The kinds of plugins, from the registries themselves. */
 export const pluginKinds = (): string => Object.keys(createRegistries()).join(', ');
 
-export const LIST_HELP = (): string => `Usage: trainyard list [KIND]
+export const LIST_HELP = (): string => `Usage: trainyard list [KIND] [--plugins FILE...]
 
 Lists the plugins of every kind, or of one KIND, with their summary and params
-(type, default, description). KIND is one of: ${pluginKinds()} (singular works too).`;
+(type, default, description). KIND is one of: ${pluginKinds()} (singular works too).
+--plugins FILE... adds a project's own plugin modules (paths relative to this directory).`;
 
 /** ' [auto: 2nd; gpu]': where auto tries a backend and what it computes on. */
-function backendFacts(plugin: BackendPlugin): string {
-  const order = autoOrder(createRegistries().backends.list());
+function backendFacts(plugin: BackendPlugin, registries: Registries): string {
+  const order = autoOrder(registries.backends.list());
   const at = order.indexOf(plugin.type);
   const parts = [at >= 0 ? `auto tries it ${at + 1} of ${order.length}` : '', plugin.device ?? ''].filter(Boolean);
   return parts.length ? ` [${parts.join('; ')}]` : '';
 }
 
-export function listPlugins(kindArg: string | undefined): string {
-  const registries = createRegistries();
+export function listPlugins(kindArg: string | undefined, registries: Registries = createRegistries()): string {
   const kinds = Object.keys(registries) as RegistryKind[];
   let selected = kinds;
   if (kindArg !== undefined) {
@@ -36,7 +36,7 @@ export function listPlugins(kindArg: string | undefined): string {
   const blocks = selected.map((kind) => {
     const lines = [`${kind}:`];
     for (const plugin of registries[kind].list()) {
-      const facts = kind === 'backends' ? backendFacts(plugin as BackendPlugin) : '';
+      const facts = kind === 'backends' ? backendFacts(plugin as BackendPlugin, registries) : '';
       lines.push(`  ${plugin.type}  ${plugin.summary}${facts}`);
       const rows = paramRows(plugin);
       if (rows.length > 0) lines.push(columns(rows, '      '));
