@@ -80,7 +80,7 @@ describe('trainyard CLI', () => {
   it('wrong numbers of arguments exit 2 with a usage hint', async () => {
     assertBadInput(await runCliInProcess(['validate']), /validate needs at least one FILE/);
     assertBadInput(await runCliInProcess(['plan', 'a.yaml', 'b.yaml']), /plan needs exactly one FILE/);
-    assertBadInput(await runCliInProcess(['schema', 'extra']), /schema takes no arguments/);
+    assertBadInput(await runCliInProcess(['schema', 'a.yaml', 'b.yaml']), /schema takes at most one EXPERIMENT\.yaml/);
     assertBadInput(await runCliInProcess(['list', 'optimizers', 'losses']), /list takes at most one KIND/);
   });
 

@@ -48,7 +48,10 @@ describe('runner/executor and runPlan, in this process', function () {
     assert.deepEqual([...new Set(ids)], ['sgd/seed-0', 'sgd-with-momentum/seed-0', 'adam/seed-0']);
     const store = new DirectoryStore(runDir);
     assert.equal((await store.loadResult('adam/seed-0'))?.epochs.length, 2);
-    assert.equal((await store.loadCheckpoint('adam/seed-0'))?.epoch, 1, 'the checkpoint of the epoch before the last');
+    // The last epoch is checkpointed too, with the optimizer's state: run --resume --epochs N trains on from it.
+    const last = await store.loadCheckpoint('adam/seed-0');
+    assert.equal(last?.epoch, 2, 'the checkpoint of the last epoch');
+    assert.ok(last!.tensors.some((t) => t.name.startsWith('optimizer/')), "with Adam's state");
     const metrics = JSON.parse(readFileSync(join(runDir, 'metrics.json'), 'utf8'));
     assert.deepEqual(foldEvents(prepared.plan, (await readEventLog(runDir)).events), metrics);
   });
