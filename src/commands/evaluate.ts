@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { closestName } from '../util/suggest.js';
 import { columns, printable } from '../util/text.js';
-import { loadExperimentData } from '../runner/data.js';
+import { confusionOf, perClassAccuracy, type Confusion } from '../runner/confusion.js';
+import { evaluationData } from './evaluate-data.js';
 import { ExportError, modelFromFinalWeights } from '../runner/export-model.js';
 import { evaluate, scoring } from '../runner/evaluate.js';
 import { fixedBatches, disposeBatch } from '../runner/batches.js';
@@ -13,14 +14,25 @@ import type { Metrics } from '../run-log/types.js';
 import { figureName } from '../registry/kinds.js';
 import { openRun } from './open-run.js';
 
-export const EVALUATE_HELP = `Usage: trainyard evaluate RUN_DIR [--trial ID] [--backend NAME] [--allow-plugins]
+export const EVALUATE_HELP = `Usage: trainyard evaluate RUN_DIR [--trial ID] [--dataset SPEC] [--set test|train|validation] [--backend NAME] [--allow-plugins]
 
 Loads each trial's final weights from RUN_DIR/weights/ (or one trial's), evaluates them on the
-test set again, and prints the figures next to those metrics.json recorded. The backend is the
-one the run used unless --backend names another. A run whose plan names plugin modules is opened
-only with --allow-plugins (their code runs).`;
+test set again, and prints the figures next to those metrics.json recorded, then each class's
+accuracy and the confusion matrix (rows: true class, columns: predicted).
+  --dataset SPEC   another dataset: a name or a YAML mapping, e.g. '{type: idx, dir: ./other}'
+                   (relative paths from this directory; the run's transforms apply unless SPEC
+                   gives transforms); its samples must have the shape the model takes
+  --set NAME       the split: test (default), train, or validation (when the dataset holds one out)
+The backend is the one the run used unless --backend names another. A run whose plan names
+plugin modules is opened only with --allow-plugins (their code runs).`;
 
-export const EVALUATE_OPTIONS = { trial: { type: 'string' }, backend: { type: 'string' }, 'allow-plugins': { type: 'boolean' } } as const;
+export const EVALUATE_OPTIONS = {
+  trial: { type: 'string' },
+  backend: { type: 'string' },
+  dataset: { type: 'string' },
+  set: { type: 'string' },
+  'allow-plugins': { type: 'boolean' },
+} as const;
 
 const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(6));
 
@@ -41,15 +53,19 @@ export async function evaluateCommand(args: string[], values: Record<string, unk
   const backendName = (values.backend as string | undefined) ?? run.plan.backend ?? metrics?.environment?.backend ?? config.backend.type;
   if (!registries.backends.has(backendName)) throw new UserError(`--backend ${backendName}: unknown backend (valid: ${registries.backends.names().join(', ')})`);
   const { tf, name } = await loadBackend(run, backendName);
-  const data = await loadExperimentData(config, registries, run.baseDir).catch((error: Error) => {
-    throw new UserError(`evaluate ${runDir}: the data cannot be loaded: ${error.message}`);
-  });
-  const { metrics: metricList, targetOf } = scoring(tf, registries, config, data.facts.classes);
-  const batches = fixedBatches(tf, data.test, data.facts.sampleShape, config.training.evalBatchSize);
+  const { data, split, recorded: sameData, label } = await evaluationData(run, values);
+  // Scored as the run scores: its own class count (one-hot targets, output width).
+  const classes = run.plan.data.classes;
+  const { metrics: metricList, targetOf } = scoring(tf, registries, config, classes);
+  const batches = fixedBatches(tf, split, data.facts.sampleShape, config.training.evalBatchSize);
   const store = new DirectoryStore(runDir);
+  // Class outputs with labels: each class's accuracy and the confusion matrix too.
+  const byClass = classes >= 2 && !data.facts.targetShape;
+  const confusions: { id: string; confusion: Confusion }[] = [];
 
   const names = metricList.map((m) => figureName('test', m.key));
-  const rows: string[][] = [['trial', 'weights of epoch', ...names.flatMap((name) => [`${name} recorded`, `${name} now`])]];
+  const header = sameData ? names.flatMap((name) => [`${name} recorded`, `${name} now`]) : metricList.map((m) => m.key);
+  const rows: string[][] = [['trial', 'weights of epoch', ...header]];
   let missing = 0;
   try {
     for (const trial of trials) {
@@ -68,10 +84,12 @@ export async function evaluateCommand(args: string[], values: Record<string, unk
         throw error instanceof ExportError ? new UserError(`evaluate ${runDir}: trial ${trial.id}: ${error.message}`) : error;
       }
       try {
-        const now = await evaluate(tf, model, batches, data.test.count, metricList, targetOf);
+        const now = await evaluate(tf, model, batches, split.count, metricList, targetOf);
         const recordedTrial = metrics?.trials?.find((t) => t.id === trial.id);
         const recorded = (recordedTrial?.restoredBest ?? recordedTrial?.epochs?.at(-1)) as Record<string, number> | undefined;
-        rows.push([printable(trial.id), String(bundle.meta.epoch), ...names.flatMap((name, i) => [fmt(recorded?.[name]), fmt(now[i])])]);
+        const figures = sameData ? names.flatMap((name, i) => [fmt(recorded?.[name]), fmt(now[i])]) : now.map(fmt);
+        rows.push([printable(trial.id), String(bundle.meta.epoch), ...figures]);
+        if (byClass) confusions.push({ id: trial.id, confusion: await confusionOf(tf, model, batches, classes) });
       } finally {
         model.dispose();
       }
@@ -79,7 +97,15 @@ export async function evaluateCommand(args: string[], values: Record<string, unk
   } finally {
     batches.forEach((b) => disposeBatch(tf, b));
   }
-  console.log(`${printable(runDir)} on ${name}:`);
+  console.log(`${printable(runDir)} on ${name}, ${label}:`);
   console.log(columns(rows));
+  for (const { id, confusion } of confusions) console.log(`\n${describeConfusion(printable(id), confusion)}`);
   return missing === trials.length ? 1 : 0;
+}
+
+/** Each class's accuracy, then the matrix: a row per true class, a column per predicted one. */
+function describeConfusion(id: string, c: Confusion): string {
+  const accuracy = perClassAccuracy(c);
+  const rows = [['true \\ predicted', ...c.labels, 'accuracy'], ...c.matrix.map((row, i) => [c.labels[i]!, ...row.map(String), Number.isFinite(accuracy[i]) ? accuracy[i]!.toFixed(4) : '-'])];
+  return `${id}: accuracy per class and confusion matrix\n${columns(rows, '  ')}`;
 }
