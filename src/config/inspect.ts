@@ -33,16 +33,27 @@ export async function inspect(config: Experiment, registries: Registries, option
 
   const problems: Problem[] = [];
   let shape = facts.sampleShape;
+  let trainable = 0;
+  let frozen = 0;
   for (const [i, layer] of config.model.layers.entries()) {
-    const { type: layerType, ...layerParams } = layer;
+    // `trainable` is a key of the layer spec, not a param of the plugin.
+    const { type: layerType, trainable: trains, ...layerParams } = layer;
     try {
-      shape = registries.layers.get(layerType).outputShape(layerParams, shape);
+      const plugin = registries.layers.get(layerType);
+      const parameters = plugin.parameters?.(layerParams, shape) ?? 0;
+      if (trains === false) frozen += parameters;
+      else trainable += parameters;
+      shape = plugin.outputShape(layerParams, shape);
     } catch (error) {
       const message = (error as Error).message;
       problems.push({ path: ['model', 'layers', i], message: message.startsWith(layerType) ? message : `${layerType}: ${message}` });
       shape = [];
       break;
     }
+  }
+  if (frozen > 0 && trainable === 0 && shape.length > 0) {
+    const first = config.model.layers.findIndex((l) => l.trainable === false);
+    problems.push({ path: ['model', 'layers', first, 'trainable'], message: 'every layer with parameters is frozen (trainable: false): the optimizers would have nothing to train' });
   }
   const loss = registries.losses.get(config.loss.type);
   const last = config.model.layers.length - 1;

@@ -64,7 +64,7 @@ export function modelFacts(config: Experiment, registries: Registries, inputShap
   let most = 0;
   let widest = 0;
   const { layers } = config.model;
-  layers.forEach(({ type, ...params }, i) => {
+  layers.forEach(({ type, trainable: _trainable, ...params }, i) => {
     const layer = registries.layers.get(type);
     const parameters = layer.parameters?.(params, shape) ?? 0;
     shape = layer.outputShape(params, shape);

@@ -67,4 +67,12 @@ describe('inspect: initial weights and batch order files', () => {
     writeFileSync(floats, Buffer.from(encodeNpyInt32(new Int32Array(720), [3, 240])).toString('latin1').replace("'<i4'", "'<f4'"), 'latin1');
     assert.match((await validate(base.replace(`${FIXTURE}/order.npy`, floats))).stderr, /its dtype is <f4; a batch order is integers/);
   });
+
+  it('refuses a model whose every layer with parameters is frozen, at the first trainable: false', async () => {
+    const frozen = base.replace('{type: dense, units: 16}', '{type: dense, units: 16, trainable: false}').replace('{type: dense, units: 3}', '{type: dense, units: 3, trainable: false}');
+    const { code, stderr } = await validate(frozen);
+    assert.equal(code, 2);
+    assert.match(stderr, /:\d+:\d+ model\.layers\[1\]\.trainable: every layer with parameters is frozen \(trainable: false\): the optimizers would have nothing to train/);
+    assert.equal((await validate(base.replace('{type: dense, units: 16}', '{type: dense, units: 16, trainable: false}'))).code, 0);
+  });
 });
