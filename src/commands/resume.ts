@@ -15,6 +15,7 @@ import { fsReason } from '../util/fs-errors.js';
 import { printable } from '../util/text.js';
 import { loadExperimentData } from '../runner/data.js';
 import { dataFingerprint } from '../runner/fingerprint.js';
+import { changedInputs, inputFiles } from '../runner/input-files.js';
 import { lockRun, RunLockedError, type RunLock } from '../run-log/lock.js';
 import { loadBackend } from '../runner/run.js';
 import { recoverRun, type TrialRecord } from '../runner/recover.js';
@@ -162,6 +163,10 @@ export async function resumeCommand(values: Record<string, unknown>): Promise<nu
       throw new UserError(`${flag} ${runDir}: the data cannot be loaded: ${error.message}`);
     });
     const fingerprint = checkFingerprint(runDir, run.plan, data);
+    const changed = changedInputs(run.plan.inputs, await inputFiles(run.plan).catch((error: Error) => {
+      throw new UserError(`${flag} ${runDir}: a file the run trained from cannot be read: ${error.message}`);
+    }));
+    if (changed.length > 0) throw new UserError(`${flag} ${runDir}: ${changed.join('; ')}: the run would mix two inputs; restore the file or start a new run`);
     const backend = await chooseBackend(run, values.backend as string | undefined);
     await repairLog(runDir);
     notes.forEach(say);

@@ -13,6 +13,7 @@ import { fitRun, type FitInputs, type FittedRun } from '../runner/workers.js';
 import { InProcessExecutor, newStopFlag, requestStop, isStopped } from '../runner/executor.js';
 import { WorkerThreadsExecutor } from '../runner/worker-pool.js';
 import { dataFingerprint } from '../runner/fingerprint.js';
+import { inputFiles } from '../runner/input-files.js';
 import { loadExperimentData } from '../runner/data.js';
 import { ConsoleReporter } from '../reporters/console.js';
 import { JsonReporter } from '../reporters/json.js';
@@ -184,7 +185,8 @@ export async function runCommand(args: string[], values: Record<string, unknown>
   const data = await loadData(prepared, file);
   // What inspect noted (data it would download) is done by now.
   const { notes: _notes, ...facts } = fitted.plan.data;
-  const plan = { ...fitted.plan, backend: backend.name, data: { ...facts, fingerprint: dataFingerprint(data) } };
+  const inputs = await inputFiles(fitted.plan);
+  const plan = { ...fitted.plan, backend: backend.name, data: { ...facts, fingerprint: dataFingerprint(data) }, ...(Object.keys(inputs).length > 0 ? { inputs } : {}) };
   const created = await createRunDir(outRoot, plan.experiment.name, plan).catch((error: unknown) => {
     throw error instanceof RunDirError ? new UserError(`${outFlag}: ${error.message}`) : error;
   });

@@ -35,6 +35,8 @@ export interface Plan {
   backend?: string;
   /** Memory estimate of inspect (each split's size and bytes, per trial, in all); absent in plans made without one. */
   estimates?: MemoryEstimate;
+  /** Files besides the data that the numbers depend on (model.init.weights, training.order), by their SHA-256 (written by `run`). */
+  inputs?: Record<string, { file: string; sha256: string }>;
   /** The config's plugin modules as it names them (relative to experiment.file's directory, or absolute); worker threads import them too. */
   pluginModules: string[];
   trials: Trial[];

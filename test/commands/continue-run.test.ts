@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { encodeNpyInt32 } from '../../src/util/npy.js';
 import { cliInProcess, makeTempDir, ROOT, smallLecture, withoutTiming, writeExperiment } from '../run-helpers.js';
 
 const runOf = (out: string, name: string) => join(out, name, readlinkSync(join(out, name, 'latest')));
@@ -61,5 +62,24 @@ describe('run --resume RUN_DIR --epochs N: a finished run trains on', function (
     const beyond = await run(['run', '--resume', replayDir, '--epochs', '4']);
     assert.equal(beyond.code, 2);
     assert.match(beyond.stderr, /--epochs 4: training\.order cannot drive the longer run: .*order\.npy: a batch order must be \[epochs, trainSize\] = \[4, 240\]/);
+  });
+
+  it('records the files it trains from by SHA-256 and refuses to continue once one changed', async () => {
+    const order = join(dir, 'order.npy');
+    const rows = (shift: number) => Array.from({ length: 4 * 300 }, (_, i) => (i + shift) % 300);
+    writeFileSync(order, encodeNpyInt32(rows(0), [4, 300]));
+    const yaml = smallLecture({ name: 'ordered', optimizers: '  - {type: adam}' }).replace('batchSize: 50}', `batchSize: 50, order: ${order}}`);
+    const out = join(dir, 'ordered');
+    assert.equal((await run(['run', writeExperiment(dir, 'ordered', yaml), '--out', out])).code, 0);
+    const runDir = runOf(out, 'ordered');
+    const recorded = json(join(runDir, 'plan.json')).inputs['training.order'];
+    assert.equal(recorded.file, order);
+    assert.match(recorded.sha256, /^[0-9a-f]{64}$/);
+    writeFileSync(order, encodeNpyInt32(rows(7), [4, 300]));
+    const refused = await run(['run', '--resume', runDir, '--epochs', '4']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /training\.order \(.*order\.npy\) changed since the run began \(sha256 [0-9a-f]{12}…, now [0-9a-f]{12}…\): the run would mix two inputs/);
+    writeFileSync(order, encodeNpyInt32(rows(0), [4, 300]));
+    assert.equal((await run(['run', '--resume', runDir, '--epochs', '4'])).code, 0);
   });
 });
