@@ -31,7 +31,7 @@ export interface Plugin<P> extends PluginBase {
 
 /** What inspect learns about a dataset without reading its pixels. */
 export interface DataFacts {
-  /** Shape of one sample, e.g. [28, 28]. */
+  /** Shape of one sample, channels first as torch has it, e.g. [1, 28, 28]. */
   sampleShape: number[];
   /** Number of classes of the labels (0..classes-1). */
   classes: number;
@@ -92,15 +92,31 @@ export interface TransformPlugin<P = any> extends Plugin<P> {
 
 // ---- layers ---------------------------------------------------------------------------------
 
+/**
+ * A layer as the model runs it. Samples of rank 3 are [channels, height, width] in YAML and torch;
+ * inside, a batch of them is NHWC [batch, height, width, channels] (TF.js's layout), and a layer
+ * receives and returns that layout (see layers/layout.ts). Every other rank is as torch has it.
+ */
 export interface LayerRuntime {
   /** Trainable tensors in a stable order (weights before biases). */
   variables: Variable[];
+  /**
+   * Non-trainable tensors the layer updates while training (batch norm's running statistics):
+   * checkpointed, resumed and saved with the final weights like the variables.
+   */
+  state?: Variable[];
+  /**
+   * torch's state_dict names of the variables, then of the state, without the layer's index
+   * ('weight', 'bias', 'running_mean', ...). Absent: 'weight' and 'bias' for two variables.
+   */
+  names?: string[];
+  /** `training` is false when the model is evaluated (dropout off, batch norm on its running statistics). */
   apply(x: Tensor, training: boolean): Tensor;
 }
 
 export interface LayerContext {
   tf: TF;
-  /** Shape of one input sample (no batch dimension). */
+  /** Shape of one input sample (no batch dimension), channels first: [C, H, W] for an image. */
   inputShape: number[];
   /** Seeded uniform numbers in [0, 1), for initialisation that is the same on every backend. */
   random: () => number;

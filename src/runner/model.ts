@@ -2,9 +2,18 @@ import type { Registries } from '../registry/index.js';
 import type { LayerRuntime, TF, Tensor, Variable } from '../registry/kinds.js';
 import type { PluginSpec } from '../registry/kinds.js';
 import type { Random } from '../util/random.js';
+import { toInternal, toTorch } from '../registry/layers/layout.js';
 
 export interface Model {
   variables: Variable[];
+  /** The layers' non-trainable state (batch norm's running statistics), in layer order. */
+  state: Variable[];
+  /**
+   * torch's state_dict keys of variables then state, `<layer index in the config>.<name>` as an
+   * nn.Sequential of the same layers names them ('0.weight', '3.running_mean').
+   */
+  names: { variables: string[]; state: string[] };
+  /** Batches in torch's layout [B, ...sample] in and out; `training` reaches every layer. */
   apply(x: Tensor, training: boolean): Tensor;
   dispose(): void;
 }
@@ -18,6 +27,7 @@ export interface Model {
  */
 export function buildModel(tf: TF, layers: PluginSpec[], registries: Registries, sampleShape: number[], random: Random): Model {
   const runtimes: LayerRuntime[] = [];
+  const names: Model['names'] = { variables: [], state: [] };
   let shape = sampleShape;
   let trainableBefore = false;
   for (let index = 0; index < layers.length; index++) {
@@ -27,14 +37,20 @@ export function buildModel(tf: TF, layers: PluginSpec[], registries: Registries,
     const fused = next ? plugin.fuse?.(params, next) : undefined;
     const runtime = plugin.create(fused ?? params, { tf, inputShape: shape, random: () => random.next(), index, inputNeedsGrad: trainableBefore });
     runtimes.push(runtime);
+    const own = runtime.names ?? ['weight', 'bias'];
+    runtime.variables.forEach((_, i) => names.variables.push(`${index}.${own[i] ?? i}`));
+    (runtime.state ?? []).forEach((_, i) => names.state.push(`${index}.${own[runtime.variables.length + i] ?? `state${i}`}`));
     trainableBefore ||= runtime.variables.length > 0;
     shape = plugin.outputShape(fused ?? params, shape);
     if (fused) index++;
   }
   const variables = runtimes.flatMap((r) => r.variables);
+  const state = runtimes.flatMap((r) => r.state ?? []);
   return {
     variables,
-    apply: (x, training) => runtimes.reduce((h, layer) => layer.apply(h, training), x),
-    dispose: () => variables.forEach((v) => v.dispose()),
+    state,
+    names,
+    apply: (x, training) => toTorch(tf, runtimes.reduce((h, layer) => layer.apply(h, training), toInternal(tf, x))),
+    dispose: () => [...variables, ...state].forEach((v) => v.dispose()),
   };
 }

@@ -9,6 +9,7 @@ import type { TensorInfo, WasmBackend } from '../wasm/simd.js';
 import type { Sgemm } from './open.js';
 import { DENSE_BACKWARD, denseBackward, product } from './products.js';
 import { registerConvKernels } from '../conv/kernels.js';
+import { registerMaxPoolGrad } from '../conv/pool.js';
 
 export { openBlas, BLAS_LIBRARIES, type Sgemm } from './open.js';
 
@@ -98,6 +99,7 @@ function registerBackend(tf: TF, name: string, sgemm: Sgemm): void {
   });
   // Convolutions as im2col and sgemm (wasm has no Conv2DBackpropFilter; its others run on XNNPACK or loops).
   registerConvKernels(tf, name, (backend, a, b, ta, tb) => product(sgemm, backend, a, b, ta, tb)!);
+  registerMaxPoolGrad(tf, name);
 }
 
 /** The dense layer's kernels on a backend that registered DENSE_BACKWARD and a _FusedMatMul taking 2-D operands. */

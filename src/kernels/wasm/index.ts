@@ -6,6 +6,7 @@ import { fusedUpdate, registerUpdateKernels } from './updates.js';
 import { registerCrossEntropyKernels, softmaxCrossEntropy } from './cross-entropy.js';
 import { registerExplicitTransposes } from './transposes.js';
 import { batchMatMulProduct, registerConvKernels } from '../conv/kernels.js';
+import { registerMaxPoolGrad } from '../conv/pool.js';
 
 type TF = typeof tfjs;
 
@@ -21,5 +22,6 @@ export function installWasmKernels(tf: TF): Kernels {
   registerExplicitTransposes(tf, 'wasm');
   // wasm has no Conv2DBackpropFilter; all three convolution kernels as im2col on its own products.
   registerConvKernels(tf, 'wasm', batchMatMulProduct(tf, 'wasm'));
+  registerMaxPoolGrad(tf, 'wasm');
   return installHeapKernels(tf, 'wasm');
 }
