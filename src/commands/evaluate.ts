@@ -13,6 +13,7 @@ import { loadBackend } from '../runner/run.js';
 import type { Metrics } from '../run-log/types.js';
 import { figureName } from '../registry/kinds.js';
 import { openRun } from './open-run.js';
+import { assignNamed } from '../runner/trial-state.js';
 
 export const EVALUATE_HELP = `Usage: trainyard evaluate RUN_DIR [--trial ID] [--backend NAME] [--allow-plugins]
 
@@ -64,11 +65,12 @@ export async function evaluateCommand(args: string[], values: Record<string, unk
       }
       const model = buildModel(tf, bundle.meta.layers, registries, bundle.meta.sampleShape, new Random(0));
       try {
-        model.variables.forEach((v, i) => {
-          const saved = bundle.tensors.get(`weights/${i}`);
-          if (!saved || saved.data.length !== v.size) throw new UserError(`evaluate ${runDir}: trial ${trial.id}: its final weights do not match the model (weights/${i})`);
-          v.assign(tf.tensor(saved.data, v.shape));
-        });
+        try {
+          assignNamed(tf, model.variables, bundle.tensors, 'weights', 'its final weights');
+          assignNamed(tf, model.state, bundle.tensors, 'state', 'its final weights');
+        } catch (error) {
+          throw new UserError(`evaluate ${runDir}: trial ${trial.id}: ${(error as Error).message}`);
+        }
         const now = await evaluate(tf, model, batches, data.test.count, metricList, targetOf);
         const recordedTrial = metrics?.trials?.find((t) => t.id === trial.id);
         const recorded = (recordedTrial?.restoredBest ?? recordedTrial?.epochs?.at(-1)) as Record<string, number> | undefined;

@@ -41,10 +41,15 @@ export interface Scoring {
 export function scoring(tf: TF, registries: Registries, config: Experiment, classes: number): Scoring {
   const lossPlugin = registries.losses.get(config.loss.type);
   const { type: _type, ...lossParams } = config.loss;
-  const loss = lossPlugin.create(lossParams, { tf });
+  // An output of another shape but the same size as its targets (an image against flat pixels) is
+  // compared in the targets' shape, values in torch's order.
+  const fit = (output: Tensor, target: Tensor) => (lossPlugin.target === 'value' && output.rank !== target.rank && output.size === target.size ? tf.reshape(output, target.shape) : output);
+  const own = lossPlugin.create(lossParams, { tf });
+  const loss: LossFn = (output, target) => own(fit(output, target), target);
   const metrics = config.metrics.map(({ type, ...params }) => {
     const plugin = registries.metrics.get(type);
-    return { key: plugin.key, runtime: plugin.create(params, { tf, loss }) };
+    const runtime = plugin.create(params, { tf, loss });
+    return { key: plugin.key, runtime: { batchSum: (output: Tensor, target: Tensor, labels: Tensor) => runtime.batchSum(fit(output, target), target, labels) } };
   });
   const targetOf = (b: Batch): Tensor => (lossPlugin.target === 'class' ? b.labels : (b.target ?? tf.oneHot(b.labels, classes).toFloat()));
   return { lossPlugin, loss, metrics, targetOf };

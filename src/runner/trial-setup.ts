@@ -61,6 +61,7 @@ export function setUpTrial(tf: TF, registries: Registries, plan: Plan, trial: Tr
       tf,
       model,
       variables: model.variables,
+      state: model.state,
       loss,
       targetOf,
       optimizer,

@@ -6,7 +6,7 @@ import { failpoint } from '../util/failpoint.js';
 import { permutation } from '../util/random.js';
 import { disposeBatch } from './batches.js';
 import { clipGradients } from './clip.js';
-import { captureState, namedTensors, restoreState } from './trial-state.js';
+import { captureState, namedTensors, restoreState, weightsOf } from './trial-state.js';
 import { setUpTrial, type TrialSession } from './trial-setup.js';
 import type { TrialStore } from './store.js';
 
@@ -138,7 +138,7 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
         const watched = (record as unknown as Record<string, number>)[s.stopper.options.metric];
         if (s.stopper.improved(epoch, watched) && s.stopper.options.restoreBest) {
           tf.dispose(best ?? []);
-          best = s.variables.map((v) => tf.keep(v.clone()));
+          best = weightsOf(s).map((v) => tf.keep(v.clone()));
         }
         if (s.stopper.shouldStop && epoch < training.epochs) {
           result.stoppedEarly = { epoch, bestEpoch: s.stopper.bestEpoch, metric: s.stopper.options.metric, best: s.stopper.best };
@@ -153,12 +153,16 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
       reported++;
     }
     if (best && s.stopper) {
-      best.forEach((b, i) => (s.variables[i] as Variable).assign(b));
+      const weights = weightsOf(s);
+      best.forEach((b, i) => (weights[i] as Variable).assign(b));
       result.restoredBest = { epoch: s.stopper.bestEpoch, ...(await s.measure()) };
     }
     if (store) {
       const epoch = result.restoredBest?.epoch ?? result.epochs.length;
-      await store.saveFinalWeights({ trialId: trial.id, epoch, layers: plan.config.model.layers, sampleShape: data.facts.sampleShape }, await namedTensors(s.variables));
+      await store.saveFinalWeights({ trialId: trial.id, epoch, layers: plan.config.model.layers, sampleShape: data.facts.sampleShape }, [
+        ...(await namedTensors(s.variables)),
+        ...(await namedTensors(s.state, 'state')),
+      ]);
       await store.saveResult(result);
       failpoint('result');
     }
