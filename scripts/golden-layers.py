@@ -164,7 +164,7 @@ def main():
     layers = [layer_case(spec, module, shape, i) for i, (spec, module, shape) in enumerate(cases())]
     with open(os.path.join(OUT, 'layers.json'), 'w') as f:
         json.dump({'torch': torch.__version__, 'cases': layers}, f, separators=(',', ':'))
-    steps = [cnn_case(False, {'type': 'adam', 'lr': 1e-3}), cnn_case(True, {'type': 'sgd', 'lr': 0.05, 'momentum': 0.9})]
+    steps = [cnn_case(False, {'type': 'adam', 'lr': 1e-3}), cnn_case(True, {'type': 'sgd', 'lr': 0.02, 'momentum': 0.9})]
     with open(os.path.join(OUT, 'cnn-steps.json'), 'w') as f:
         json.dump({'torch': torch.__version__, 'cases': steps}, f, separators=(',', ':'))
 

@@ -93,12 +93,13 @@ for (const backend of ['cpu', 'wasm', 'wasm-blas']) describe(`a small CNN's firs
         if (name.endsWith('num_batches_tracked')) return assert.equal(t.dataSync()[0], 20);
         const values = toTorchValues(typeOf(name), name.split('.')[1]!, t);
         const want = c.final[name]!;
-        assert.ok(closeness(values.slice(0, 16), want.head, 1e-3, 1e-5) <= 1, `${name}: first values ${Array.from(values.slice(0, 4))} vs ${want.head.slice(0, 4)}`);
+        // 20 steps of float32 rounding, in another order than torch's, amplified by momentum: looser than one step.
+        assert.ok(closeness(values.slice(0, 16), want.head, 2e-3, 2e-4) <= 1, `${name}: first values ${Array.from(values.slice(0, 4))} vs ${want.head.slice(0, 4)}`);
         const abs = values.reduce((a, v) => a + Math.abs(v), 0);
-        assert.ok(Math.abs(abs - want.abs) <= 1e-3 * want.abs + 1e-4, `${name}: sum of magnitudes ${abs} vs ${want.abs}`);
+        assert.ok(Math.abs(abs - want.abs) <= 2e-3 * want.abs + 1e-4, `${name}: sum of magnitudes ${abs} vs ${want.abs}`);
       });
       const logits = tf.tidy(() => model.apply(tf.tensor(x.subarray(0, 8 * 784), [8, 1, 28, 28]), false).dataSync());
-      assert.ok(closeness(logits, c.evalLogits, 1e-3, 1e-4) <= 1, `logits in evaluation ${Array.from(logits.slice(0, 4))} vs ${c.evalLogits.slice(0, 4)}`);
+      assert.ok(closeness(logits, c.evalLogits, 2e-3, 2e-4) <= 1, `logits in evaluation ${Array.from(logits.slice(0, 4))} vs ${c.evalLogits.slice(0, 4)}`);
       optimizer.dispose();
       model.dispose();
     });

@@ -10,6 +10,7 @@ import type { Sgemm } from './open.js';
 import { DENSE_BACKWARD, denseBackward, product } from './products.js';
 import { registerConvKernels } from '../conv/kernels.js';
 import { registerMaxPoolGrad } from '../conv/pool.js';
+import { registerLeadingSums } from './sums.js';
 
 export { openBlas, BLAS_LIBRARIES, type Sgemm } from './open.js';
 
@@ -54,10 +55,11 @@ function registerBackend(tf: TF, name: string, sgemm: Sgemm): void {
   const batchMatMul = original('BatchMatMul');
   const fusedMatMul = original('_FusedMatMul');
   const identity = original('Identity');
+  const sum = original('Sum');
   // Priority below wasm's: naming the backend selects it, TF.js never picks it by itself.
   tf.registerBackend(name, wasmFactory as never, 1);
   for (const kernel of kernels) {
-    if (kernel !== batchMatMul && kernel !== fusedMatMul && kernel !== identity) engine.registerKernel({ ...kernel, backendName: name });
+    if (kernel !== batchMatMul && kernel !== fusedMatMul && kernel !== identity && kernel !== sum) engine.registerKernel({ ...kernel, backendName: name });
   }
   // TF.js clones every tensor a gradient saves through Identity, which plain wasm copies; tensors
   // are immutable, so sharing the data with a reference count (as the cpu backend does) is enough.
@@ -100,6 +102,7 @@ function registerBackend(tf: TF, name: string, sgemm: Sgemm): void {
   // Convolutions as im2col and sgemm (wasm has no Conv2DBackpropFilter; its others run on XNNPACK or loops).
   registerConvKernels(tf, name, (backend, a, b, ta, tb) => product(sgemm, backend, a, b, ta, tb)!);
   registerMaxPoolGrad(tf, name);
+  registerLeadingSums(tf, name, sgemm, sum);
 }
 
 /** The dense layer's kernels on a backend that registered DENSE_BACKWARD and a _FusedMatMul taking 2-D operands. */

@@ -4,7 +4,7 @@
 // layer's do. Registered under TF.js's own names, so tf.conv2d and its autodiff use them unasked.
 import type * as tfjs from '@tensorflow/tfjs';
 import { replaceKernel } from '../tf-kernels.js';
-import { heapOffset, type TensorInfo, type WasmBackend } from '../wasm/simd.js';
+import { heapOffset, simdLoops, wasmHeap, type TensorInfo, type WasmBackend } from '../wasm/simd.js';
 import { col2im, im2col, patchShape, type ConvGeometry } from './im2col.js';
 
 type TF = typeof tfjs;
@@ -22,6 +22,21 @@ interface KernelArgs {
 const view = (t: TensorInfo, shape: number[]): TensorInfo => ({ dataId: t.dataId, shape, dtype: t.dtype });
 const floats = (backend: WasmBackend) => new Float32Array(backend.wasm.HEAPU8.buffer);
 const at = (backend: WasmBackend, t: TensorInfo) => heapOffset(backend, t) / 4;
+
+const dims = (g: ConvGeometry) => [
+  g.batchSize, g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth, g.filterHeight, g.filterWidth,
+  g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth, g.padInfo.top, g.padInfo.left,
+];
+
+/**
+ * im2col (or col2im) from tensor `from` into `to`: simd.wat's loops (bulk copies, four lanes at a
+ * time: several times faster than the same loops in JS), or the JS ones where they cannot link.
+ */
+function unfold(backend: WasmBackend, direction: 'im2col' | 'col2im', from: TensorInfo, to: TensorInfo, g: ConvGeometry): void {
+  const heap = wasmHeap(backend);
+  if (heap) return simdLoops(heap)[direction](heapOffset(backend, from), heapOffset(backend, to), ...dims(g));
+  (direction === 'im2col' ? im2col : col2im)(floats(backend), at(backend, from), at(backend, to), g);
+}
 
 /** A 1×1 convolution with stride 1 and no padding: its patch matrix is the input itself. */
 const pointwise = (g: ConvGeometry) =>
@@ -46,7 +61,7 @@ function patches(backend: WasmBackend, x: TensorInfo, g: ConvGeometry): { cols: 
   if (pointwise(g)) return { cols: view(x, shape), owned: false };
   at(backend, x); // inputs before allocations (see heapOffset)
   const cols = backend.makeOutput(shape, 'float32');
-  im2col(floats(backend), at(backend, x), at(backend, cols), g);
+  unfold(backend, 'im2col', x, cols, g);
   return { cols, owned: true };
 }
 
@@ -105,7 +120,7 @@ export function registerConvKernels(tf: TF, backendName: string, product: HeapPr
     if (pointwise(g)) return view(dcols, inputShape);
     try {
       const dx = backend.makeOutput(inputShape, 'float32');
-      col2im(floats(backend), at(backend, dcols), at(backend, dx), g);
+      unfold(backend, 'col2im', dcols, dx, g);
       return dx;
     } finally {
       backend.disposeData(dcols.dataId);
