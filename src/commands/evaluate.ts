@@ -46,7 +46,7 @@ export async function evaluateCommand(args: string[], values: Record<string, unk
   const data = await loadExperimentData(config, registries, run.baseDir).catch((error: Error) => {
     throw new UserError(`evaluate ${runDir}: the data cannot be loaded: ${error.message}`);
   });
-  const { metrics: metricList, targetOf } = scoring(tf, registries, config, data.facts.classes);
+  const { metrics: metricList, targetOf } = scoring(tf, registries, config, data.facts);
   const batches = fixedBatches(tf, data.test, data.facts.sampleShape, config.training.evalBatchSize);
   const store = new DirectoryStore(runDir);
 

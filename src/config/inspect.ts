@@ -100,6 +100,8 @@ export async function inspect(config: Experiment, registries: Registries, option
 export function dataFacts(config: Experiment, registries: Registries, loaded: DataFacts): DataFacts {
   let facts = loaded;
   for (const { type, ...params } of config.dataset.transforms) facts = registries.transforms.get(type).facts?.(params, facts) ?? facts;
+  // What an image metric (ssim) and the sample grids need once a transform has flattened the images.
+  if (loaded.sampleShape.length >= 2 && facts.sampleShape.join() !== loaded.sampleShape.join()) facts = { ...facts, imageShape: loaded.sampleShape };
   const validation = config.dataset.validation;
   if (validation) {
     const validationSize = Math.round(facts.trainSize * validation.fraction);

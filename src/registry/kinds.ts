@@ -44,6 +44,8 @@ export interface DataFacts {
    * of a denoising autoencoder); absent when the targets are the class labels.
    */
   targetShape?: number[];
+  /** Shape of one sample before a transform flattened it (e.g. [1, 28, 28]); absent when the samples keep their shape. */
+  imageShape?: number[];
   /** Samples held out of the training set for validation (0 or absent: none). */
   validationSize?: number;
   /** Things people should know that are not errors, e.g. that the data is not here yet and run will download it. */
@@ -233,13 +235,26 @@ export interface MetricRuntime {
   batchSum(output: Tensor, target: Tensor, labels: Tensor): tfjs.Scalar;
 }
 
+/** What an experiment trains for (inferred from the loss and the data, or `task:` in the YAML). */
+export type Task = 'classification' | 'reconstruction' | 'regression';
+
+export interface MetricContext {
+  tf: TF;
+  /** The experiment's loss (its mean over a batch). */
+  loss: LossFn;
+  /** Shape of one sample before any transform flattened it ([1, 28, 28] for a digit), when it has one. */
+  imageShape?: number[];
+}
+
 export interface MetricPlugin<P = any> extends Plugin<P> {
+  /** The tasks it means something for; absent: every task. Another task's metric is an error at its line. */
+  tasks?: Task[];
   /**
    * The metric's name without a split, e.g. 'accuracy' or 'ssim'. The runner measures it on each
    * split and records it as <split><Key>: testAccuracy, valAccuracy (see figureName).
    */
   key: string;
-  create(params: P, ctx: { tf: TF; loss: LossFn }): MetricRuntime;
+  create(params: P, ctx: MetricContext): MetricRuntime;
 }
 
 /** The splits a metric is measured on, by the prefix of its epoch figures. */

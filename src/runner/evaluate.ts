@@ -1,4 +1,4 @@
-import type { LossFn, LossPlugin, MetricRuntime, TF, Tensor } from '../registry/kinds.js';
+import type { DataFacts, LossFn, LossPlugin, MetricRuntime, TF, Tensor } from '../registry/kinds.js';
 import type { Registries } from '../registry/index.js';
 import type { Experiment } from '../config/types.js';
 import type { Model } from './model.js';
@@ -38,7 +38,8 @@ export interface Scoring {
 }
 
 /** The experiment's loss and metrics, as training and `trainyard evaluate` both use them. */
-export function scoring(tf: TF, registries: Registries, config: Experiment, classes: number): Scoring {
+export function scoring(tf: TF, registries: Registries, config: Experiment, facts: Pick<DataFacts, 'classes' | 'sampleShape' | 'imageShape'>): Scoring {
+  const { classes } = facts;
   const lossPlugin = registries.losses.get(config.loss.type);
   const { type: _type, ...lossParams } = config.loss;
   // An output of another shape but the same size as its targets (an image against flat pixels) is
@@ -48,7 +49,7 @@ export function scoring(tf: TF, registries: Registries, config: Experiment, clas
   const loss: LossFn = (output, target) => own(fit(output, target), target);
   const metrics = config.metrics.map(({ type, ...params }) => {
     const plugin = registries.metrics.get(type);
-    const runtime = plugin.create(params, { tf, loss });
+    const runtime = plugin.create(params, { tf, loss, imageShape: facts.imageShape ?? (facts.sampleShape.length >= 2 ? facts.sampleShape : undefined) });
     return { key: plugin.key, runtime: { batchSum: (output: Tensor, target: Tensor, labels: Tensor) => runtime.batchSum(fit(output, target), target, labels) } };
   });
   const targetOf = (b: Batch): Tensor => (lossPlugin.target === 'class' ? b.labels : (b.target ?? tf.oneHot(b.labels, classes).toFloat()));

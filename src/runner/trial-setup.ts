@@ -41,7 +41,7 @@ export function setUpTrial(tf: TF, registries: Registries, plan: Plan, trial: Tr
     const streams = seedStreams(trial.seed);
     const model = buildModel(tf, config.model.layers, registries, data.facts.sampleShape, streams.init);
     disposables.push(model);
-    const { loss, metrics, targetOf } = scoring(tf, registries, config, data.facts.classes);
+    const { loss, metrics, targetOf } = scoring(tf, registries, config, data.facts);
     const { type: optimizerType, name: _name, schedule: scheduleSpec, ...optimizerParams } = trial.optimizer;
     const optimizer = registries.optimizers.get(optimizerType).create(optimizerParams, { tf });
     disposables.push(optimizer);
