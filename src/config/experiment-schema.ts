@@ -71,7 +71,16 @@ export function experimentShape(ref: RefSchema): JsonSchema {
         items: ref('optimizers', optimizerSpecKeys(ref)),
         description: 'Each optimizer trains its own copy of the model from the same initial weights',
       },
-      metrics: { type: 'array', minItems: 1, items: ref('metrics'), default: ['loss', 'accuracy'], description: 'Measured on the test set after every epoch' },
+      metrics: {
+        type: 'array',
+        minItems: 1,
+        items: ref('metrics'),
+        description: 'Measured on the test (and validation) set after every epoch; default by task: classification [loss, accuracy], reconstruction [loss, mse, psnr, ssim], regression [loss, mse]',
+      },
+      task: {
+        enum: ['classification', 'reconstruction', 'regression'],
+        description: 'What the model learns; default: inferred from the loss (class labels: classification) and the data (addNoise: reconstruction, value columns: regression). Decides the default metrics',
+      },
       training: {
         type: 'object',
         properties: {

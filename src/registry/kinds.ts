@@ -77,6 +77,8 @@ export interface DatasetContext {
 }
 
 export interface DatasetPlugin<P = any> extends Plugin<P> {
+  /** The task its params imply (csv with value columns: regression); absent: classification. Pure. */
+  task?(params: P): Task | undefined;
   /** Reads headers only: shapes, counts, classes. Throws DataError for missing or malformed data. */
   inspect(params: P, ctx: DatasetContext): Promise<DataFacts>;
   /** Reads the samples into shared typed arrays. */
@@ -88,6 +90,8 @@ export interface DatasetPlugin<P = any> extends Plugin<P> {
 export interface TransformPlugin<P = any> extends Plugin<P> {
   /** How the transform changes the data's facts (shape, targets); pure, inspect uses it. */
   facts?(params: P, facts: DataFacts): DataFacts;
+  /** The task its targets make (addNoise: reconstruction; oneHot: classification); see config/task.ts. */
+  task?: Task;
   /** Transforms one split; `random` is seeded (by the dataset's splitSeed), so noise is reproducible. */
   apply(params: P, split: Split, ctx: { facts: DataFacts; random: () => number }): Split;
 }
