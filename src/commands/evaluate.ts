@@ -14,15 +14,28 @@ import type { Metrics } from '../run-log/types.js';
 import { figureName } from '../registry/kinds.js';
 import { openRun } from './open-run.js';
 import { assignNamed } from '../runner/trial-state.js';
+import { predictions, targets, writeNpy } from './save-outputs.js';
 
 export const EVALUATE_HELP = `Usage: trainyard evaluate RUN_DIR [--trial ID] [--backend NAME] [--allow-plugins]
+                          [--save-predictions FILE.npy [--save-targets FILE.npy]]
 
 Loads each trial's final weights from RUN_DIR/weights/ (or one trial's), evaluates them on the
 test set again, and prints the figures next to those metrics.json recorded. The backend is the
 one the run used unless --backend names another. A run whose plan names plugin modules is opened
-only with --allow-plugins (their code runs).`;
+only with --allow-plugins (their code runs).
 
-export const EVALUATE_OPTIONS = { trial: { type: 'string' }, backend: { type: 'string' }, 'allow-plugins': { type: 'boolean' } } as const;
+--save-predictions writes the model's outputs on the test set, in order, as a NumPy file of
+float32 [N, ...output shape] (channels first, as torch lays them out); --save-targets what they are
+compared with: the value targets (float32 [N, ...]) or the class labels (int32 [N]). Both need
+--trial when the run has several trials. In Python: numpy.load(FILE).`;
+
+export const EVALUATE_OPTIONS = {
+  trial: { type: 'string' },
+  backend: { type: 'string' },
+  'allow-plugins': { type: 'boolean' },
+  'save-predictions': { type: 'string' },
+  'save-targets': { type: 'string' },
+} as const;
 
 const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(6));
 
@@ -40,6 +53,12 @@ export async function evaluateCommand(args: string[], values: Record<string, unk
       throw new UserError(`--trial ${values.trial}: no such trial${near ? `; did you mean '${near}'?` : ''} (trials: ${ids.join(', ')})`);
     }
   }
+  const savePredictions = values['save-predictions'] as string | undefined;
+  const saveTargets = values['save-targets'] as string | undefined;
+  if ((savePredictions !== undefined || saveTargets !== undefined) && trials.length !== 1) {
+    const option = savePredictions !== undefined ? '--save-predictions' : '--save-targets';
+    throw new UserError(`${option} writes one trial's outputs: give --trial ID (trials: ${trials.map((t) => t.id).join(', ')})`);
+  }
   const backendName = (values.backend as string | undefined) ?? run.plan.backend ?? metrics?.environment?.backend ?? config.backend.type;
   if (!registries.backends.has(backendName)) throw new UserError(`--backend ${backendName}: unknown backend (valid: ${registries.backends.names().join(', ')})`);
   const { tf, name } = await loadBackend(run, backendName);
@@ -53,6 +72,7 @@ export async function evaluateCommand(args: string[], values: Record<string, unk
   const names = metricList.map((m) => figureName('test', m.key));
   const rows: string[][] = [['trial', 'weights of epoch', ...names.flatMap((name) => [`${name} recorded`, `${name} now`])]];
   let missing = 0;
+  const saved: string[] = [];
   try {
     for (const trial of trials) {
       const bundle = await store.loadFinalWeights(trial.id).catch((error: unknown) => {
@@ -75,6 +95,8 @@ export async function evaluateCommand(args: string[], values: Record<string, unk
         const recordedTrial = metrics?.trials?.find((t) => t.id === trial.id);
         const recorded = (recordedTrial?.restoredBest ?? recordedTrial?.epochs?.at(-1)) as Record<string, number> | undefined;
         rows.push([printable(trial.id), String(bundle.meta.epoch), ...names.flatMap((name, i) => [fmt(recorded?.[name]), fmt(now[i])])]);
+        if (savePredictions !== undefined) saved.push(await writeNpy(savePredictions, '--save-predictions', await predictions(tf, model, batches)));
+        if (saveTargets !== undefined) saved.push(await writeNpy(saveTargets, '--save-targets', targets(data.test, data.facts)));
       } finally {
         model.dispose();
       }
@@ -84,5 +106,6 @@ export async function evaluateCommand(args: string[], values: Record<string, unk
   }
   console.log(`${printable(runDir)} on ${name}:`);
   console.log(columns(rows));
+  for (const path of saved) console.log(`wrote ${printable(path)}`);
   return missing === trials.length ? 1 : 0;
 }

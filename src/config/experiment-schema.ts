@@ -104,6 +104,15 @@ export function experimentShape(ref: RefSchema): JsonSchema {
             additionalProperties: false,
             description: 'Stop a trial when the watched figure stops improving; a stopped trial is ok',
           },
+          samples: {
+            type: 'object',
+            properties: {
+              images: { type: 'integer', minimum: 0, maximum: 64, default: 8, description: 'Test images in each grid (the first of the test set; 0: no grids)' },
+              every: { type: 'integer', minimum: 1, default: 1, description: 'A grid every N epochs (and after the last)' },
+            },
+            additionalProperties: false,
+            description: 'Reconstruction tasks: a PNG grid per trial of noisy inputs, reconstructions and clean targets, samples/<trial id>/epoch-<N>.png, shown in the report',
+          },
         },
         additionalProperties: false,
         default: {},

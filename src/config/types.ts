@@ -32,6 +32,8 @@ export interface TrainingConfig {
   clipGradNorm?: number;
   clipGradValue?: number;
   earlyStopping?: EarlyStopping;
+  /** Reconstruction grids (samples/<trial id>/epoch-<N>.png): how many test images, every how many epochs (and the last). */
+  samples?: { images: number; every: number };
 }
 
 /** The experiment after normalize: every default filled, every plugin spec an object. */

@@ -3,6 +3,7 @@ import type { Registries } from '../registry/index.js';
 import type { Experiment } from '../config/types.js';
 import type { Model } from './model.js';
 import type { Batch } from './batches.js';
+import type { Confusion } from '../run-log/types.js';
 
 export interface Metric {
   key: string;
@@ -54,4 +55,29 @@ export function scoring(tf: TF, registries: Registries, config: Experiment, fact
   });
   const targetOf = (b: Batch): Tensor => (lossPlugin.target === 'class' ? b.labels : (b.target ?? tf.oneHot(b.labels, classes).toFloat()));
   return { lossPlugin, loss, metrics, targetOf };
+}
+
+/**
+ * The confusion matrix of a classifier over batches (rows: true class, columns: the class of the
+ * highest score), counted on the backend and read once.
+ */
+export async function confusionOf(tf: TF, model: Model, batches: Batch[], classes: number): Promise<Confusion> {
+  let counts: Tensor = tf.zeros([classes * classes]);
+  for (const batch of batches) {
+    const next = tf.tidy(() => {
+      const predicted = tf.argMax(model.apply(batch.x, false), -1);
+      const cell = tf.add(tf.mul(tf.cast(batch.labels, 'int32'), tf.scalar(classes, 'int32')), tf.cast(predicted, 'int32'));
+      return tf.add(counts, tf.sum(tf.oneHot(cell, classes * classes), 0));
+    });
+    counts.dispose();
+    counts = next;
+  }
+  const flat = Array.from(await counts.data());
+  counts.dispose();
+  const matrix = Array.from({ length: classes }, (_, r) => flat.slice(r * classes, (r + 1) * classes).map(Math.round));
+  const perClassAccuracy = matrix.map((row, c) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return total === 0 ? null : row[c]! / total;
+  });
+  return { matrix, perClassAccuracy };
 }

@@ -124,6 +124,11 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
       const trained = await trainEpoch(ctx, s, epoch, steps);
       steps = trained.steps;
       const figures = await s.measure();
+      const every = training.samples?.every ?? 1;
+      if (store?.saveSample && (epoch % every === 0 || epoch === training.epochs)) {
+        const png = await s.sampleGrid();
+        if (png) await store.saveSample(trial.id, epoch, png);
+      }
       const seconds = now() - began;
       cumulativeSeconds += seconds;
       const record = { epoch, trainLoss: trained.trainLoss, ...figures, lr: epochLr, seconds, cumulativeSeconds, steps } as EpochRecord;
@@ -156,6 +161,10 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
       const weights = weightsOf(s);
       best.forEach((b, i) => (weights[i] as Variable).assign(b));
       result.restoredBest = { epoch: s.stopper.bestEpoch, ...(await s.measure()) };
+    }
+    if (result.status === 'ok') {
+      const confusion = await s.confusion();
+      if (confusion) result.confusion = confusion;
     }
     if (store) {
       const epoch = result.restoredBest?.epoch ?? result.epochs.length;
@@ -191,6 +200,7 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
     ...(result.error && result.status !== 'failed' ? { reason: result.error } : {}),
     ...(result.stoppedEarly ? { stoppedEarly: result.stoppedEarly } : {}),
     ...(result.restoredBest ? { restoredBest: result.restoredBest } : {}),
+    ...(result.confusion ? { confusion: result.confusion } : {}),
     epochs: result.epochs.length,
   });
   return result;
