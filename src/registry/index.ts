@@ -21,6 +21,7 @@ import batchNorm from './layers/batch-norm.js';
 import layerNorm from './layers/layer-norm.js';
 import reshape from './layers/reshape.js';
 import upsample2d from './layers/upsample2d.js';
+import { randomFlip, randomRotation, randomShift } from './layers/augment.js';
 import { relu, sigmoid, tanh, softmax, logSoftmax } from './layers/activation.js';
 import crossEntropy from './losses/cross-entropy.js';
 import nll from './losses/nll.js';
@@ -93,7 +94,7 @@ export function createRegistries(): Registries {
   };
   [mnistBundled, idx, mnist, fashionMnist, kmnist, csv].forEach((p) => registries.datasets.register(p));
   [scale, normalize, flattenTransform, oneHot, addNoise].forEach((p) => registries.transforms.register(p));
-  [flatten, dense, relu, sigmoid, tanh, softmax, logSoftmax, dropout, conv2d, maxPool2d, avgPool2d, globalAvgPool2d, batchNorm, layerNorm, reshape, upsample2d, convTranspose2d].forEach((p) => registries.layers.register(p));
+  [flatten, dense, relu, sigmoid, tanh, softmax, logSoftmax, dropout, conv2d, maxPool2d, avgPool2d, globalAvgPool2d, batchNorm, layerNorm, reshape, upsample2d, convTranspose2d, randomShift, randomFlip, randomRotation].forEach((p) => registries.layers.register(p));
   [crossEntropy, nll, multiMargin, mse, l1, smoothL1, bce, bceWithLogits].forEach((p) => registries.losses.register(p));
   [sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam, radam].forEach((p) => registries.optimizers.register(p));
   [stepSchedule, multiStep, exponential, cosineAnnealing, linearWarmup, oneCycle, reduceOnPlateau].forEach((p) => registries.schedules.register(p));
