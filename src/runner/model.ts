@@ -2,7 +2,7 @@ import type { Registries } from '../registry/index.js';
 import type { LayerRuntime, TF, Tensor, Variable } from '../registry/kinds.js';
 import type { PluginSpec } from '../registry/kinds.js';
 import type { Random } from '../util/random.js';
-import { toInternal, toTorch } from '../registry/layers/layout.js';
+import { toInternal, toTorch } from '../registry/tensor-layout.js';
 
 export interface Model {
   variables: Variable[];

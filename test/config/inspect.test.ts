@@ -44,7 +44,7 @@ describe('config/inspect', () => {
     it(`reads the facts of a ${gzip ? 'gzipped' : 'raw'} IDX dataset from its headers`, async () => {
       writeDataset(join(dir, 'data'), gzip);
       const { data } = await prepare(write(experiment()));
-      assert.deepEqual({ ...data, source: undefined }, { sampleShape: [3, 5], classes: 4, trainSize: 6, testSize: 4, source: undefined });
+      assert.deepEqual({ ...data, source: undefined }, { sampleShape: [1, 3, 5], classes: 4, trainSize: 6, testSize: 4, source: undefined });
       assert.equal(data.source.replace(/\/$/, ''), join(dir, 'data'));
     });
   }
