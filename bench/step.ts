@@ -1,10 +1,12 @@
 // npm run bench:step: milliseconds per training step of the lecture's MLP (784-400-256-10, batch
-// 100: forward, backward, optimizer update) and per evaluation batch, on every backend that loads.
+// 100: forward, backward, optimizer update) and per evaluation batch, on every backend that loads;
+// then the CNN of experiments/cnn-fashion-mnist.yaml beside PyTorch (bench/cnn-step.ts).
 import { createRegistries } from '../src/registry/index.js';
 import { buildModel } from '../src/runner/model.js';
 import { seedStreams } from '../src/runner/trial.js';
 import { autoOrder } from '../src/registry/backends/auto.js';
 import type { TF } from '../src/registry/kinds.js';
+import { cnnBench } from './cnn-step.js';
 
 const LAYERS = [
   { type: 'flatten' },
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   for (const r of rows) console.log(r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  '));
+  await cnnBench();
 }
 
 await main();

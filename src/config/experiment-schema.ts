@@ -92,7 +92,16 @@ export function experimentShape(ref: RefSchema): JsonSchema {
         items: ref('optimizers', optimizerSpecKeys(ref)),
         description: 'Each optimizer trains its own copy of the model from the same initial weights',
       },
-      metrics: { type: 'array', minItems: 1, items: ref('metrics'), default: ['loss', 'accuracy'], description: 'Measured on the test set after every epoch' },
+      metrics: {
+        type: 'array',
+        minItems: 1,
+        items: ref('metrics'),
+        description: 'Measured on the test (and validation) set after every epoch; default by task: classification [loss, accuracy], reconstruction [loss, mse, psnr, ssim], regression [loss, mse]',
+      },
+      task: {
+        enum: ['classification', 'reconstruction', 'regression'],
+        description: 'What the model learns; default: inferred from the loss (class labels: classification) and the data (addNoise: reconstruction, value columns: regression). Decides the default metrics',
+      },
       training: {
         type: 'object',
         properties: {
@@ -120,6 +129,15 @@ export function experimentShape(ref: RefSchema): JsonSchema {
             },
             additionalProperties: false,
             description: 'Stop a trial when the watched figure stops improving; a stopped trial is ok',
+          },
+          samples: {
+            type: 'object',
+            properties: {
+              images: { type: 'integer', minimum: 0, maximum: 64, default: 8, description: 'Test images in each grid (the first of the test set; 0: no grids)' },
+              every: { type: 'integer', minimum: 1, default: 1, description: 'A grid every N epochs (and after the last)' },
+            },
+            additionalProperties: false,
+            description: 'Reconstruction tasks: a PNG grid per trial of noisy inputs, reconstructions and clean targets, samples/<trial id>/epoch-<N>.png, shown in the report',
           },
         },
         additionalProperties: false,

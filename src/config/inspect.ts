@@ -63,7 +63,8 @@ export async function inspect(config: Experiment, registries: Registries, option
     problems.push({ path: ['loss'], message: `loss '${loss.type}' compares the output with class labels, but the dataset has value targets: use mse or l1` });
   } else if (loss.target === 'value' && facts.targetShape) {
     const width = facts.targetShape.reduce((a, b) => a * b, 1);
-    if (shape.length > 0 && (shape.length !== 1 || shape[0] !== width)) {
+    // An image output compares with flat targets of its size (the loss sees the output in the targets' shape).
+    if (shape.length > 0 && shape.reduce((a, b) => a * b, 1) !== width) {
       problems.push({ path: lastPath, message: `${got} compares it with targets of [${facts.targetShape.join(', ')}]: the last layer needs ${width} units` });
     }
   } else if (shape.length > 0 && (shape.length !== 1 || shape[0] !== facts.classes)) {
@@ -115,6 +116,8 @@ export async function inspect(config: Experiment, registries: Registries, option
 export function dataFacts(config: Experiment, registries: Registries, loaded: DataFacts): DataFacts {
   let facts = loaded;
   for (const { type, ...params } of config.dataset.transforms) facts = registries.transforms.get(type).facts?.(params, facts) ?? facts;
+  // What an image metric (ssim) and the sample grids need once a transform has flattened the images.
+  if (loaded.sampleShape.length >= 2 && facts.sampleShape.join() !== loaded.sampleShape.join()) facts = { ...facts, imageShape: loaded.sampleShape };
   const validation = config.dataset.validation;
   if (validation) {
     const validationSize = Math.round(facts.trainSize * validation.fraction);

@@ -1,3 +1,4 @@
+import { DEFAULT_METRICS, resolveTask } from './task.js';
 import type { JsonSchema } from '../registry/registry.js';
 import { type Registries, type RegistryKind } from '../registry/index.js';
 import { figureName } from '../registry/kinds.js';
@@ -65,6 +66,8 @@ function normalizeSpec(registries: Registries, kind: RegistryKind, path: Path, v
 export function normalize(input: ExperimentInput, registries: Registries): Experiment {
   const problems: Problem[] = [];
   const top = withDefaults(shape.properties, input as unknown as Record<string, unknown>);
+  const task = resolveTask(input, registries, problems);
+  top.metrics ??= DEFAULT_METRICS[task];
   top.training = withDefaults(shape.properties.training.properties ?? {}, (input.training ?? {}) as Record<string, unknown>);
   top.limits = withDefaults(shape.properties.limits.properties ?? {}, (input.limits ?? {}) as Record<string, unknown>);
   top.model = { layers: [] };
@@ -98,6 +101,7 @@ export function normalize(input: ExperimentInput, registries: Registries): Exper
       return { ...s, name: (s.name as string | undefined) ?? s.type, ...(schedule ? { schedule } : {}) } as OptimizerSpec;
     }),
     metrics: (top.metrics as unknown[]).map((_, i) => spec('metrics', i)),
+    task,
     training: top.training as Experiment['training'],
     seeds: top.seeds as number[],
     backend: spec('backend'),

@@ -1,3 +1,4 @@
+import type { Task } from '../registry/kinds.js';
 import type { PluginSpec } from '../registry/kinds.js';
 
 export type { PluginSpec };
@@ -33,6 +34,8 @@ export interface TrainingConfig {
   clipGradNorm?: number;
   clipGradValue?: number;
   earlyStopping?: EarlyStopping;
+  /** Reconstruction grids (samples/<trial id>/epoch-<N>.png): how many test images, every how many epochs (and the last). */
+  samples?: { images: number; every: number };
 }
 
 export interface ModelConfig {
@@ -55,6 +58,8 @@ export interface Experiment {
   training: TrainingConfig;
   seeds: number[];
   backend: PluginSpec;
+  /** What it trains for (config/task.ts): always set by normalize; optional for configs written by hand. */
+  task?: Task;
   /** Always set by normalize; optional so that configs written by hand (tests, older plan.json) still type-check. */
   limits?: Limits;
 }
@@ -78,6 +83,7 @@ export interface ExperimentInput {
   loss: PluginRef;
   optimizers: (PluginRef & ({ name?: string } | string))[];
   metrics?: PluginRef[];
+  task?: Task;
   training?: Partial<TrainingConfig>;
   seeds?: number[];
   backend?: PluginRef;

@@ -31,7 +31,7 @@ export interface Plugin<P> extends PluginBase {
 
 /** What inspect learns about a dataset without reading its pixels. */
 export interface DataFacts {
-  /** Shape of one sample, e.g. [28, 28]. */
+  /** Shape of one sample, channels first as torch has it, e.g. [1, 28, 28]. */
   sampleShape: number[];
   /** Number of classes of the labels (0..classes-1). */
   classes: number;
@@ -44,6 +44,8 @@ export interface DataFacts {
    * of a denoising autoencoder); absent when the targets are the class labels.
    */
   targetShape?: number[];
+  /** Shape of one sample before a transform flattened it (e.g. [1, 28, 28]); absent when the samples keep their shape. */
+  imageShape?: number[];
   /** Samples held out of the training set for validation (0 or absent: none). */
   validationSize?: number;
   /** Things people should know that are not errors, e.g. that the data is not here yet and run will download it. */
@@ -75,6 +77,8 @@ export interface DatasetContext {
 }
 
 export interface DatasetPlugin<P = any> extends Plugin<P> {
+  /** The task its params imply (csv with value columns: regression); absent: classification. Pure. */
+  task?(params: P): Task | undefined;
   /** Reads headers only: shapes, counts, classes. Throws DataError for missing or malformed data. */
   inspect(params: P, ctx: DatasetContext): Promise<DataFacts>;
   /** Reads the samples into shared typed arrays. */
@@ -86,6 +90,8 @@ export interface DatasetPlugin<P = any> extends Plugin<P> {
 export interface TransformPlugin<P = any> extends Plugin<P> {
   /** How the transform changes the data's facts (shape, targets); pure, inspect uses it. */
   facts?(params: P, facts: DataFacts): DataFacts;
+  /** The task its targets make (addNoise: reconstruction; oneHot: classification); see config/task.ts. */
+  task?: Task;
   /** Transforms one split; `random` is seeded (by the dataset's splitSeed), so noise is reproducible. */
   apply(params: P, split: Split, ctx: { facts: DataFacts; random: () => number }): Split;
 }
@@ -96,17 +102,31 @@ export interface TransformPlugin<P = any> extends Plugin<P> {
 import type { TfjsLayerContext, TorchTensor } from './kinds-weights.js';
 export type { TfjsLayerContext, TorchTensor } from './kinds-weights.js';
 
+/**
+ * A layer as the model runs it. Samples of rank 3 are [channels, height, width] in YAML and torch;
+ * inside, a batch of them is NHWC [batch, height, width, channels] (TF.js's layout), and a layer
+ * receives and returns that layout (see layers/layout.ts). Every other rank is as torch has it.
+ */
 export interface LayerRuntime {
   /** Trainable tensors in a stable order (weights before biases). */
   variables: Variable[];
-  /** Tensors the layer keeps but does not train (batch norm's running statistics); absent: none. */
+  /**
+   * Non-trainable tensors the layer updates while training (batch norm's running statistics):
+   * checkpointed, resumed and saved with the final weights like the variables.
+   */
   state?: Variable[];
+  /**
+   * torch's state_dict names of the variables, then of the state, without the layer's index
+   * ('weight', 'bias', 'running_mean', ...). Absent: 'weight' and 'bias' for two variables.
+   */
+  names?: string[];
+  /** `training` is false when the model is evaluated (dropout off, batch norm on its running statistics). */
   apply(x: Tensor, training: boolean): Tensor;
 }
 
 export interface LayerContext {
   tf: TF;
-  /** Shape of one input sample (no batch dimension). */
+  /** Shape of one input sample (no batch dimension), channels first: [C, H, W] for an image. */
   inputShape: number[];
   /** Seeded uniform numbers in [0, 1), for initialisation that is the same on every backend. */
   random: () => number;
@@ -240,13 +260,26 @@ export interface MetricRuntime {
   batchSum(output: Tensor, target: Tensor, labels: Tensor): tfjs.Scalar;
 }
 
+/** What an experiment trains for (inferred from the loss and the data, or `task:` in the YAML). */
+export type Task = 'classification' | 'reconstruction' | 'regression';
+
+export interface MetricContext {
+  tf: TF;
+  /** The experiment's loss (its mean over a batch). */
+  loss: LossFn;
+  /** Shape of one sample before any transform flattened it ([1, 28, 28] for a digit), when it has one. */
+  imageShape?: number[];
+}
+
 export interface MetricPlugin<P = any> extends Plugin<P> {
+  /** The tasks it means something for; absent: every task. Another task's metric is an error at its line. */
+  tasks?: Task[];
   /**
    * The metric's name without a split, e.g. 'accuracy' or 'ssim'. The runner measures it on each
    * split and records it as <split><Key>: testAccuracy, valAccuracy (see figureName).
    */
   key: string;
-  create(params: P, ctx: { tf: TF; loss: LossFn }): MetricRuntime;
+  create(params: P, ctx: MetricContext): MetricRuntime;
 }
 
 /** The splits a metric is measured on, by the prefix of its epoch figures. */

@@ -44,6 +44,10 @@ td.best { font-weight: 700; }
 .badge.ok { background: var(--ok-bg); color: var(--ok); }
 .badge.diverged, .badge.failed { background: var(--bad-bg); color: var(--bad); }
 .badge.interrupted, .badge.running { background: var(--warn-bg); color: var(--warn); }
+.grids { display: flex; flex-wrap: wrap; gap: 16px; }
+.grids figure { margin: 0; }
+.grids img { image-rendering: pixelated; width: 100%; max-width: 640px; min-width: 320px; border: 1px solid var(--line); }
+.grids figcaption, .confusion th { font-size: 0.85em; color: var(--muted, #666); }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 16px; }
 figure.chart { margin: 0; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px; overflow-x: auto; }
 figure.chart .fallback svg { max-width: 100%; height: auto; display: block; }

@@ -1,5 +1,6 @@
 // report.html: one self-contained page (styles, scripts, chart specs and fallback SVGs inline), so
 // it opens offline, from a mail attachment or a copied folder, exactly as it was built.
+import { confusionSection, samplesSection, type SampleGrid } from './html-results.js';
 import { Document, isMap, isSeq, visit } from 'yaml';
 import { badge, duration, esc, scriptJson, utc } from './html-format.js';
 import { CSS } from './html-style.js';
@@ -18,6 +19,8 @@ export interface ReportPage {
   /** vega, vega-lite, vega-embed (see html-assets.ts). */
   scripts: readonly string[];
   trainyard: string;
+  /** Reconstruction grids of a single run's directory, embedded. */
+  grids?: readonly SampleGrid[];
 }
 
 /** The normalized config as YAML, as a person writes it: list items on one line each. */
@@ -119,7 +122,18 @@ export function renderHtml(page: ReportPage): string {
   const problems = problemList(page.chartRuns);
   const specs = Object.fromEntries(page.charts.map((c) => [c.name, c.spec]));
   const title = compare ? `${[...new Set(page.runs.map((r) => r.plan.experiment.name))].join(' vs ')} — comparison` : `${page.runs[0].plan.experiment.name} — ${page.runs[0].id}`;
-  const nav = [['summary', 'Summary'], ['charts', 'Charts'], ...(problems ? [['problems', 'Diverged, failed or interrupted']] : []), ['epochs', 'Per epoch'], ['config', 'Configuration'], ['environment', 'Environment']];
+  const classes = confusionSection(page.runs);
+  const samples = samplesSection(page.grids ?? []);
+  const nav = [
+    ['summary', 'Summary'],
+    ['charts', 'Charts'],
+    ...(problems ? [['problems', 'Diverged, failed or interrupted']] : []),
+    ...(classes ? [['classes', 'Per class']] : []),
+    ...(samples ? [['samples', 'Reconstructions']] : []),
+    ['epochs', 'Per epoch'],
+    ['config', 'Configuration'],
+    ['environment', 'Environment'],
+  ];
   const environment = compare
     ? `${runsTable(page.runs, page.chartRuns.map((r) => r.label))}${page.runs.map((r, i) => `<details class="fold"><summary>${esc(page.chartRuns[i].label)}</summary>${environmentTable(r)}</details>`).join('')}`
     : `<div class="scroll">${environmentTable(page.runs[0])}</div>`;
@@ -141,6 +155,8 @@ ${header(page)}
 <section id="charts"><h2>Charts</h2><p class="note">Hover a point for its figures; click a legend entry to hide that optimizer, click it again to show it.</p>
 <div class="charts">${page.charts.map(chartFigure).join('\n')}</div></section>
 ${problems}
+${classes}
+${samples}
 <section id="epochs"><h2>Per epoch</h2>${epochTables(page.chartRuns, colors)}</section>
 <section id="config"><h2>Configuration</h2>${config}</section>
 <section id="environment"><h2>Environment</h2>${environment}</section>

@@ -10,7 +10,7 @@ import { buildCharts } from './charts.js';
 import { vegaScripts } from './html-assets.js';
 import { renderHtml } from './html.js';
 import { trainyardVersion } from '../util/environment.js';
-import { readRun, type RunRecord } from './run-record.js';
+import { readRun, readSampleGrids, type RunRecord } from './run-record.js';
 import type { ChartRun } from './series.js';
 import { writeCharts } from './svg.js';
 
@@ -54,7 +54,8 @@ export async function buildReport(runDirs: readonly string[], outDir: string): P
   // Print and link the real directory, not `latest`, which moves on with the next run.
   const out = await realpath(resolve(outDir));
   const charts = await writeCharts(out, buildCharts(chartRuns)).catch(unwritable);
-  const html = renderHtml({ runs, chartRuns, charts, scripts: await vegaScripts(), trainyard: trainyardVersion() });
+  const grids = runs.length === 1 ? await readSampleGrids(runs[0]!) : [];
+  const html = renderHtml({ runs, chartRuns, charts, scripts: await vegaScripts(), trainyard: trainyardVersion(), grids });
   const path = join(out, 'report.html');
   await writeFileAtomic(path, html).catch(unwritable);
   return { path, charts: charts.map((c) => c.name), bytes: Buffer.byteLength(html), seconds: (performance.now() - started) / 1000, inProgress: runs.filter((r) => r.inProgress) };

@@ -1,4 +1,4 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { UserError } from '../util/errors.js';
@@ -85,4 +85,18 @@ export async function readRun(dirArg: string): Promise<RunRecord> {
     workers: start?.type === 'runStart' ? start.workers : undefined,
     ...(holder ? { inProgress: holder } : {}),
   };
+}
+
+/** The reconstruction grids a run wrote: samples/<trial id>/epoch-<N>.png, for the trials the plan names. */
+export async function readSampleGrids(run: Pick<RunRecord, 'dir' | 'plan'>): Promise<{ trialId: string; epoch: number; png: Buffer }[]> {
+  const grids: { trialId: string; epoch: number; png: Buffer }[] = [];
+  for (const { id } of run.plan.trials) {
+    const dir = join(run.dir, 'samples', ...id.split('/'));
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      const match = /^epoch-(\d+)\.png$/.exec(name);
+      if (match) grids.push({ trialId: id, epoch: Number(match[1]), png: await readFile(join(dir, name)) });
+    }
+  }
+  return grids;
 }

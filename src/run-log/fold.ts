@@ -59,7 +59,7 @@ export function applyEvent(metrics: Metrics, event: RunEvent): Metrics {
       return withTrial(metrics, event.trialId, (trial) => {
         // A trial (re)starts from its checkpoint: the epochs after it are trained again.
         const from = event.resumedFrom ?? 0;
-        const { error: _e, stoppedEarly: _s, restoredBest: _r, ...rest } = trial;
+        const { error: _e, stoppedEarly: _s, restoredBest: _r, confusion: _c, ...rest } = trial;
         const next: TrialMetrics = { ...rest, status: 'running', epochs: trial.epochs.filter((e) => e.epoch <= from) };
         if (event.backend !== undefined && event.backend !== currentBackend(metrics, trial)) {
           const before = (trial.backends ?? [{ name: currentBackend(metrics, trial), fromEpoch: 1 }]).filter((b) => b.fromEpoch <= from);
@@ -75,7 +75,7 @@ export function applyEvent(metrics: Metrics, event: RunEvent): Metrics {
       return withTrial(metrics, event.trialId, (trial) => ({ ...trial, error: event.error }));
     case 'trialEnd':
       return withTrial(metrics, event.trialId, (trial) => {
-        const { error, stoppedEarly: _s, restoredBest: _r, ...rest } = trial;
+        const { error, stoppedEarly: _s, restoredBest: _r, confusion: _c, ...rest } = trial;
         const why = event.reason ?? (event.status === 'failed' ? error : undefined);
         return {
           ...rest,
@@ -83,6 +83,7 @@ export function applyEvent(metrics: Metrics, event: RunEvent): Metrics {
           ...(why !== undefined ? { error: why } : {}),
           ...(event.stoppedEarly ? { stoppedEarly: event.stoppedEarly } : {}),
           ...(event.restoredBest ? { restoredBest: event.restoredBest } : {}),
+          ...(event.confusion ? { confusion: event.confusion } : {}),
         };
       });
     case 'runEnd': {

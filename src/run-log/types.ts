@@ -35,6 +35,15 @@ export interface StoppedEarly {
 /** With restoreBest: the best epoch's weights evaluated again at the end (its test and validation figures). */
 export type RestoredBest = { epoch: number } & Record<string, number>;
 
+/**
+ * A classifier's final weights on the test set: matrix[true class][predicted class] counts, and per
+ * class the share of its samples predicted right (null for a class the test set lacks).
+ */
+export interface Confusion {
+  matrix: number[][];
+  perClassAccuracy: (number | null)[];
+}
+
 /** What a finished trial records (checkpoints/<trial id>/result.json) and what a run collects. */
 export interface TrialResult {
   id: string;
@@ -42,6 +51,8 @@ export interface TrialResult {
   error?: string;
   stoppedEarly?: StoppedEarly;
   restoredBest?: RestoredBest;
+  /** Classification only: of the final weights, on the test set. */
+  confusion?: Confusion;
   epochs: EpochRecord[];
 }
 
@@ -107,6 +118,7 @@ export type RunEvent =
       reason?: string;
       stoppedEarly?: StoppedEarly;
       restoredBest?: RestoredBest;
+      confusion?: Confusion;
       epochs: number;
       recovered?: true;
     }
@@ -150,6 +162,7 @@ export interface TrialMetrics extends PlannedTrial {
   error?: string;
   stoppedEarly?: StoppedEarly;
   restoredBest?: RestoredBest;
+  confusion?: Confusion;
   /** Only when a resume switched backends. */
   backends?: TrialBackend[];
   epochs: EpochRecord[];

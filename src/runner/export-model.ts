@@ -19,11 +19,13 @@ export class ExportError extends Error {}
 export function modelFromFinalWeights(tf: TF, registries: Registries, bundle: { meta: WeightsMeta; tensors: Map<string, NamedTensor> }): Model {
   const model = buildModel(tf, bundle.meta.layers, registries, bundle.meta.sampleShape, new Random(0));
   try {
-    model.variables.forEach((v, i) => {
-      const saved = bundle.tensors.get(`weights/${i}`);
-      if (!saved || saved.data.length !== v.size) throw new ExportError(`its final weights do not match the model (weights/${i})`);
-      v.assign(tf.tensor(saved.data, v.shape));
-    });
+    for (const [prefix, targets] of [['weights', model.variables], ['state', model.state]] as const) {
+      targets.forEach((v, i) => {
+        const saved = bundle.tensors.get(`${prefix}/${i}`);
+        if (!saved || saved.data.length !== v.size) throw new ExportError(`its final weights do not match the model (${prefix}/${i})`);
+        v.assign(tf.tensor(saved.data, v.shape));
+      });
+    }
     return model;
   } catch (error) {
     model.dispose();

@@ -2,6 +2,7 @@ import type { Registries } from '../registry/index.js';
 import type { LayerRuntime, TF, Tensor, Variable } from '../registry/kinds.js';
 import type { PluginSpec } from '../registry/kinds.js';
 import type { Random } from '../util/random.js';
+import { toInternal, toTorch } from '../registry/tensor-layout.js';
 
 export interface Model {
   /** Every layer's trainable tensors in layer order (saved as weights/i), frozen layers' included. */
@@ -10,6 +11,14 @@ export interface Model {
   trainable: Variable[];
   /** The runtime built for model.layers[i]; a layer absorbed by the one before it (fuse) has none. */
   layers: (LayerRuntime | undefined)[];
+  /** The layers' non-trainable state (batch norm's running statistics), in layer order. */
+  state: Variable[];
+  /**
+   * torch's state_dict keys of variables then state, `<layer index in the config>.<name>` as an
+   * nn.Sequential of the same layers names them ('0.weight', '3.running_mean').
+   */
+  names: { variables: string[]; state: string[] };
+  /** Batches in torch's layout [B, ...sample] in and out; `training` reaches every layer. */
   apply(x: Tensor, training: boolean): Tensor;
   dispose(): void;
 }
@@ -31,6 +40,7 @@ export function buildModel(tf: TF, layers: PluginSpec[], registries: Registries,
   const runtimes: LayerRuntime[] = [];
   const byIndex: (LayerRuntime | undefined)[] = new Array(layers.length).fill(undefined);
   const trainable: Variable[] = [];
+  const names: Model['names'] = { variables: [], state: [] };
   let shape = sampleShape;
   let trainableBefore = false;
   for (let index = 0; index < layers.length; index++) {
@@ -45,6 +55,9 @@ export function buildModel(tf: TF, layers: PluginSpec[], registries: Registries,
     byIndex[index] = runtime;
     const trains = spec.trainable !== false;
     if (trains) trainable.push(...runtime.variables);
+    const own = runtime.names ?? ['weight', 'bias'];
+    runtime.variables.forEach((_, i) => names.variables.push(`${index}.${own[i] ?? i}`));
+    (runtime.state ?? []).forEach((_, i) => names.state.push(`${index}.${own[runtime.variables.length + i] ?? `state${i}`}`));
     trainableBefore ||= trains && runtime.variables.length > 0;
     shape = plugin.outputShape(fused ?? params, shape);
     if (fused) index++;
@@ -55,7 +68,9 @@ export function buildModel(tf: TF, layers: PluginSpec[], registries: Registries,
     variables,
     trainable,
     layers: byIndex,
-    apply: (x, training) => runtimes.reduce((h, layer) => layer.apply(h, training), x),
+    state,
+    names,
+    apply: (x, training) => toTorch(tf, runtimes.reduce((h, layer) => layer.apply(h, training), toInternal(tf, x))),
     dispose: () => [...variables, ...state].forEach((v) => v.dispose()),
   };
 }

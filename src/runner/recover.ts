@@ -23,12 +23,13 @@ function commonPrefix(logged: readonly EpochRecord[], recorded: readonly EpochRe
   return k;
 }
 
-type Ending = Pick<TrialMetrics, 'status' | 'error' | 'stoppedEarly' | 'restoredBest'>;
+type Ending = Pick<TrialMetrics, 'status' | 'error' | 'stoppedEarly' | 'restoredBest' | 'confusion'>;
 const ending = (t: Ending): Ending => ({
   status: t.status,
   ...(t.error !== undefined ? { error: t.error } : {}),
   ...(t.stoppedEarly ? { stoppedEarly: t.stoppedEarly } : {}),
   ...(t.restoredBest ? { restoredBest: t.restoredBest } : {}),
+  ...(t.confusion ? { confusion: t.confusion } : {}),
 });
 
 /** The events that bring one trial of the folded log in line with its record, and a note for the user. */
@@ -54,6 +55,7 @@ export function recoverTrial(logged: TrialMetrics, record: TrialRecord): { event
       ...(result.error !== undefined ? { reason: result.error } : {}),
       ...(result.stoppedEarly ? { stoppedEarly: result.stoppedEarly } : {}),
       ...(result.restoredBest ? { restoredBest: result.restoredBest } : {}),
+      ...(result.confusion ? { confusion: result.confusion } : {}),
       epochs: result.epochs.length,
     });
   }

@@ -4,7 +4,7 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrialResult } from '../run-log/types.js';
-import { writeJsonAtomic } from '../util/atomic.js';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { failpoint } from '../util/failpoint.js';
 import { numberedDirs, readBundle, writeBundle, type NamedTensor } from './bundle.js';
 import type { CheckpointState, WeightsMeta } from './checkpoint.js';
@@ -32,6 +32,8 @@ export interface TrialStore {
   /** `torch`: the same weights as a torch state_dict, written beside them as model.safetensors. */
   saveFinalWeights(meta: WeightsMeta, tensors: NamedTensor[], torch?: TensorToWrite[]): Promise<void>;
   loadFinalWeights(trialId: string): Promise<{ meta: WeightsMeta; tensors: Map<string, NamedTensor> } | undefined>;
+  /** A reconstruction grid (PNG) of the trial after `epoch`; a store without a place for them has none. */
+  saveSample?(trialId: string, epoch: number, png: Uint8Array): Promise<void>;
 }
 
 /** A store as plain data, so that a worker thread (or another process) can open the same one. */
@@ -59,6 +61,13 @@ export class DirectoryStore implements TrialStore {
 
   checkpointDir(trialId: string): string {
     return trialPath(this.runDir, 'checkpoints', trialId);
+  }
+
+  /** samples/<trial id>/epoch-<N>.png */
+  async saveSample(trialId: string, epoch: number, png: Uint8Array): Promise<void> {
+    const dir = trialPath(this.runDir, 'samples', trialId);
+    await mkdir(dir, { recursive: true });
+    await writeFileAtomic(join(dir, `epoch-${epoch}.png`), png);
   }
 
   weightsDir(trialId: string): string {

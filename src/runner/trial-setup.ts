@@ -7,7 +7,9 @@ import { createSchedule } from '../registry/schedules/create.js';
 import { Random } from '../util/random.js';
 import { BatchMaker, disposeBatch, fixedBatches, type Batch } from './batches.js';
 import { buildModel, type Model } from './model.js';
-import { evaluate, scoring, type Metric } from './evaluate.js';
+import { confusionOf, evaluate, scoring, type Metric } from './evaluate.js';
+import type { Confusion } from '../run-log/types.js';
+import { gridPng } from './sample-grid.js';
 import { EarlyStopper } from './early-stopping.js';
 import type { TrialParts } from './trial-state.js';
 import { loadInitialWeights } from './torch-weights.js';
@@ -34,6 +36,10 @@ export interface TrialSession extends TrialParts {
   schedule: ScheduleRuntime;
   /** The test and validation figures of the model as it is now (testLoss, testAccuracy, valLoss, ...). */
   measure(): Promise<Record<string, number>>;
+  /** A reconstruction grid of the model as it is now (PNG), or undefined where the experiment makes none. */
+  sampleGrid(): Promise<Buffer | undefined>;
+  /** A classifier's confusion on the test set as it is now; undefined for another task. */
+  confusion(): Promise<Confusion | undefined>;
   dispose(): void;
 }
 
@@ -52,7 +58,7 @@ export async function setUpTrial(tf: TF, registries: Registries, plan: Plan, tri
     const init = config.model.init?.weights;
     if (init) await loadInitialWeights(tf, model, config.model.layers, registries, data.facts.sampleShape, fromExperiment(plan, init));
     const order = training.order ? await readBatchOrder(fromExperiment(plan, training.order), training.epochs, data.train.count) : undefined;
-    const { loss, metrics, targetOf } = scoring(tf, registries, config, data.facts.classes);
+    const { loss, metrics, targetOf } = scoring(tf, registries, config, data.facts);
     const { type: optimizerType, name: _name, schedule: scheduleSpec, ...optimizerParams } = trial.optimizer;
     const optimizer = registries.optimizers.get(optimizerType).create(optimizerParams, { tf });
     disposables.push(optimizer);
@@ -74,6 +80,7 @@ export async function setUpTrial(tf: TF, registries: Registries, plan: Plan, tri
       variables: model.variables,
       trainable: model.trainable,
       ...(order ? { order } : {}),
+      state: model.state,
       loss,
       targetOf,
       optimizer,
@@ -88,6 +95,18 @@ export async function setUpTrial(tf: TF, registries: Registries, plan: Plan, tri
         if (data.validation) await figures(validationBatches, data.validation.count, 'val', out);
         return out;
       },
+      sampleGrid: async () => {
+        const images = Math.min(training.samples?.images ?? 8, data.test.count);
+        const shape = data.facts.imageShape ?? data.facts.sampleShape;
+        if (config.task !== 'reconstruction' || images === 0 || !data.test.target || shape.length < 2) return undefined;
+        const width = data.test.x.length / data.test.count;
+        const x = data.test.x.slice(0, images * width);
+        const output = tf.tidy(() => model.apply(tf.tensor(x, [images, ...data.facts.sampleShape]), false));
+        const reconstructed = Float32Array.from(await output.data());
+        output.dispose();
+        return gridPng([x, reconstructed, data.test.target.slice(0, images * (data.test.target.length / data.test.count))], images, shape);
+      },
+      confusion: async () => ((config.task ?? 'classification') === 'classification' ? confusionOf(tf, model, testBatches, data.facts.classes) : undefined),
       dispose: () => disposables.forEach((d) => d.dispose()),
     };
   } catch (error) {

@@ -14,6 +14,8 @@ export interface TrialParts {
   variables: Variable[];
   /** What the optimizer updates (and whose state it keeps): the variables of layers not frozen. */
   trainable: Variable[];
+  /** The layers' non-trainable state (batch norm's running statistics), saved as state/i. */
+  state: Variable[];
   optimizer: OptimizerRuntime;
   schedule: ScheduleRuntime;
   streams: Record<string, Random>;
@@ -41,23 +43,33 @@ export async function captureState(parts: TrialParts, progress: Progress, best: 
     schedule: parts.schedule.getState(),
     optimizerStep: optimizerState.step,
     ...(parts.stopper ? { stopper: parts.stopper.getState() } : {}),
-    tensors: [...(await namedTensors(parts.variables)), ...optimizerTensors(optimizerState), ...(await namedTensors(best ?? [], 'best'))],
+    tensors: [...(await namedTensors(parts.variables)), ...(await namedTensors(parts.state, 'state')), ...optimizerTensors(optimizerState), ...(await namedTensors(best ?? [], 'best'))],
   };
+}
+
+/** The tensors a trial's weights are: the variables, then the layers' state (what "the best epoch's weights" copies). */
+export const weightsOf = (parts: Pick<TrialParts, 'variables' | 'state'>): Variable[] => [...parts.variables, ...parts.state];
+
+/** Assigns saved tensors PREFIX/i to `targets`; a missing or misfitting one is an error naming it. */
+export function assignNamed(tf: TF, targets: readonly Variable[], byName: Map<string, NamedTensor>, prefix: string, what: string): void {
+  targets.forEach((v, i) => {
+    const saved = byName.get(`${prefix}/${i}`);
+    if (!saved || saved.data.length !== v.size) throw new Error(`${what} does not match the model (${prefix}/${i})`);
+    v.assign(tf.tensor(saved.data, v.shape));
+  });
 }
 
 /** Puts a checkpoint back into the live trial; returns the best-epoch weights it held, if any. */
 export function restoreState(parts: TrialParts, state: CheckpointState): Tensor[] | undefined {
   const { tf, variables } = parts;
   const byName = new Map(state.tensors.map((t) => [t.name, t]));
-  variables.forEach((v, i) => {
-    const saved = byName.get(`weights/${i}`);
-    if (!saved || saved.data.length !== v.size) throw new Error(`the checkpoint of epoch ${state.epoch} does not match the model (weights/${i})`);
-    v.assign(tf.tensor(saved.data, v.shape));
-  });
+  assignNamed(tf, variables, byName, 'weights', `the checkpoint of epoch ${state.epoch}`);
+  assignNamed(tf, parts.state, byName, 'state', `the checkpoint of epoch ${state.epoch}`);
   parts.optimizer.setState(optimizerStateFrom(state.optimizerStep, state.tensors, parts.trainable.length), parts.trainable);
   parts.schedule.setState(state.schedule);
   for (const [k, r] of Object.entries(parts.streams)) r.setState(state.random[k]);
   if (parts.stopper && state.stopper) parts.stopper.setState(state.stopper);
-  const best = variables.map((v, i) => byName.get(`best/${i}`)).filter((t): t is NamedTensor => t !== undefined);
-  return best.length === variables.length ? best.map((t) => tf.keep(tf.tensor(t.data, t.shape))) : undefined;
+  const all = weightsOf(parts);
+  const best = all.map((v, i) => byName.get(`best/${i}`)).filter((t): t is NamedTensor => t !== undefined);
+  return best.length === all.length ? best.map((t) => tf.keep(tf.tensor(t.data, t.shape))) : undefined;
 }

@@ -6,7 +6,7 @@ import { failpoint } from '../util/failpoint.js';
 import { permutation } from '../util/random.js';
 import { disposeBatch } from './batches.js';
 import { clipGradients } from './clip.js';
-import { captureState, namedTensors, restoreState } from './trial-state.js';
+import { captureState, namedTensors, restoreState, weightsOf } from './trial-state.js';
 import { setUpTrial, type TrialSession } from './trial-setup.js';
 import type { TrialStore } from './store.js';
 import { torchStateDict } from './torch-weights.js';
@@ -126,6 +126,11 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
       const trained = await trainEpoch(ctx, s, epoch, steps);
       steps = trained.steps;
       const figures = await s.measure();
+      const every = training.samples?.every ?? 1;
+      if (store?.saveSample && (epoch % every === 0 || epoch === training.epochs)) {
+        const png = await s.sampleGrid();
+        if (png) await store.saveSample(trial.id, epoch, png);
+      }
       const seconds = now() - began;
       cumulativeSeconds += seconds;
       const record = { epoch, trainLoss: trained.trainLoss, ...figures, lr: epochLr, seconds, cumulativeSeconds, steps } as EpochRecord;
@@ -140,7 +145,7 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
         const watched = (record as unknown as Record<string, number>)[s.stopper.options.metric];
         if (s.stopper.improved(epoch, watched) && s.stopper.options.restoreBest) {
           tf.dispose(best ?? []);
-          best = s.variables.map((v) => tf.keep(v.clone()));
+          best = weightsOf(s).map((v) => tf.keep(v.clone()));
         }
         if (s.stopper.shouldStop && epoch < training.epochs) {
           result.stoppedEarly = { epoch, bestEpoch: s.stopper.bestEpoch, metric: s.stopper.options.metric, best: s.stopper.best };
@@ -159,8 +164,13 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
       reported++;
     }
     if (best && s.stopper) {
-      best.forEach((b, i) => (s.variables[i] as Variable).assign(b));
+      const weights = weightsOf(s);
+      best.forEach((b, i) => (weights[i] as Variable).assign(b));
       result.restoredBest = { epoch: s.stopper.bestEpoch, ...(await s.measure()) };
+    }
+    if (result.status === 'ok') {
+      const confusion = await s.confusion();
+      if (confusion) result.confusion = confusion;
     }
     if (store) {
       const epoch = result.restoredBest?.epoch ?? result.epochs.length;
@@ -168,7 +178,7 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
       const { sampleShape } = data.facts;
       // A model with a layer that has no torch names keeps its weights in trainyard's bundle only.
       const torch = unmappedProblem(torchLayout(layers, registries, sampleShape)) ? undefined : await torchStateDict(s.model, layers, registries, sampleShape);
-      await store.saveFinalWeights({ trialId: trial.id, epoch, layers, sampleShape }, await namedTensors(s.variables), torch);
+      await store.saveFinalWeights({ trialId: trial.id, epoch, layers, sampleShape }, [...(await namedTensors(s.variables)), ...(await namedTensors(s.state, 'state'))], torch);
       await store.saveResult(result);
       failpoint('result');
     }
@@ -197,6 +207,7 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
     ...(result.error && result.status !== 'failed' ? { reason: result.error } : {}),
     ...(result.stoppedEarly ? { stoppedEarly: result.stoppedEarly } : {}),
     ...(result.restoredBest ? { restoredBest: result.restoredBest } : {}),
+    ...(result.confusion ? { confusion: result.confusion } : {}),
     epochs: result.epochs.length,
   });
   return result;

@@ -1,7 +1,8 @@
 // NumPy's .npy format (what numpy.save and torch's .numpy() + numpy.save write): the magic
 // "\x93NUMPY", a version byte pair, a header length (2 bytes in 1.0, 4 in 2.0 and 3.0), a Python
 // dict literal {'descr': '<i4', 'fortran_order': False, 'shape': (2, 300), }, then the raw values.
-// Only what a batch order needs is read: little-endian integers, C order.
+// Read: only what a batch order needs (little-endian integers, C order). Written: float32 and
+// int32 arrays people analyse in Python (numpy.load(FILE)).
 import { open, readFile } from 'node:fs/promises';
 
 export class NpyError extends Error {
@@ -93,15 +94,29 @@ export async function readNpyIntegers(file: string): Promise<{ shape: number[]; 
 
 /** The bytes of a C-ordered little-endian int32 array (tests and tools write orders with it). */
 export function encodeNpyInt32(values: ArrayLike<number>, shape: number[]): Uint8Array {
-  let header = `{'descr': '<i4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const out = new Uint8Array(10 + header.length + values.length * 4);
-  out.set(MAGIC, 0);
+  return npyBytes(Int32Array.from(values), shape);
+}
+
+const DTYPES = { float32: '<f4', int32: '<i4' } as const;
+
+/** The bytes of an .npy file holding `data` (little-endian) with `shape`. */
+export function npyBytes(data: Float32Array | Int32Array, shape: readonly number[]): Buffer {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size !== data.length) throw new Error(`npy: shape [${shape.join(', ')}] holds ${size} values, not ${data.length}`);
+  const descr = data instanceof Float32Array ? DTYPES.float32 : DTYPES.int32;
+  const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${dims}, }`;
+  // Magic (6) + version (2) + header length (2) + header, padded with spaces and a newline to 64 bytes.
+  const unpadded = 10 + header.length + 1;
+  header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
+  const out = Buffer.alloc(10 + header.length + data.byteLength);
+  out.write('\x93NUMPY', 0, 'latin1');
   out[6] = 1;
   out[7] = 0;
-  const view = new DataView(out.buffer);
-  view.setUint16(8, header.length, true);
-  out.set(new TextEncoder().encode(header), 10);
-  for (let i = 0; i < values.length; i++) view.setInt32(10 + header.length + i * 4, values[i]!, true);
+  out.writeUInt16LE(header.length, 8);
+  out.write(header, 10, 'latin1');
+  const values = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  // Typed arrays are in the machine's order; every platform Node runs on here is little-endian.
+  values.copy(out, 10 + header.length);
   return out;
 }

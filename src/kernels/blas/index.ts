@@ -8,6 +8,9 @@ import { installHeapKernels } from '../wasm/index.js';
 import type { TensorInfo, WasmBackend } from '../wasm/simd.js';
 import type { Sgemm } from './open.js';
 import { DENSE_BACKWARD, denseBackward, product } from './products.js';
+import { registerConvKernels } from '../conv/kernels.js';
+import { registerMaxPoolGrad } from '../conv/pool.js';
+import { registerLeadingSums } from './sums.js';
 
 export { openBlas, BLAS_LIBRARIES, type Sgemm } from './open.js';
 
@@ -31,8 +34,8 @@ interface Engine {
 /**
  * Registers TF.js backend `name`: the wasm backend's own kernels, except BatchMatMul and
  * _FusedMatMul, which run on `sgemm` (falling back to wasm's for what they do not cover), and
- * Identity, which shares its input's data instead of copying it; then DENSE_BACKWARD and the heap
- * kernels. Returns the kernels plugins may use on it. Needs @tensorflow/tfjs-backend-wasm loaded.
+ * Identity, which shares its input's data instead of copying it; then DENSE_BACKWARD, the
+ * convolutions on im2col and `sgemm`, and the heap kernels. Returns the kernels plugins may use on it. Needs @tensorflow/tfjs-backend-wasm loaded.
  */
 export function installWasmBlasBackend(tf: TF, name: string, sgemm: Sgemm): Kernels {
   if (!(tf as unknown as Engine).findBackendFactory(name)) registerBackend(tf, name, sgemm);
@@ -52,10 +55,11 @@ function registerBackend(tf: TF, name: string, sgemm: Sgemm): void {
   const batchMatMul = original('BatchMatMul');
   const fusedMatMul = original('_FusedMatMul');
   const identity = original('Identity');
+  const sum = original('Sum');
   // Priority below wasm's: naming the backend selects it, TF.js never picks it by itself.
   tf.registerBackend(name, wasmFactory as never, 1);
   for (const kernel of kernels) {
-    if (kernel !== batchMatMul && kernel !== fusedMatMul && kernel !== identity) engine.registerKernel({ ...kernel, backendName: name });
+    if (kernel !== batchMatMul && kernel !== fusedMatMul && kernel !== identity && kernel !== sum) engine.registerKernel({ ...kernel, backendName: name });
   }
   // TF.js clones every tensor a gradient saves through Identity, which plain wasm copies; tensors
   // are immutable, so sharing the data with a reference count (as the cpu backend does) is enough.
@@ -95,6 +99,10 @@ function registerBackend(tf: TF, name: string, sgemm: Sgemm): void {
     backendName: name,
     kernelFunc: (({ inputs, backend, attrs }: KernelArgs) => denseBackward(sgemm, backend, inputs, attrs)) as never,
   });
+  // Convolutions as im2col and sgemm (wasm has no Conv2DBackpropFilter; its others run on XNNPACK or loops).
+  registerConvKernels(tf, name, (backend, a, b, ta, tb) => product(sgemm, backend, a, b, ta, tb)!);
+  registerMaxPoolGrad(tf, name);
+  registerLeadingSums(tf, name, sgemm, sum);
 }
 
 /** The dense layer's kernels on a backend that registered DENSE_BACKWARD and a _FusedMatMul taking 2-D operands. */

@@ -5,6 +5,8 @@ import type { Kernels } from '../index.js';
 import { fusedUpdate, registerUpdateKernels } from './updates.js';
 import { registerCrossEntropyKernels, softmaxCrossEntropy } from './cross-entropy.js';
 import { registerExplicitTransposes } from './transposes.js';
+import { batchMatMulProduct, registerConvKernels } from '../conv/kernels.js';
+import { registerMaxPoolGrad } from '../conv/pool.js';
 
 type TF = typeof tfjs;
 
@@ -18,5 +20,8 @@ export function installHeapKernels(tf: TF, backendName: string): Kernels {
 /** The kernels of TF.js's plain 'wasm' backend (after its package has loaded and registered its own). */
 export function installWasmKernels(tf: TF): Kernels {
   registerExplicitTransposes(tf, 'wasm');
+  // wasm has no Conv2DBackpropFilter; all three convolution kernels as im2col on its own products.
+  registerConvKernels(tf, 'wasm', batchMatMulProduct(tf, 'wasm'));
+  registerMaxPoolGrad(tf, 'wasm');
   return installHeapKernels(tf, 'wasm');
 }

@@ -35,6 +35,9 @@ export interface SimdLoops {
   relu(x: number, n: number): void;
   /** out = y > 0 ? dy : 0 over n >= 4 floats (byte offsets). */
   reluGrad(dy: number, y: number, out: number, n: number): void;
+  /** im2col and col2im of src/kernels/conv/im2col.ts: (from, to, then the geometry's 14 integers), byte offsets. */
+  im2col(...args: number[]): void;
+  col2im(...args: number[]): void;
 }
 
 let compiled: WebAssembly.Module | undefined;

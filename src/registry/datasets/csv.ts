@@ -157,6 +157,7 @@ export default defineDataset<CsvParams>({
     required: ['train', 'test'],
     additionalProperties: false,
   },
+  task: (p) => (p.targetColumns !== undefined ? 'regression' : undefined),
   check(p) {
     const problems: ParamProblem[] = [];
     if ((p.labelColumn === undefined) === (p.targetColumns === undefined)) {

@@ -14,5 +14,5 @@ export default downloadableDataset({
   bytes: { trainImages: 26_421_880, trainLabels: 29_515, testImages: 4_422_102, testLabels: 5_148 },
   // Debian recompresses the files, so they are checked by structure instead of checksum.
   systemDirs: ['/usr/share/datasets/fashion-mnist'],
-  expected: { trainSize: 60000, testSize: 10000, sampleShape: [28, 28], classes: 10 },
+  expected: { trainSize: 60000, testSize: 10000, sampleShape: [1, 28, 28], classes: 10 },
 });

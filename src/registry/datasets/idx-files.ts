@@ -59,7 +59,9 @@ export async function inspectIdxFiles(files: IdxFiles, classes: number, source: 
   if (trainX.slice(1).join() !== testX.slice(1).join()) {
     throw new PluginInputError(`training images are [${trainX.slice(1).join(', ')}] but test images are [${testX.slice(1).join(', ')}]`, files.testImages.param);
   }
-  return { sampleShape: trainX.slice(1), classes, trainSize: trainX[0], testSize: testX[0], source };
+  // Images (files of [count, height, width]) have one channel, laid out channels first as torch's.
+  const sampleShape = trainX.length === 3 ? [1, ...trainX.slice(1)] : trainX.slice(1);
+  return { sampleShape, classes, trainSize: trainX[0], testSize: testX[0], source };
 }
 
 /** The pixels (times scale) and labels, into shared memory; a label ≥ classes is an error. */

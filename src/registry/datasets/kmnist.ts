@@ -12,5 +12,5 @@ export default downloadableDataset({
   },
   // Sizes of the published .gz files, as their servers send them (a download is cut off past these).
   bytes: { trainImages: 18_165_135, trainLabels: 29_497, testImages: 3_041_136, testLabels: 5_120 },
-  expected: { trainSize: 60000, testSize: 10000, sampleShape: [28, 28], classes: 10 },
+  expected: { trainSize: 60000, testSize: 10000, sampleShape: [1, 28, 28], classes: 10 },
 });

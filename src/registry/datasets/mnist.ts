@@ -12,5 +12,5 @@ export default downloadableDataset({
   },
   // Sizes of the published .gz files, as their servers send them (a download is cut off past these).
   bytes: { trainImages: 9_912_422, trainLabels: 28_881, testImages: 1_648_877, testLabels: 4_542 },
-  expected: { trainSize: 60000, testSize: 10000, sampleShape: [28, 28], classes: 10 },
+  expected: { trainSize: 60000, testSize: 10000, sampleShape: [1, 28, 28], classes: 10 },
 });

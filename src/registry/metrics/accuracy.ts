@@ -3,6 +3,7 @@ import { defineMetric } from '../kinds.js';
 export default defineMetric<Record<string, never>>({
   type: 'accuracy',
   key: 'accuracy',
+  tasks: ['classification'],
   summary: 'Fraction of samples whose highest-scoring output is the true class (testAccuracy, valAccuracy)',
   params: { type: 'object', properties: {}, additionalProperties: false },
   create: (_p, { tf }) => ({

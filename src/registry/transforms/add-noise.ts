@@ -29,6 +29,7 @@ export default defineTransform<AddNoiseParams>({
     },
     additionalProperties: false,
   },
+  task: 'reconstruction',
   facts: (_p, facts) => ({ ...facts, targetShape: [facts.sampleShape.reduce((a, b) => a * b, 1)] }),
   apply({ kind, std, amount, clip }, split, { random }) {
     const x = sharedFloat32(split.x.length);

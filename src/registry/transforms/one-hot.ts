@@ -5,6 +5,7 @@ export default defineTransform<Record<string, never>>({
   type: 'oneHot',
   summary: 'Makes the targets one-hot rows of the class labels (for mse or l1 on classes)',
   params: { type: 'object', properties: {}, additionalProperties: false },
+  task: 'classification',
   facts: (_p, facts) => ({ ...facts, targetShape: [facts.classes] }),
   apply(_p, split, { facts }) {
     const target = sharedFloat32(split.count * facts.classes);

@@ -48,7 +48,7 @@ describe('datasets', function () {
       for (const gzip of [false, true]) {
         const dir = writeIdxDataset(join(makeTempDir(), 'd'), { train: 30, test: 10, gzip });
         const data = await idx.load({ dir: 'd', classes: 10, scale: 1 / 255 }, { baseDir: join(dir, '..') });
-        assert.deepEqual(data.facts.sampleShape, [4, 4]);
+        assert.deepEqual(data.facts.sampleShape, [1, 4, 4]);
         assert.equal(data.train.count, 30);
         assert.equal(data.test.count, 10);
         assert.equal(data.train.x[1], Math.fround(7 / 255));

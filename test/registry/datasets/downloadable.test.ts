@@ -89,7 +89,7 @@ describe('datasets downloaded into a cache (against a local server)', function (
       testImages: files['t10k-images-idx3-ubyte.gz'].length,
       testLabels: files['t10k-labels-idx1-ubyte.gz'].length,
     },
-    expected: { trainSize: 6, testSize: 2, sampleShape: [3, 3], classes: 3 },
+    expected: { trainSize: 6, testSize: 2, sampleShape: [1, 3, 3], classes: 3 },
   });
   const params = () => ({ baseUrl, download: true, scale: 1 });
   const cached = () => readdirSync(join(process.env.TRAINYARD_CACHE!, 'tiny'));
@@ -113,7 +113,7 @@ describe('datasets downloaded into a cache (against a local server)', function (
     assert.throws(() => cached(), /ENOENT/, 'no cache directory either');
     const cache = join(process.env.TRAINYARD_CACHE!, 'tiny');
     assert.deepEqual(facts, {
-      sampleShape: [3, 3],
+      sampleShape: [1, 3, 3],
       classes: 3,
       trainSize: 6,
       testSize: 2,
@@ -187,9 +187,9 @@ describe('datasets downloaded into a cache (against a local server)', function (
   });
 
   it('checks a local directory by structure, not checksum', async () => {
-    const wrong = { ...spec(), expected: { trainSize: 60000, testSize: 10000, sampleShape: [28, 28], classes: 10 } };
+    const wrong = { ...spec(), expected: { trainSize: 60000, testSize: 10000, sampleShape: [1, 28, 28], classes: 10 } };
     const dataset = downloadableDataset(wrong);
     await dataset.load(params(), { baseDir: '/' }).catch(() => undefined); // fills the cache
-    await assert.rejects(dataset.inspect({ dir: join(process.env.TRAINYARD_CACHE!, 'tiny'), download: false, scale: 1 }, { baseDir: '/' }), /does not hold tiny: it has 6\/2 samples of \[3, 3\], tiny has 60000\/10000 samples of \[28, 28\]/);
+    await assert.rejects(dataset.inspect({ dir: join(process.env.TRAINYARD_CACHE!, 'tiny'), download: false, scale: 1 }, { baseDir: '/' }), /does not hold tiny: it has 6\/2 samples of \[1, 3, 3\], tiny has 60000\/10000 samples of \[1, 28, 28\]/);
   });
 });

@@ -5,6 +5,8 @@ import nll from '../../../src/registry/losses/nll.js';
 import multiMargin from '../../../src/registry/losses/multi-margin.js';
 import mse from '../../../src/registry/losses/mse.js';
 import l1 from '../../../src/registry/losses/l1.js';
+import smoothL1 from '../../../src/registry/losses/smooth-l1.js';
+import { bce, bceWithLogits } from '../../../src/registry/losses/bce.js';
 
 const ctx = { tf: tf as any };
 const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) <= 1e-5 * Math.max(1, Math.abs(expected)), `${actual} vs ${expected}`);
@@ -72,5 +74,25 @@ describe('losses (torch.nn meaning, reduction mean)', () => {
       [crossEntropy, nll, multiMargin, mse, l1].map((l) => l.target),
       ['class', 'class', 'class', 'value', 'value'],
     );
+  });
+
+  // Values computed with torch 1.13 (torch.nn.SmoothL1Loss, BCELoss, BCEWithLogitsLoss, reduction mean).
+  const output = [[0.2, -1.5, 3.0], [0.0, 0.7, -0.3]];
+  const valueTarget = [[0.0, 0.5, 1.0], [1.0, 0.25, 0.0]];
+  const run = (fn: (o: tf.Tensor, t: tf.Tensor) => tf.Scalar, o: number[][]) => fn(tf.tensor2d(o), tf.tensor2d(valueTarget)).dataSync()[0]!;
+
+  it('smoothL1 = torch.nn.SmoothL1Loss(beta), beta 0 being the l1 loss', () => {
+    close(run(smoothL1.create({ beta: 1 }, ctx), output), 0.6110416650772095);
+    close(run(smoothL1.create({ beta: 0.5 }, ctx), output), 0.7637500166893005);
+    close(run(smoothL1.create({ beta: 0 }, ctx), output), 0.9916666150093079);
+  });
+
+  it('bce = torch.nn.BCELoss, its logs clamped at -100 (a probability of exactly 0 or 1 costs 100)', () => {
+    close(run(bce.create({}, ctx), [[0.1, 0.9, 1.0], [0.0, 0.5, 0.3]]), 17.059858322143555);
+  });
+
+  it('bceWithLogits = torch.nn.BCEWithLogitsLoss, stable for large logits', () => {
+    close(run(bceWithLogits.create({}, ctx), output), 0.662304699420929);
+    close(run(bceWithLogits.create({}, ctx), output.map((row) => row.map((v) => v * 40))), 9.948914527893066);
   });
 });

@@ -1,0 +1,76 @@
+// The CNN part of `npm run bench:step`: milliseconds per Adam step of experiments/cnn-fashion-mnist.yaml's
+// network at batch 100 on the default backend (one trial: one thread), beside PyTorch's step for the
+// same network at 1 and 2 threads (bench/cnn_step_torch.py), measured in one run; and where the
+// time of trainyard's step goes, kernel by kernel.
+import { spawnSync } from 'node:child_process';
+import { createRegistries } from '../src/registry/index.js';
+import { buildModel } from '../src/runner/model.js';
+import { seedStreams } from '../src/runner/trial.js';
+import type { TF } from '../src/registry/kinds.js';
+
+export const CNN_LAYERS = [
+  { type: 'conv2d', outChannels: 32, kernelSize: 3, stride: 1, padding: 1, dilation: 1, bias: true },
+  { type: 'relu' },
+  { type: 'maxPool2d', kernelSize: 2, padding: 0 },
+  { type: 'conv2d', outChannels: 64, kernelSize: 3, stride: 1, padding: 1, dilation: 1, bias: true },
+  { type: 'relu' },
+  { type: 'maxPool2d', kernelSize: 2, padding: 0 },
+  { type: 'flatten' },
+  { type: 'dense', units: 128, activation: 'linear', useBias: true },
+  { type: 'relu' },
+  { type: 'dense', units: 10, activation: 'linear', useBias: true },
+];
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Median ms per step and the kernels' share of one profiled step. */
+async function trainyardStep(tf: TF, repeats: number): Promise<{ ms: number; kernels: [string, number][] }> {
+  const registries = createRegistries();
+  const model = buildModel(tf, CNN_LAYERS, registries, [1, 28, 28], seedStreams(0).init);
+  const optimizer = registries.optimizers.get('adam').create({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, { tf });
+  const loss = registries.losses.get('crossEntropy').create({ labelSmoothing: 0 }, { tf });
+  const x = tf.randomUniform([100, 1, 28, 28]);
+  const labels = tf.tensor1d(Array.from({ length: 100 }, (_, i) => i % 10), 'int32');
+  const step = () =>
+    tf.dispose(
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => loss(model.apply(x, true), labels), model.variables);
+        optimizer.step(model.variables, model.variables.map((v) => grads[v.name]!), 1e-3);
+        return value;
+      }),
+    );
+  for (let i = 0; i < 5; i++) step();
+  const samples: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const started = performance.now();
+    step();
+    await tf.ready();
+    samples.push(performance.now() - started);
+  }
+  const profile = await tf.profile(step);
+  const byKernel = new Map<string, number>();
+  for (const k of profile.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+  tf.dispose([x, labels]);
+  optimizer.dispose();
+  model.dispose();
+  return { ms: median(samples), kernels: [...byKernel.entries()].sort((a, b) => b[1] - a[1]) };
+}
+
+export async function cnnBench(repeats = 20): Promise<void> {
+  const registries = createRegistries();
+  const { tf, name } = await registries.backends.get('auto').load({ backends: registries.backends });
+  const ours = await trainyardStep(tf, repeats);
+  const torch = spawnSync('/usr/bin/python3', ['bench/cnn_step_torch.py', String(repeats)], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
+  console.log(`\nCNN of experiments/cnn-fashion-mnist.yaml, Adam step at batch 100 (median of ${repeats}):`);
+  console.log(`  trainyard on ${name} (one trial, one thread): ${ours.ms.toFixed(1)} ms`);
+  if (torch.status === 0) {
+    const ref = JSON.parse(torch.stdout) as { torch: string; threads1: number; threads2: number };
+    console.log(`  PyTorch ${ref.torch}, 1 thread: ${ref.threads1.toFixed(1)} ms (trainyard / PyTorch: ${(ours.ms / ref.threads1).toFixed(2)})`);
+    console.log(`  PyTorch ${ref.torch}, 2 threads: ${ref.threads2.toFixed(1)} ms (trainyard / PyTorch: ${(ours.ms / ref.threads2).toFixed(2)})`);
+  } else {
+    console.log(`  PyTorch: not measured (${(torch.stderr || torch.error?.message || '').trim().split('\n').at(-1)}); apt-get install -y python3-torch`);
+  }
+  const total = ours.kernels.reduce((a, [, ms]) => a + ms, 0);
+  console.log(`  where trainyard's step goes (one profiled step, kernel time ${total.toFixed(1)} ms):`);
+  for (const [kernel, ms] of ours.kernels.slice(0, 10)) console.log(`    ${kernel.padEnd(28)} ${ms.toFixed(1).padStart(7)} ms  ${((100 * ms) / total).toFixed(0).padStart(3)}%`);
+}
