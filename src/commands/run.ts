@@ -21,6 +21,7 @@ import { fsReason } from '../util/fs-errors.js';
 import { printable } from '../util/text.js';
 import type { Prepared } from '../config/pipeline.js';
 import { resumeCommand } from './resume.js';
+import { studyLine } from '../config/estimate-study.js';
 
 export const RUN_HELP = (): string => `Usage: trainyard run FILE [options]
        trainyard run --resume RUN_DIR [--workers N] [--backend NAME] [--quiet] [--no-report] [--allow-plugins]
@@ -180,6 +181,7 @@ export async function runCommand(args: string[], values: Record<string, unknown>
   await checkOutputRoot(outRoot, outFlag, prepared.plan.experiment.name);
   const backend = await loadBackend(prepared); // a backend that cannot run is an error before anything is written
   const fitted = fitWorkers(prepared, backend, values); // so is a run that cannot fit limits.memoryMB
+  if (!values.quiet) console.log(studyLine(fitted.plan.estimates ?? {}, backend.name, fitted.workers));
   const data = await loadData(prepared, file);
   // What inspect noted (data it would download) is done by now.
   const { notes: _notes, ...facts } = fitted.plan.data;

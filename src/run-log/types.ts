@@ -79,6 +79,8 @@ export type RunEvent =
       workers: number;
       epochs: number;
       stepsPerEpoch: number;
+      /** Steps of every trial together (a sweep gives trials their own batch sizes and epochs). */
+      totalSteps?: number;
       /** On a resume: trials already finished. */
       resumed?: number;
       /** Rebuilt by resume from metrics.json, for a log that lost it. */
@@ -143,6 +145,8 @@ export interface PlannedTrial {
   name: string;
   optimizer: OptimizerRecord;
   seed: number;
+  /** The sweep point the trial trains at: {<path>: value}. */
+  point?: Record<string, unknown>;
 }
 
 export interface TrialMetrics extends PlannedTrial {

@@ -11,6 +11,8 @@ export default defineBackend<Record<string, never>>({
   priority: 30,
   memory: wasmMemory(110, 50),
   device: 'cpu',
+  // Measured under load (2026-11-26 to 12-01): the lecture's MLP, per trial thread.
+  speed: { flopsPerSecond: 16e9, secondsPerStep: 2e-4 },
   // One thread per TF.js instance: trials in parallel workers use the cores (one more than cores measured fastest).
   parallelTrials: (cores) => cores + 1,
   async load() {
