@@ -172,4 +172,8 @@ export interface Metrics {
   /** Peak resident memory of the whole run (all worker threads). */
   peakRssMB?: number;
   trials: TrialMetrics[];
+  /** A study's statistics (src/reporters/study.ts), written at the run's end: groups over seeds, each optimizer's selected point, comparisons. */
+  groups?: unknown[];
+  selection?: unknown[];
+  comparisons?: unknown[];
 }
