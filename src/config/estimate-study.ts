@@ -82,7 +82,7 @@ export function estimateStudy(
     ...largest!,
     optimizers: largest!.optimizers.map((o) => ({ ...o, trials: perOptimizer.get(o.optimizer) ?? o.trials })),
     trials: trials.length,
-    seconds: Math.round(studySeconds(seconds, options.parallel)),
+    seconds: Math.round(studySeconds(seconds, options.parallel) * 10) / 10,
   };
 }
 

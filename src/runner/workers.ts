@@ -99,6 +99,6 @@ export function fitRun(inputs: FitInputs, backend: BackendPlugin, requested?: nu
   const note = shrinkNote(estimate, choice, workers);
   const cores = availableParallelism();
   const parallel = (backend.parallelTrials?.(cores) ?? cores + 1) > 1 ? Math.max(1, Math.min(workers, cores)) : 1;
-  const seconds = Math.round(studySeconds([...trialCosts(config, registries, plan.data, plan.trials, backend.type).values()], parallel));
+  const seconds = Math.round(studySeconds([...trialCosts(config, registries, plan.data, plan.trials, backend.type).values()], parallel) * 10) / 10;
   return { workers, plan: { ...plan, estimates: { ...estimate, seconds, workers, runBytes: runBytes(estimate, workers) } }, ...(note ? { note } : {}) };
 }

@@ -30,7 +30,7 @@ const tinyFacts: DataFacts = { sampleShape: [4], classes: 3, trainSize: 10, test
 const made = (processMB: number, trials: [number, number][], limitMB: number): MemoryEstimate =>
   ({
     process: { bytes: processMB * MB },
-    trials: trials.map(([workerMB, n], i) => ({ optimizer: `o${i}`, trials: n, workerBytes: workerMB * MB })),
+    optimizers: trials.map(([workerMB, n], i) => ({ optimizer: `o${i}`, trials: n, workerBytes: workerMB * MB })),
     limitBytes: limitMB * MB,
   }) as never;
 
@@ -59,7 +59,7 @@ describe('config/estimate: the memory a run needs', () => {
     assert.equal(e.totalBytes, e.process.bytes + adam.workerBytes);
     assert.equal(Math.round(e.totalBytes / MB), 354);
     assert.equal(e.limitBytes, 8192 * MB);
-    assert.deepEqual(plan.config.limits, { memoryMB: 8192 });
+    assert.deepEqual(plan.config.limits, { memoryMB: 8192, maxTrials: 1000 });
   });
 
   it('estimates for the backend it is given: separate ops on cpu, no heap bound', async () => {
