@@ -224,3 +224,10 @@ export function withStatistics(metrics: Metrics, config: unknown): Metrics {
   if (!isStudy(metrics.trials, settings)) return metrics;
   return { ...metrics, ...studyStatistics(metrics, settings) };
 }
+
+/** A run's statistics: metrics.json's, or computed from its metrics (a run that ended before writing them); none for a plain run. */
+export function statisticsOf(metrics: Metrics, config: unknown): StudyStatistics | undefined {
+  if (metrics.groups && metrics.selection && metrics.comparisons) return { groups: metrics.groups, selection: metrics.selection, comparisons: metrics.comparisons } as StudyStatistics;
+  const settings = studySettingsOf(config);
+  return isStudy(metrics.trials, settings) ? studyStatistics(metrics, settings) : undefined;
+}
