@@ -164,10 +164,12 @@ export async function train(inputs: RunInputs, backend: LoadedBackend, data: Loa
 
 export async function runCommand(args: string[], values: Record<string, unknown>, sets: { flag: string; text: string }[]): Promise<number> {
   if (values.resume !== undefined) {
-    if (args.length > 0 || sets.length > 0 || values.out !== undefined) {
-      throw new UserError('run --resume RUN_DIR takes no FILE, --set, --epochs or --out: the plan comes from the run directory');
+    if (args.length > 0 || values.epochs !== undefined || values.out !== undefined) {
+      throw new UserError('run --resume RUN_DIR takes no FILE, --epochs or --out: the plan comes from the run directory (--set seeds.count=N grows a study)');
     }
-    return resumeCommand(values);
+    const other = sets.find((s) => !/^(seeds|sweep|limits\.maxTrials)\b/.test(s.text));
+    if (other) throw new UserError(`run --resume RUN_DIR ${other.flag} ${other.text}: with --resume, --set may only grow the study (seeds, sweep, limits.maxTrials); the rest of the plan stays as the run trained it`);
+    return resumeCommand(values, sets);
   }
   if (values['allow-plugins']) throw new UserError('--allow-plugins goes with --resume (a new run imports the plugin modules its experiment file names)');
   if (args.length !== 1) throw new UserError('run needs exactly one FILE (trainyard run experiments/lecture-25-optimizers.yaml), or --resume RUN_DIR');

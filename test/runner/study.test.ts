@@ -54,3 +54,41 @@ describe('trainyard run: a study (seeds x sweep points)', function () {
     assert.equal(metrics.comparisons[0].pWin, 1);
   });
 });
+
+describe('trainyard run --resume RUN_DIR --set seeds.count=N: a study grows', function () {
+  this.timeout(300000);
+  const dir = makeTempDir();
+  const out = join(dir, 'runs');
+  let file: string;
+  let runDir: string;
+
+  before(async () => {
+    file = writeExperiment(dir, 'grow', smallLecture({ name: 'grow', epochs: 1, seeds: '{count: 1}', optimizers: '  - {name: Adam, type: adam, lr: 0.001}' }));
+    const first = await cliInProcess(['run', file, '--out', out, '--no-report']);
+    assert.equal(first.code, 0, first.stderr);
+    runDir = join(out, 'grow', readlinkSync(join(out, 'grow', 'latest')));
+  });
+
+  it('trains only the new trials and keeps the finished ones', async () => {
+    const before = readFileSync(join(runDir, 'checkpoints', 'adam', 'seed-0', 'result.json'), 'utf8');
+    const grown = await cliInProcess(['run', '--resume', runDir, '--set', 'seeds.count=3', '--no-report']);
+    assert.equal(grown.code, 0, grown.stderr);
+    assert.match(grown.stdout, /the study grows by 2 trials \(3 in all\); the 1 it has are kept/);
+    const events = readFileSync(join(runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const secondStart = events.map((e) => e.type).lastIndexOf('runStart');
+    assert.deepEqual(events.slice(secondStart).filter((e) => e.type === 'trialStart').map((e) => e.trialId).sort(), ['adam/seed-1', 'adam/seed-2']);
+    assert.equal(readFileSync(join(runDir, 'checkpoints', 'adam', 'seed-0', 'result.json'), 'utf8'), before, 'the finished trial is not trained again');
+    const metrics = JSON.parse(readFileSync(join(runDir, 'metrics.json'), 'utf8'));
+    assert.deepEqual(metrics.trials.map((t: any) => [t.id, t.status]), [['adam/seed-0', 'ok'], ['adam/seed-1', 'ok'], ['adam/seed-2', 'ok']]);
+    assert.equal(metrics.groups[0].n, 3);
+    const plan = JSON.parse(readFileSync(join(runDir, 'plan.json'), 'utf8'));
+    assert.deepEqual(plan.config.seeds, [0, 1, 2]);
+    assert.deepEqual(plan.overrides, ['seeds.count=3']);
+  });
+
+  it('refuses to change what a trial does (anything but seeds and sweep)', async () => {
+    const refused = await cliInProcess(['run', '--resume', runDir, '--set', 'training.epochs=5']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--set may only grow the study \(seeds, sweep, limits\.maxTrials\)/);
+  });
+});
