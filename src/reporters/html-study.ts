@@ -1,7 +1,7 @@
 // The report's study section: what the comparisons say in words, each optimizer's selected point,
 // and every group's statistics. It renders metrics.json's figures; it computes none of its own.
 import { esc, num, pct } from './html-format.js';
-import { figureWords, type ChartRun } from './series.js';
+import { figureWords, pointLabel, type ChartRun } from './series.js';
 import { comparisonSentence, type Group, type GroupKey } from './study.js';
 import type { Summary } from '../util/stats.js';
 
@@ -30,7 +30,12 @@ function runStudy(run: ChartRun, titled: boolean): string {
   const stats = run.statistics!;
   const parts: string[] = [];
   if (titled) parts.push(`<h3>${esc(run.label)}</h3>`);
-  const sentences = stats.comparisons.map((c) => `<li>${esc(comparisonSentence(c, (k) => k.optimizer))}${pointOf(c.a) || pointOf(c.b) ? ` <span class="muted">(${esc(label(c.a))} vs ${esc(label(c.b))})</span>` : ''}</li>`);
+  const short = (k: GroupKey) => {
+    const { optimizer, ...point } = k;
+    const at = pointLabel(point);
+    return at ? `${optimizer} (${at})` : optimizer;
+  };
+  const sentences = stats.comparisons.map((c) => `<li>${esc(comparisonSentence(c, short))}</li>`);
   if (sentences.length) {
     const metric = figureWords(stats.comparisons[0]!.metric);
     parts.push(`<div class="card"><p>On the final ${esc(metric)}, over paired seeds (a diverged trial loses its pair; P: the chance of a win, ties counting a half, with a 95% Wilson interval):</p><ul class="sentences">${sentences.join('')}</ul></div>`);

@@ -146,12 +146,13 @@ function timeToTarget(runs: readonly ChartRun[]): ChartSpec | undefined {
   if (rows.length === 0) return undefined;
   const names = [...new Set(rows.map((r) => r.optimizer as string))];
   const targetList = [...targets];
+  const selected = runs.some((r) => r.metrics.trials.some((t) => t.point !== undefined));
   return {
     name: 'time-to-target',
     title: 'Time to target',
     spec: {
       $schema: SCHEMA,
-      title: { text: 'Trials that reached the target, over wall-clock time', subtitle: ['each optimizer at its selected point; a diverged or failed trial never gets there', 'dash: the target value'] },
+      title: { text: 'Trials that reached the target, over wall-clock time', subtitle: [`${selected ? 'each optimizer at its selected point; ' : ''}a diverged or failed trial never gets there; dash: the target value`] },
       width: WIDTH,
       height: HEIGHT,
       data: { values: rows },
@@ -159,7 +160,7 @@ function timeToTarget(runs: readonly ChartRun[]): ChartSpec | undefined {
       encoding: {
         x: { field: 'seconds', type: 'quantitative', title: 'seconds since the trial began', scale: { zero: true } },
         y: { field: 'fraction', type: 'quantitative', title: 'fraction of trials at the target', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
-        color: { ...color(names), legend: { symbolType: 'stroke', orient: 'bottom', direction: 'horizontal' } },
+        color: { ...color(names), legend: { symbolType: 'stroke', orient: 'bottom', direction: 'horizontal', columns: Math.min(names.length, 2) } },
         strokeDash: { field: 'target', type: 'nominal', title: 'target', scale: { domain: targetList, range: targetList.map((_, i) => DASHES[i % DASHES.length]) }, legend: { symbolType: 'stroke', orient: 'bottom', direction: 'horizontal' } },
         tooltip: [{ field: 'optimizer' }, { field: 'target' }, { field: 'seconds', format: FORMAT.seconds }, { field: 'fraction', format: '.0%' }, { field: 'reached' }, { field: 'of', title: 'trials' }],
       },
