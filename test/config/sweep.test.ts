@@ -30,6 +30,11 @@ describe('config: seeds and sweeps', () => {
     assert.deepEqual((await prepare(file('seeds: {count: 2}\n'))).plan.trials.map((t) => t.seed), [0, 0, 0, 1, 1, 1]);
   });
 
+  it('seeds {count, start} may not run past the largest seed', async () => {
+    const error = await configError(prepare(file('seeds: {count: 3, start: 4294967294}\n')));
+    assert.match(show(error.problems), /:11:\d+ seeds\.count: the seeds would run to 4294967296, past the largest seed \(4294967295\)/);
+  });
+
   it('a grid crosses its lists: ids add <path>=<value> in the order the sweep names them; each trial gets its config', async () => {
     const { plan, studyLine } = await prepare(file('seeds: [0]\nsweep:\n  grid:\n    optimizers[*].lr: [1.0e-3, 0.1]\n    training.batchSize: [20, 100]\n'));
     assert.equal(plan.trials.length, 12);
