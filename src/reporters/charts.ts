@@ -1,7 +1,9 @@
 // Metrics → Vega-Lite specs. Pure: the same runs give the same specs, byte for byte, and the
 // input is never mutated. Seeds are pooled here (mean, min, max) rather than with Vega-Lite
 // transforms, so the spec's data says exactly what is drawn and NaN handling stays explicit.
-import { CONFIG, DASHES, FORMAT, HEIGHT, WIDTH } from './chart-style.js';
+import { CONFIG, DASHES, FORMAT, HEIGHT, percentFormat, WIDTH } from './chart-style.js';
+
+export { percentFormat } from './chart-style.js';
 import { colorMap } from './colors.js';
 import { aggregate, epochSeconds, figureWords, groupSeries, hasField, maxSeeds, optimizerNames, otherFigures, stopMarks, swept, varies, type ChartRun, type EpochField } from './series.js';
 import { studyCharts } from './study-charts.js';
@@ -83,17 +85,6 @@ function subtitle(runs: readonly ChartRun[], parts: string[]): string[] {
   return rest ? [...lines, rest] : lines;
 }
 
-/**
- * A percentage axis format with as many decimals as the values' span needs, so that no two ticks
- * read the same (a span of 84.1% to 85.3% at '.0%' gave 84% 84% 85% 85%).
- */
-export function percentFormat(values: readonly (number | null)[]): string {
-  const v = values.filter((x): x is number => x !== null && Number.isFinite(x));
-  const span = v.length > 1 ? Math.max(...v) - Math.min(...v) : 1;
-  // About five ticks across the span: each step needs its own digit.
-  const digits = span > 0 ? Math.max(0, Math.min(3, Math.ceil(-Math.log10(span / 5)) - 2)) : 1;
-  return `.${digits}%`;
-}
 
 interface EpochChartOptions {
   name: string;

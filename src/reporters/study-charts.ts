@@ -1,7 +1,7 @@
 // The charts of a study, drawn from its statistics (metrics.json `groups`, `selection`): the
 // sensitivity to a swept value (DeepOBS's chart, one line per optimizer with its band), a heatmap
 // for two swept values, and the fraction of trials that reached each target against seconds.
-import { CONFIG, DASHES, FORMAT, HEIGHT, WIDTH } from './chart-style.js';
+import { CONFIG, DASHES, FORMAT, HEIGHT, percentFormat, WIDTH } from './chart-style.js';
 import type { ChartSpec } from './charts.js';
 import { colorMap } from './colors.js';
 import { figureWords, type ChartRun } from './series.js';
@@ -41,7 +41,7 @@ function sensitivity(runs: readonly ChartRun[], run: ChartRun, path: string, fig
   const format = percent ? FORMAT.percent : FORMAT.value;
   const words = figureWords(figure);
   const x = { field: 'x', type: 'quantitative', title: `${path}${log ? ' (log scale)' : ''}`, scale: log ? { type: 'log', nice: false } : { zero: false }, axis: log ? { format: '~g' } : {} };
-  const y = { field: 'mean', type: 'quantitative', title: `final ${words}`, scale: { zero: false }, axis: percent ? { format: '.0%' } : {} };
+  const y = { field: 'mean', type: 'quantitative', title: `final ${words}`, scale: { zero: false }, axis: percent ? { format: percentFormat(rows.flatMap((r) => [r.lo, r.hi, r.mean])) } : {} };
   const tooltip = [
     { field: 'optimizer' },
     { field: 'x', title: path },
