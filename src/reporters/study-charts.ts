@@ -53,6 +53,7 @@ function sensitivity(runs: readonly ChartRun[], run: ChartRun, path: string, fig
   ];
   const { name, title } = suffix(runs, run);
   const seeds = Math.max(...groups.map((g) => g.trials.length));
+  const legendColor = { ...color(names), legend: { symbolType: 'stroke', orient: 'bottom', direction: 'horizontal' } };
   return {
     name: `sensitivity-${shortPath(path).toLowerCase()}${name}`,
     title: `Sensitivity to ${shortPath(path)}${title}`,
@@ -65,11 +66,53 @@ function sensitivity(runs: readonly ChartRun[], run: ChartRun, path: string, fig
       width: WIDTH,
       height: HEIGHT,
       data: { values: rows },
-      encoding: { x, color: color(names) },
+      encoding: { x },
       layer: [
-        { mark: { type: 'area', opacity: 0.16, invalid: 'break-paths-filter-domains' }, encoding: { y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color: { ...color(names), legend: null } } },
-        { mark: { type: 'line', invalid: 'break-paths-filter-domains' }, encoding: { y, color: { ...color(names), legend: { symbolType: 'stroke', orient: 'bottom', direction: 'horizontal' } } } },
-        { mark: { type: 'point', filled: true, invalid: 'filter' }, encoding: { y, tooltip, color: { ...color(names), legend: null } } },
+        // One legend for the three layers: the same colour encoding, legend and all, on each (Vega-Lite merges them; the first, the line, draws its symbols).
+        { mark: { type: 'line', invalid: 'break-paths-filter-domains' }, encoding: { y, color: legendColor } },
+        { mark: { type: 'area', opacity: 0.16, invalid: 'break-paths-filter-domains' }, encoding: { y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color: legendColor } },
+        { mark: { type: 'point', filled: true, invalid: 'filter' }, encoding: { y, tooltip, color: legendColor } },
+      ],
+      config: CONFIG,
+    },
+  };
+}
+
+/** Seconds per epoch against one swept value (a batch size's cost beside its accuracy): the mean over each group's epochs and seeds. */
+function secondsAgainst(runs: readonly ChartRun[], run: ChartRun, path: string, among: readonly Group[]): ChartSpec | undefined {
+  const byId = new Map(run.metrics.trials.map((t) => [t.id, t]));
+  const rows = among
+    .filter((g) => typeof g.key[path] === 'number')
+    .flatMap((g) => {
+      const seconds = g.trials.flatMap((id) => byId.get(id)?.epochs.map((e) => e.seconds) ?? []).filter((v) => Number.isFinite(v));
+      return seconds.length ? [{ optimizer: g.key.optimizer, x: g.key[path] as number, seconds: seconds.reduce((a, b) => a + b, 0) / seconds.length, min: Math.min(...seconds), max: Math.max(...seconds), epochs: seconds.length }] : [];
+    });
+  if (new Set(rows.map((r) => r.x)).size < 2) return undefined;
+  const xs = rows.map((r) => r.x);
+  const log = xs.every((x) => x > 0) && Math.max(...xs) / Math.min(...xs) >= 10;
+  const ys = rows.flatMap((r) => [r.min, r.max]);
+  const logY = ys.every((y) => y > 0) && Math.max(...ys) / Math.min(...ys) >= 10;
+  const names = [...new Set(rows.map((r) => r.optimizer))];
+  const legendColor = { ...color(names), legend: { symbolType: 'stroke', orient: 'bottom', direction: 'horizontal' } };
+  const y = { field: 'seconds', type: 'quantitative', title: `seconds per epoch${logY ? ' (log scale)' : ''}`, scale: logY ? { type: 'log', nice: false } : { zero: true }, axis: logY ? { format: '~g' } : {} };
+  const { name, title } = suffix(runs, run);
+  return {
+    name: `seconds-per-epoch-${shortPath(path).toLowerCase()}${name}`,
+    title: `Seconds per epoch against ${shortPath(path)}${title}`,
+    spec: {
+      $schema: SCHEMA,
+      title: { text: `Seconds per epoch against ${shortPath(path)}${title}`, subtitle: ['mean over every epoch and seed of each optimizer at each value; band: fastest to slowest epoch'] },
+      width: WIDTH,
+      height: HEIGHT,
+      data: { values: rows },
+      encoding: { x: { field: 'x', type: 'quantitative', title: `${path}${log ? ' (log scale)' : ''}`, scale: log ? { type: 'log', nice: false } : { zero: false }, axis: log ? { format: '~g' } : {} } },
+      layer: [
+        { mark: { type: 'line' }, encoding: { y, color: legendColor } },
+        { mark: { type: 'area', opacity: 0.16 }, encoding: { y: { ...y, field: 'min' }, y2: { field: 'max' }, color: legendColor } },
+        {
+          mark: { type: 'point', filled: true },
+          encoding: { y, color: legendColor, tooltip: [{ field: 'optimizer' }, { field: 'x', title: path }, { field: 'seconds', title: 'seconds per epoch (mean)', format: '.2f' }, { field: 'min', title: 'fastest', format: '.2f' }, { field: 'max', title: 'slowest', format: '.2f' }, { field: 'epochs', title: 'epochs measured' }] },
+        },
       ],
       config: CONFIG,
     },
@@ -191,8 +234,12 @@ export function studyCharts(runs: readonly ChartRun[]): ChartSpec[] {
     for (const path of paths) {
       const alone = stats.groups.filter((g) => g.key[path] !== undefined && Object.keys(g.key).length === 2);
       if (alone.length === 0 && pairs.size > 0) continue;
-      const chart = sensitivity(runs, run, path, figure, alone.length ? alone : stats.groups);
+      const among = alone.length ? alone : stats.groups;
+      const chart = sensitivity(runs, run, path, figure, among);
       if (chart) charts.push(chart);
+      // What a training-side value (batch size, epochs, widths) costs in time, beside its accuracy.
+      const cost = path.startsWith('optimizers') ? undefined : secondsAgainst(runs, run, path, among);
+      if (cost) charts.push(cost);
     }
   }
   const ttt = timeToTarget(runs);

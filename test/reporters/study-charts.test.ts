@@ -26,8 +26,11 @@ describe('reporters/study-charts', () => {
     const spec = chart.spec as any;
     assert.equal(spec.encoding.x.scale.type, 'log');
     assert.equal(spec.encoding.x.title, 'optimizers[*].lr (log scale)');
-    assert.deepEqual(spec.layer.map((l: any) => l.mark.type), ['area', 'line', 'point']);
-    assert.equal(spec.layer[0].encoding.y.field, 'lo');
+    assert.deepEqual(spec.layer.map((l: any) => l.mark.type), ['line', 'area', 'point']);
+    assert.equal(spec.layer[1].encoding.y.field, 'lo');
+    // one legend: every layer's colour says the same (Vega-Lite drops a legend whose layers disagree)
+    assert.equal(new Set(spec.layer.map((l: any) => JSON.stringify(l.encoding.color))).size, 1);
+    assert.ok(spec.layer[0].encoding.color.legend);
     const adam = spec.data.values.filter((r: any) => r.optimizer === 'Adam');
     assert.deepEqual(adam.map((r: any) => r.x), LRS);
     assert.ok(Math.abs(adam[0].mean - 0.9) < 1e-12);
@@ -38,6 +41,13 @@ describe('reporters/study-charts', () => {
     const series = new Set((acc.spec as any).data.values.map((p: any) => p.series));
     assert.deepEqual([...series], ['SGD', 'Adam']);
     assert.match(JSON.stringify((acc.spec as any).title.subtitle), /mean over 3 seeds; shaded band: 95% bootstrap interval of the mean.*selected sweep point/);
+  });
+
+  it('a swept training value also charts its seconds per epoch (a batch size\'s cost beside its accuracy); an optimizer value does not', () => {
+    const batches = study(['Adam'].flatMap((name) => [1, 10, 100].flatMap((b) => [0, 1].map((s) => trial(name, s, { 'training.batchSize': b }, 0.8)))));
+    const charts = buildCharts([batches]).map((c) => c.name);
+    assert.ok(charts.includes('sensitivity-batchsize') && charts.includes('seconds-per-epoch-batchsize'), charts.join(', '));
+    assert.ok(!buildCharts([lrSweep]).some((c) => c.name === 'seconds-per-epoch-lr'));
   });
 
   it('two swept values make a heatmap per optimizer', () => {
