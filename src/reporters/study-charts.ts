@@ -132,6 +132,9 @@ function heatmap(runs: readonly ChartRun[], run: ChartRun, paths: [string, strin
   const lower = /loss|error/i.test(figure);
   const { name, title } = suffix(runs, run);
   const optimizers = [...new Set(rows.map((r) => r.optimizer))];
+  const means = rows.map((r) => r.mean).filter((m): m is number => m !== null);
+  const [least, most] = [Math.min(...means), Math.max(...means)];
+  const light = lower ? least + 0.4 * (most - least) : least + 0.6 * (most - least);
   const columns = Math.min(optimizers.length, 3);
   const cell = Math.floor((WIDTH - 40) / columns);
   return {
@@ -158,7 +161,8 @@ function heatmap(runs: readonly ChartRun[], run: ChartRun, paths: [string, strin
               tooltip: [{ field: 'optimizer' }, { field: 'a', title: a }, { field: 'b', title: b }, { field: 'mean', title: `${words} (mean)`, format: percent ? FORMAT.percent : FORMAT.value }, { field: 'n', title: 'ok trials' }, { field: 'diverged', title: 'diverged' }],
             },
           },
-          { mark: { type: 'text', fontSize: 9, invalid: 'filter' }, encoding: { text: { field: 'mean', format: percent ? '.0%' : '.3~g' }, color: { value: '#ffffff' } } },
+          // Dark text on viridis's light end, white on its dark end.
+          { mark: { type: 'text', fontSize: 9, invalid: 'filter' }, encoding: { text: { field: 'mean', format: percent ? '.0%' : '.3~g' }, color: { condition: { test: `datum.mean ${lower ? '<' : '>'} ${light}`, value: '#1f2328' }, value: '#ffffff' } } },
         ],
       },
       config: CONFIG,
