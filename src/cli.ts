@@ -72,9 +72,9 @@ const commands: Record<string, Command> = {
       let failed = false;
       for (const file of files) {
         try {
-          const { plan, warnings } = await prepare(file, { sets: collectSets(values) });
+          const { plan, warnings, studyLine } = await prepare(file, { sets: collectSets(values) });
           for (const warning of warnings) console.error(formatWarning(warning));
-          console.log(`${file}: valid (${plan.trials.length} trial${plan.trials.length === 1 ? '' : 's'}, ${plan.data.trainSize} training / ${plan.data.testSize} test samples)`);
+          console.log(`${file}: valid (${studyLine}; ${plan.data.trainSize} training / ${plan.data.testSize} test samples)`);
           for (const note of plan.data.notes ?? []) console.log(`  note: ${printable(note)}`);
         } catch (error) {
           if (!(error instanceof UserError)) throw error;

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { prepare } from '../src/config/pipeline.js';
+import { sweepPoints, trialPoints } from '../src/config/sweep.js';
 import { committedSchemaValidator, fromRoot, runCliInProcess } from './config/support.js';
 import { requireSystem } from './requirements.js';
 
@@ -43,9 +44,9 @@ describe('experiments/*.yaml', () => {
   for (const name of files) {
     const file = fromRoot('experiments', name);
 
-    it(`${name} validates and plans: one trial per seed and optimizer, unique ids`, async () => {
+    it(`${name} validates and plans: one trial per seed, optimizer and sweep point, unique ids`, async () => {
       const { config, plan } = await prepare(file);
-      assert.equal(plan.trials.length, config.seeds.length * config.optimizers.length);
+      assert.equal(plan.trials.length, config.seeds.length * trialPoints(config.optimizers, sweepPoints(config.sweep)).length);
       assert.equal(new Set(plan.trials.map((t) => t.id)).size, plan.trials.length);
       for (const trial of plan.trials) assert.match(trial.id, /^[\p{L}\p{N}.-]+\/seed-\d+(\/.+)?$/u);
       assert.ok(plan.data.trainSize >= config.training.batchSize);

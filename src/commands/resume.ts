@@ -26,6 +26,7 @@ import { JsonReporter, METRICS_FILE } from '../reporters/json.js';
 import { describeReport } from './report.js';
 import { fitWorkers, train } from './run.js';
 import { continueRun, continues } from './continue-run.js';
+import { growPlan } from './grow.js';
 
 const say = (text: string) => console.log(printable(text, true));
 
@@ -122,7 +123,7 @@ async function repairLog(runDir: string): Promise<void> {
   if (log.badFile) say(`${runDir}: events.jsonl has ${n} line${n === 1 ? '' : 's'} that ${n === 1 ? 'is' : 'are'} not events (line ${log.copied.map((b) => b.line).join(', ')}): copied to ${log.badFile} and skipped`);
 }
 
-export async function resumeCommand(values: Record<string, unknown>): Promise<number> {
+export async function resumeCommand(values: Record<string, unknown>, sets: { flag: string; text: string }[] = []): Promise<number> {
   const flag = '--resume';
   const opened = await openRun(values.resume as string, flag, { allowPlugins: Boolean(values['allow-plugins']) });
   // --epochs N: a finished run trains on (checked before the lock: nothing is written for a refusal).
@@ -131,6 +132,18 @@ export async function resumeCommand(values: Record<string, unknown>): Promise<nu
   const lock = await takeLock(runDir, flag);
   let handedOver = false;
   try {
+    if (sets.length > 0) {
+      // A study grows: new trials join the plan, the finished ones stay as they are.
+      const grown = await growPlan(run.plan, sets, runDir);
+      if (grown.added > 0) {
+        await writeJsonAtomic(join(runDir, PLAN_FILE), grown.plan).catch((error: unknown) => {
+          throw new UserError(`${flag} ${runDir}: cannot grow the run here: its plan.json ${fsReason(error)}`);
+        });
+        run.plan = grown.plan;
+        run.config = grown.plan.config;
+        say(`${runDir}: the study grows by ${grown.added} trial${grown.added === 1 ? '' : 's'} (${grown.plan.trials.length} in all); the ${grown.plan.trials.length - grown.added} it has are kept`);
+      } else say(`${runDir}: ${sets.map((s) => s.text).join(' ')} adds no trials to the study`);
+    }
     // What the run recorded and what its log says, read first: nothing is written before the checks.
     const store = new DirectoryStore(runDir);
     const records = await readRecords(store, run.plan);

@@ -22,6 +22,7 @@ import { fsReason } from '../util/fs-errors.js';
 import { printable } from '../util/text.js';
 import type { Prepared } from '../config/pipeline.js';
 import { resumeCommand } from './resume.js';
+import { studyLine } from '../config/estimate-study.js';
 
 export const RUN_HELP = (): string => `Usage: trainyard run FILE [options]
        trainyard run --resume RUN_DIR [--epochs N] [--workers N] [--backend NAME] [--quiet] [--no-report] [--allow-plugins]
@@ -165,10 +166,14 @@ export async function train(inputs: RunInputs, backend: LoadedBackend, data: Loa
 
 export async function runCommand(args: string[], values: Record<string, unknown>, sets: { flag: string; text: string }[]): Promise<number> {
   if (values.resume !== undefined) {
-    if (args.length > 0 || sets.some((s) => s.flag !== '--epochs') || values.out !== undefined) {
-      throw new UserError('run --resume RUN_DIR takes no FILE, --set or --out: the plan comes from the run directory (--epochs N trains a finished run on to epoch N)');
+    if (args.length > 0 || values.out !== undefined) {
+      throw new UserError('run --resume RUN_DIR takes no FILE or --out: the plan comes from the run directory (--epochs N trains a finished run on to epoch N; --set seeds.count=N grows a study)');
     }
-    return resumeCommand(values);
+    const grows = sets.filter((s) => s.flag !== '--epochs');
+    const other = grows.find((s) => !/^(seeds|sweep|limits\.maxTrials)\b/.test(s.text));
+    if (other) throw new UserError(`run --resume RUN_DIR ${other.flag} ${other.text}: with --resume, --set may only grow the study (seeds, sweep, limits.maxTrials); the rest of the plan stays as the run trained it`);
+    if (grows.length > 0 && values.epochs !== undefined) throw new UserError('run --resume RUN_DIR: --epochs N and --set grow a run one at a time: train on to more epochs, or add trials, then run the other');
+    return resumeCommand(values, grows);
   }
   if (values['allow-plugins']) throw new UserError('--allow-plugins goes with --resume (a new run imports the plugin modules its experiment file names)');
   if (args.length !== 1) throw new UserError('run needs exactly one FILE (trainyard run experiments/lecture-25-optimizers.yaml), or --resume RUN_DIR');
@@ -182,6 +187,7 @@ export async function runCommand(args: string[], values: Record<string, unknown>
   await checkOutputRoot(outRoot, outFlag, prepared.plan.experiment.name);
   const backend = await loadBackend(prepared); // a backend that cannot run is an error before anything is written
   const fitted = fitWorkers(prepared, backend, values); // so is a run that cannot fit limits.memoryMB
+  if (!values.quiet) console.log(studyLine(fitted.plan.estimates ?? {}, backend.name, fitted.workers));
   const data = await loadData(prepared, file);
   // What inspect noted (data it would download) is done by now.
   const { notes: _notes, ...facts } = fitted.plan.data;

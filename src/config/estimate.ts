@@ -65,7 +65,11 @@ export interface MemoryEstimate {
   /** Per worker thread: its TF.js and backend instance, its heap (live tensors × heapFactor + heapOverheadBytes), the largest heap it may have. */
   worker: { runtimeBytes: number; tensors: TensorStore; heapFactor: number; heapOverheadBytes: number; heapInitialBytes: number; heapLimitBytes?: number };
   /** Each optimizer's trials, the largest first. */
-  trials: TrialEstimate[];
+  optimizers: TrialEstimate[];
+  /** Trials of the plan (seeds x optimizers x sweep points); set when the plan is made. */
+  trials?: number;
+  /** A rough estimate of the run's training time in seconds (see estimate-time.ts); set when the plan is made. */
+  seconds?: number;
   /** Set by a run when it has chosen its worker threads: their count and runBytes for it. */
   workers?: number;
   runBytes?: number;
@@ -144,7 +148,7 @@ export function estimateMemory(config: Experiment, registries: Registries, facts
       heapInitialBytes: profile.heapInitialBytes,
       ...(profile.heapLimitBytes !== undefined ? { heapLimitBytes: profile.heapLimitBytes } : {}),
     },
-    trials: trials.map(({ trial, workerBytes }) => ({ optimizer: trial.optimizer, trials: trial.trials, stepCopies: trial.stepCopies, liveBytes: trial.liveBytes, workerBytes })),
+    optimizers: trials.map(({ trial, workerBytes }) => ({ optimizer: trial.optimizer, trials: trial.trials, stepCopies: trial.stepCopies, liveBytes: trial.liveBytes, workerBytes })),
   };
 }
 
@@ -156,7 +160,7 @@ export function estimateMemory(config: Experiment, registries: Registries, facts
 export function runBytes(estimate: MemoryEstimate, workers: number): number {
   let bytes = estimate.process.bytes;
   let left = workers;
-  for (const trial of estimate.trials) {
+  for (const trial of estimate.optimizers) {
     const n = Math.min(left, trial.trials);
     bytes += n * trial.workerBytes;
     left -= n;

@@ -144,12 +144,92 @@ export function experimentShape(ref: RefSchema): JsonSchema {
         default: {},
       },
       seeds: {
-        type: 'array',
-        minItems: 1,
-        uniqueItems: true,
-        items: { type: 'integer', minimum: 0, maximum: MAX_SEED },
+        if: { type: 'object' },
+        then: {
+          type: 'object',
+          properties: {
+            count: { type: 'integer', minimum: 1, maximum: 100000, description: 'How many seeds' },
+            start: { type: 'integer', minimum: 0, maximum: MAX_SEED, default: 0, description: 'The first seed; the others follow it (start, start + 1, ...)' },
+          },
+          required: ['count'],
+          additionalProperties: false,
+        },
+        else: {
+          type: 'array',
+          minItems: 1,
+          uniqueItems: true,
+          items: { type: 'integer', minimum: 0, maximum: MAX_SEED },
+        },
         default: [0],
-        description: 'One trial per seed and optimizer; a seed sets initial weights and batch order',
+        description: 'One trial per seed and optimizer (and sweep point): a list of seeds, or {count, start}; a seed sets initial weights and batch order',
+      },
+      sweep: {
+        type: 'object',
+        properties: {
+          grid: {
+            type: 'object',
+            additionalProperties: { type: 'array', minItems: 1 },
+            description: "Every combination of the lists, keyed by --set paths ('optimizers[*].lr', 'training.batchSize'); write them in block style",
+          },
+          list: {
+            type: 'array',
+            minItems: 1,
+            items: { type: 'object', minProperties: 1 },
+            description: 'Points given one by one, each a mapping of --set paths to values',
+          },
+          random: {
+            type: 'object',
+            properties: {
+              count: { type: 'integer', minimum: 1, maximum: 100000, description: 'Points drawn' },
+              seed: { type: 'integer', minimum: 0, maximum: MAX_SEED, default: 0, description: 'Seed of the draws' },
+              params: {
+                type: 'object',
+                additionalProperties: {
+                  type: 'object',
+                  properties: {
+                    logUniform: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2, description: '[low, high], both > 0: uniform in log space' },
+                    uniform: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2, description: '[low, high]' },
+                    choice: { type: 'array', minItems: 1, description: 'One of these values' },
+                  },
+                  additionalProperties: false,
+                },
+                description: 'Per --set path: {logUniform: [lo, hi]}, {uniform: [lo, hi]} or {choice: [...]}; draws are rounded to 3 significant digits',
+              },
+            },
+            required: ['count', 'params'],
+            additionalProperties: false,
+          },
+        },
+        additionalProperties: false,
+        description: 'Values to try: grid, list or random (one of them); each point gives each trial its own config',
+      },
+      select: {
+        type: 'object',
+        properties: {
+          metric: { type: 'string', minLength: 1, description: 'Epoch figure that picks each optimizer\'s best sweep point (a validation figure: valAccuracy, valLoss)' },
+          mode: { enum: ['min', 'max'], description: 'Whether lower or higher is better (default: min for losses and errors, max otherwise)' },
+        },
+        required: ['metric'],
+        additionalProperties: false,
+        description: "How a sweep's best point is chosen per optimizer (default with a validation split: valAccuracy, or valLoss)",
+      },
+      targets: {
+        type: 'object',
+        properties: {
+          metric: { type: 'string', minLength: 1, description: 'Epoch figure, e.g. testAccuracy' },
+          values: { type: 'array', minItems: 1, items: { type: 'number' }, description: 'Values to reach' },
+          mode: { enum: ['min', 'max'], description: 'Reached at or above (max) or at or below (min) the value (default: min for losses and errors, max otherwise)' },
+        },
+        required: ['metric', 'values'],
+        additionalProperties: false,
+        description: 'Time to target: epochs and seconds until each value, per trial, and the fraction of each group that got there',
+      },
+      report: {
+        type: 'object',
+        properties: { band: { enum: ['ci95', 'minmax'], default: 'ci95', description: 'The band around a mean over seeds: a bootstrap 95% interval of the mean, or min to max' } },
+        additionalProperties: false,
+        default: {},
+        description: 'How reports draw studies',
       },
       backend: { ...ref('backends'), default: 'auto', description: 'TF.js backend: auto picks the fastest that loads' },
       limits: {
@@ -162,6 +242,7 @@ export function experimentShape(ref: RefSchema): JsonSchema {
             default: DEFAULT_MEMORY_MB,
             description: 'The most memory (MB of peak RSS) a run may need by its estimate: the process once (Node, TF.js, the data), plus each worker thread with its largest trial. A plan that cannot fit with one worker is refused; the default worker count shrinks to what fits; --workers N beyond it is refused',
           },
+          maxTrials: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000, description: 'The most trials a run may have (seeds x optimizers x sweep points)' },
         },
         additionalProperties: false,
         default: {},

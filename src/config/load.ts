@@ -42,7 +42,9 @@ export function readYaml(text: string, file: string, { allowEmpty }: { allowEmpt
     if (problems.some((p) => p.line === line)) continue;
     const message = unclosed
       ? `YAML syntax: this ${unclosed.open} is never closed; add ${unclosed.close} at the end of its ${unclosed.open === '{' ? 'mapping' : 'list'}`
-      : issue.code === 'DUPLICATE_KEY'
+      : keyPathInFlow(text, issue.pos[0])
+        ? `YAML syntax: a key path with brackets (${keyPathInFlow(text, issue.pos[0])}) cannot stand unquoted inside a flow mapping {...}, where [ and ] start a list; write that mapping in block style (one 'path: value' a line) or quote the key ('${keyPathInFlow(text, issue.pos[0])}')`
+        : issue.code === 'DUPLICATE_KEY'
         ? `YAML syntax: duplicate key '${clip(duplicateKey(text, issue.pos[0]))}'; a key may appear only once in a mapping`
         : issue.code === 'TAG_RESOLVE_FAILED'
           ? `YAML syntax: unknown tag ${clip(text.slice(issue.pos[0], Math.min(issue.pos[1], issue.pos[0] + 100)))} (custom tags are not allowed: nothing in an experiment file runs code)`
@@ -123,6 +125,18 @@ function unclosedFlow(doc: Document, text: string, offset: number): { offset: nu
     },
   });
   return found;
+}
+
+/**
+ * A `--set` path with brackets (optimizers[*].lr) unquoted in a flow mapping on the line of a syntax
+ * error at `offset`: the likely cause of it (a sweep's points written as {optimizers[*].lr: 0.1}).
+ */
+function keyPathInFlow(text: string, offset: number): string | undefined {
+  const start = text.lastIndexOf('\n', Math.max(0, offset - 1)) + 1;
+  const end = text.indexOf('\n', offset);
+  const line = text.slice(start, end < 0 ? undefined : end);
+  const match = /\{[^}'"]*?([A-Za-z_$][\w$-]*(?:\[(?:\d+|\*)\]|\.[A-Za-z_$][\w$-]*)*\[(?:\d+|\*)\](?:\[(?:\d+|\*)\]|\.[A-Za-z_$][\w$-]*)*)\s*:/.exec(line);
+  return match?.[1];
 }
 
 /** The key a DUPLICATE_KEY error points at. */

@@ -87,7 +87,7 @@ export function memoryProblem(config: Experiment, registries: Registries, facts:
 export function heapProblem(config: Experiment, registries: Registries, facts: DataFacts, estimate: MemoryEstimate): Problem | undefined {
   const limit = estimate.worker.heapLimitBytes;
   // The largest trial: estimate.perTrial describes it.
-  const largest = estimate.trials[0];
+  const largest = estimate.optimizers[0];
   if (limit === undefined || !largest) return undefined;
   const heap = heapBytes(estimate.worker, largest.liveBytes);
   if (heap <= limit) return undefined;

@@ -3,10 +3,20 @@ import type { JsonSchema } from '../registry/registry.js';
 import { type Registries, type RegistryKind } from '../registry/index.js';
 import { figureName } from '../registry/kinds.js';
 import { ProblemsError, type Path, type Problem } from '../util/errors.js';
-import { datasetSpecKeys, experimentShape, looseRef } from './experiment-schema.js';
+import { datasetSpecKeys, experimentShape, looseRef, MAX_SEED } from './experiment-schema.js';
 import { paramsOf, pluginSlots } from './validate.js';
 import type { EarlyStopping, Experiment, ExperimentInput, OptimizerSpec, PluginSpec } from './types.js';
 import { slug } from '../util/slug.js';
+import { defaultMode } from '../util/direction.js';
+import type { SweepSpec } from './sweep.js';
+
+/** A list of seeds, or {count, start}: start, start + 1, ... */
+export function seedList(seeds: ExperimentInput['seeds']): number[] {
+  if (seeds === undefined) return [0];
+  if (Array.isArray(seeds)) return [...seeds];
+  const start = seeds.start ?? 0;
+  return Array.from({ length: seeds.count }, (_, i) => start + i);
+}
 
 const shape = experimentShape(looseRef) as { properties: Record<string, JsonSchema & { default?: unknown; properties?: Record<string, JsonSchema> }> };
 
@@ -24,7 +34,7 @@ export function epochFigures(experiment: Experiment, registries: Registries): st
 }
 
 /** Early stopping and plateau schedules must watch a figure the run records. */
-function checkWatchedFigures(experiment: Experiment, registries: Registries, problems: Problem[]): void {
+function checkWatchedFigures(experiment: Experiment, registries: Registries, problems: Problem[], selectGiven = false): void {
   const figures = epochFigures(experiment, registries);
   const check = (metric: unknown, path: Path) => {
     if (typeof metric === 'string' && !figures.includes(metric)) {
@@ -32,7 +42,25 @@ function checkWatchedFigures(experiment: Experiment, registries: Registries, pro
     }
   };
   if (experiment.training.earlyStopping) check(experiment.training.earlyStopping.metric, ['training', 'earlyStopping', 'metric']);
+  if (experiment.select && selectGiven) check(experiment.select.metric, ['select', 'metric']);
+  if (experiment.targets) check(experiment.targets.metric, ['targets', 'metric']);
   experiment.optimizers.forEach((o, i) => check(o.schedule?.metric, ['optimizers', i, 'schedule', 'metric']));
+}
+
+const experimentHasValidation = (input: ExperimentInput): boolean => typeof input.dataset === 'object' && (input.dataset as Record<string, unknown>).validation !== undefined;
+
+/** sweep (random draws seeded 0 by default), select (default: on validation, when there is a split), targets, report. */
+function studyKeys(input: ExperimentInput, validation: boolean): Pick<Experiment, 'sweep' | 'select' | 'targets' | 'report'> {
+  const out: Pick<Experiment, 'sweep' | 'select' | 'targets' | 'report'> = { report: { band: input.report?.band ?? 'ci95' } };
+  if (input.sweep) {
+    const sweep = clone(input.sweep) as SweepSpec;
+    if (sweep.random) sweep.random = { ...sweep.random, seed: sweep.random.seed ?? 0 };
+    out.sweep = sweep;
+  }
+  if (input.select) out.select = { metric: input.select.metric, mode: input.select.mode ?? defaultMode(input.select.metric) };
+  else if (input.sweep && validation) out.select = { metric: 'valAccuracy', mode: 'max' };
+  if (input.targets) out.targets = { metric: input.targets.metric, values: [...input.targets.values], mode: input.targets.mode ?? defaultMode(input.targets.metric) };
+  return out;
 }
 
 /** Each property's default from a schema's properties, for the keys the input leaves out. */
@@ -103,7 +131,8 @@ export function normalize(input: ExperimentInput, registries: Registries): Exper
     metrics: (top.metrics as unknown[]).map((_, i) => spec('metrics', i)),
     task,
     training: top.training as Experiment['training'],
-    seeds: top.seeds as number[],
+    seeds: seedList(input.seeds),
+    ...studyKeys(input, experimentHasValidation(input)),
     backend: spec('backend'),
     limits: top.limits as Experiment['limits'],
   };
@@ -113,7 +142,13 @@ export function normalize(input: ExperimentInput, registries: Registries): Exper
     filled.mode ??= /accuracy/i.test(filled.metric) ? 'max' : 'min';
     experiment.training = { ...experiment.training, earlyStopping: filled };
   }
-  checkWatchedFigures(experiment, registries, problems);
+  // The default selection watches what the run records: valAccuracy, else valLoss.
+  if (experiment.select && !input.select && !epochFigures(experiment, registries).includes('valAccuracy')) experiment.select = { metric: 'valLoss', mode: 'min' };
+  checkWatchedFigures(experiment, registries, problems, input.select !== undefined);
+  const lastSeed = experiment.seeds.at(-1)!;
+  if (!Array.isArray(input.seeds) && input.seeds && lastSeed > MAX_SEED) {
+    problems.push({ path: ['seeds', 'count'], message: `the seeds would run to ${lastSeed}, past the largest seed (${MAX_SEED}); lower seeds.start or seeds.count` });
+  }
   // Move name first for readability of plan.json.
   experiment.optimizers = experiment.optimizers.map(({ name, ...rest }) => ({ name, ...rest }));
 

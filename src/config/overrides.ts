@@ -3,13 +3,18 @@ import { ConfigError, formatPath, UserError, type Path } from '../util/errors.js
 import { toData } from './guards.js';
 import { findNode, readYaml, type SourceDocument } from './load.js';
 import { pluginSlots } from './validate.js';
+import { parseSweepPath } from './sweep.js';
 
-/** 'optimizers[2].lr' → ['optimizers', 2, 'lr']; undefined when it is not a key path. */
-export function parseKeyPath(text: string): (string | number)[] | undefined {
-  if (!/^[A-Za-z_$][\w$-]*(\[\d+\]|\.[A-Za-z_$][\w$-]*)*$/.test(text)) return undefined;
-  const path: (string | number)[] = [];
-  for (const match of text.matchAll(/([A-Za-z_$][\w$-]*)|\[(\d+)\]/g)) path.push(match[1] ?? Number(match[2]));
-  return path;
+/** 'optimizers[2].lr' → ['optimizers', 2, 'lr'], 'optimizers[*].lr' → ['optimizers', '*', 'lr']; undefined when it is not a key path. */
+export const parseKeyPath = parseSweepPath;
+
+/** A path with `[*]` as one concrete path per item of the list it stands in (in the data as it is). */
+function expandStars(data: unknown, path: (string | number)[], shown: string): (string | number)[][] {
+  const star = path.indexOf('*');
+  if (star < 0) return [path];
+  const list = path.slice(0, star).reduce<unknown>((v, s) => (v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[s] : undefined), data);
+  if (!Array.isArray(list)) throw new UserError(`${shown}: [*] stands for every item of a list, but ${formatPath(path.slice(0, star))} is not a list in the file`);
+  return list.flatMap((_, i) => expandStars(data, [...path.slice(0, star), i, ...path.slice(star + 1)], shown));
 }
 
 /** Whether a path names a plugin reference (a bare name there may become {type, ...params}). */
@@ -85,33 +90,35 @@ export function applyOverrides(source: SourceDocument, sets: { flag: string; tex
   let data = source.data;
   for (const { flag, text } of sets) {
     const eq = text.indexOf('=');
-    const path = eq > 0 ? parseKeyPath(text.slice(0, eq)) : undefined;
+    const parsed = eq > 0 ? parseKeyPath(text.slice(0, eq)) : undefined;
     // As the user typed it: '--set PATH=VALUE', or a shorthand flag and its value ('--epochs 2').
     const shown = flag === '--set' || eq < 0 ? `${flag} ${text}` : `${flag} ${text.slice(eq + 1)}`;
-    if (!path) throw new UserError(`${flag} ${text}: expected PATH=VALUE, e.g. ${flag} optimizers[0].lr=0.01 or ${flag} training.batchSize=32`);
+    if (!parsed) throw new UserError(`${flag} ${text}: expected PATH=VALUE, e.g. ${flag} optimizers[0].lr=0.01, ${flag} optimizers[*].lr=0.01 or ${flag} training.batchSize=32`);
     const value = readValue(text.slice(eq + 1), shown);
-    const created = createdPart(data, path);
-    for (let i = 1; i < path.length; i++) {
-      const prefix = path.slice(0, i);
-      const node = ownNode(doc, prefix);
-      const next = path[i];
-      if (isScalar(node) && typeof node.value === 'string' && typeof next === 'string' && isPluginSlot(data, prefix)) {
-        // A plugin given by bare name becomes a mapping so that one of its params can be set.
-        doc.setIn(prefix, asMapping(doc, node));
-      } else if (isSeq(node) && (typeof next !== 'number' || next >= node.items.length)) {
-        const where = formatPath(prefix);
-        throw new UserError(`${shown}: ${where} is a list of ${node.items.length} in ${source.file}; use ${where}[0] to ${where}[${node.items.length - 1}]`);
-      } else if (node !== undefined && !isMap(node) && !isSeq(node)) {
-        throw new UserError(`${shown}: ${formatPath(prefix)} is a single value in ${source.file}, not a mapping or a list`);
+    for (const path of expandStars(data, parsed, shown)) {
+      const created = createdPart(data, path);
+      for (let i = 1; i < path.length; i++) {
+        const prefix = path.slice(0, i);
+        const node = ownNode(doc, prefix);
+        const next = path[i];
+        if (isScalar(node) && typeof node.value === 'string' && typeof next === 'string' && isPluginSlot(data, prefix)) {
+          // A plugin given by bare name becomes a mapping so that one of its params can be set.
+          doc.setIn(prefix, asMapping(doc, node));
+        } else if (isSeq(node) && (typeof next !== 'number' || next >= node.items.length)) {
+          const where = formatPath(prefix);
+          throw new UserError(`${shown}: ${where} is a list of ${node.items.length} in ${source.file}; use ${where}[0] to ${where}[${node.items.length - 1}] (or ${where}[*] for all)`);
+        } else if (node !== undefined && !isMap(node) && !isSeq(node)) {
+          throw new UserError(`${shown}: ${formatPath(prefix)} is a single value in ${source.file}, not a mapping or a list`);
+        }
       }
+      try {
+        doc.setIn(path, doc.createNode(value));
+      } catch (error) {
+        throw new UserError(`${shown}: cannot set it in ${source.file} (${(error as Error).message.split('\n')[0]})`);
+      }
+      overrides.push({ path: created, flag: shown });
+      data = toData(doc, source.lineCounter, source.file);
     }
-    try {
-      doc.setIn(path, doc.createNode(value));
-    } catch (error) {
-      throw new UserError(`${shown}: cannot set it in ${source.file} (${(error as Error).message.split('\n')[0]})`);
-    }
-    overrides.push({ path: created, flag: shown });
-    data = toData(doc, source.lineCounter, source.file);
   }
   return { ...source, doc, data, overrides };
 }

@@ -1,6 +1,7 @@
 import type { DataFacts } from '../registry/kinds.js';
 import { slug } from '../util/slug.js';
 import type { MemoryEstimate } from './estimate.js';
+import { applyPoint, parseSweepPath, pointText, sweepPoints, trialPoints, type SweepPoint } from './sweep.js';
 import type { Experiment, OptimizerSpec } from './types.js';
 
 export const PLAN_FORMAT_VERSION = 1;
@@ -12,6 +13,8 @@ export interface Trial {
   name: string;
   optimizer: OptimizerSpec;
   seed: number;
+  /** The sweep point this trial trains at (absent without a sweep), applied to its config; `optimizer` has it already. */
+  point?: SweepPoint;
   /** Only when a resume switched backends: which ran from which epoch. */
   backends?: { name: string; fromEpoch: number }[];
 }
@@ -42,17 +45,40 @@ export interface Plan {
   trials: Trial[];
 }
 
-export const trialId = (optimizerName: string, seed: number): string => `${slug(optimizerName)}/seed-${seed}`;
+/** '<optimizer slug>/seed-<seed>', and '/<path>=<value>,...' at a sweep point. */
+export const trialId = (optimizerName: string, seed: number, point?: SweepPoint): string => {
+  const at = pointText(point);
+  return `${slug(optimizerName)}/seed-${seed}${at ? `/${at}` : ''}`;
+};
 
-/** seeds × optimizers → trials, seed by seed (every optimizer of a seed shares initial weights). Pure. */
+/**
+ * The config one trial trains with: the plan's, with the trial's point applied outside the optimizers
+ * (its optimizer spec carries the rest). Pure; the plan's config is returned as is without a point.
+ */
+export function trialConfig(config: Experiment, trial: Pick<Trial, 'point'>): Experiment {
+  const shared = Object.fromEntries(Object.entries(trial.point ?? {}).filter(([path]) => parseSweepPath(path)?.[0] !== 'optimizers'));
+  return Object.keys(shared).length === 0 ? config : applyPoint(config, 0, shared).config;
+}
+
+/** Every trial of the study: seed by seed, point by point, each optimizer at the points that concern it. Pure. */
+export function planTrials(config: Experiment): Trial[] {
+  const at = trialPoints(config.optimizers, sweepPoints(config.sweep));
+  return config.seeds.flatMap((seed) =>
+    at.map(({ index, point }) => {
+      const { optimizer } = applyPoint(config, index, point);
+      const swept = Object.keys(point).length > 0;
+      return { id: trialId(optimizer.name, seed, point), name: optimizer.name, optimizer, seed, ...(swept ? { point } : {}) };
+    }),
+  );
+}
+
+/** seeds × optimizers (× sweep points) → trials, seed by seed (every optimizer of a seed shares initial weights). Pure. */
 export function makePlan(
   config: Experiment,
   data: DataFacts,
   meta: { file: string; overrides: string[]; pluginModules: string[]; estimates?: MemoryEstimate },
 ): Plan {
-  const trials: Trial[] = config.seeds.flatMap((seed) =>
-    config.optimizers.map((optimizer) => ({ id: trialId(optimizer.name, seed), name: optimizer.name, optimizer, seed })),
-  );
+  const trials = planTrials(config);
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     experiment: { name: config.name, description: config.description, file: meta.file },

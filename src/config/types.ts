@@ -1,5 +1,6 @@
 import type { Task } from '../registry/kinds.js';
 import type { PluginSpec } from '../registry/kinds.js';
+import type { SweepSpec } from './sweep.js';
 
 export type { PluginSpec };
 
@@ -57,6 +58,13 @@ export interface Experiment {
   metrics: PluginSpec[];
   training: TrainingConfig;
   seeds: number[];
+  /** The points to try (absent: one point, the file as it is). */
+  sweep?: SweepSpec;
+  /** How each optimizer's best sweep point is chosen; set by normalize when there is a validation split. */
+  select?: Selection;
+  targets?: Targets;
+  /** How reports draw a study; always set by normalize. */
+  report?: { band: 'ci95' | 'minmax' };
   backend: PluginSpec;
   /** What it trains for (config/task.ts): always set by normalize; optional for configs written by hand. */
   task?: Task;
@@ -68,6 +76,19 @@ export interface Experiment {
 export interface Limits {
   /** The most memory (MB) a run may need by its estimate: the process, plus each worker thread with its largest trial. */
   memoryMB: number;
+  /** The most trials a run may have (seeds x optimizers x sweep points). */
+  maxTrials?: number;
+}
+
+export interface Selection {
+  metric: string;
+  mode: 'min' | 'max';
+}
+
+export interface Targets {
+  metric: string;
+  values: number[];
+  mode: 'min' | 'max';
 }
 
 /** A plugin reference as written: a bare name or a mapping. */
@@ -85,7 +106,11 @@ export interface ExperimentInput {
   metrics?: PluginRef[];
   task?: Task;
   training?: Partial<TrainingConfig>;
-  seeds?: number[];
+  seeds?: number[] | { count: number; start?: number };
+  sweep?: SweepSpec;
+  select?: { metric: string; mode?: 'min' | 'max' };
+  targets?: { metric: string; values: number[]; mode?: 'min' | 'max' };
+  report?: { band?: 'ci95' | 'minmax' };
   backend?: PluginRef;
   limits?: Partial<Limits>;
 }

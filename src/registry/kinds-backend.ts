@@ -72,5 +72,11 @@ export interface BackendPlugin<P = any> extends Plugin<P> {
   parallelTrials?(cores: number): number;
   /** Its memory costs, for the estimate; absent: cpu's, counted as not calibrated. */
   memory?: MemoryProfile;
+  /**
+   * How fast one trial trains on it, for the time estimate: floating-point operations a second of
+   * one trial (one thread for per-thread backends, the machine for the others) and the fixed cost
+   * of a step. Rough figures from the lecture's MLP on this project's 2-core machine.
+   */
+  speed?: { flopsPerSecond: number; secondsPerStep: number };
 }
 

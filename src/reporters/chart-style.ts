@@ -33,3 +33,15 @@ export const DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [12, 4], [1, 3]] as
 
 /** d3-format strings: accuracy as a percentage, other values with 4 significant digits. */
 export const FORMAT = { percent: '.1%', value: '.4~g', seconds: '.1f' } as const;
+
+/**
+ * A percentage axis format with as many decimals as the values' span needs, so that no two ticks
+ * read the same (a span of 84.1% to 85.3% at '.0%' gave 84% 84% 85% 85%).
+ */
+export function percentFormat(values: readonly (number | null)[]): string {
+  const v = values.filter((x): x is number => x !== null && Number.isFinite(x));
+  const span = v.length > 1 ? Math.max(...v) - Math.min(...v) : 1;
+  // About five ticks across the span: each step needs its own digit.
+  const digits = span > 0 ? Math.max(0, Math.min(3, Math.ceil(-Math.log10(span / 5)) - 2)) : 1;
+  return `.${digits}%`;
+}

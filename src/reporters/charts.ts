@@ -1,9 +1,12 @@
 // Metrics → Vega-Lite specs. Pure: the same runs give the same specs, byte for byte, and the
 // input is never mutated. Seeds are pooled here (mean, min, max) rather than with Vega-Lite
 // transforms, so the spec's data says exactly what is drawn and NaN handling stays explicit.
-import { CONFIG, DASHES, FORMAT, HEIGHT, WIDTH } from './chart-style.js';
+import { CONFIG, DASHES, FORMAT, HEIGHT, percentFormat, WIDTH } from './chart-style.js';
+
+export { percentFormat } from './chart-style.js';
 import { colorMap } from './colors.js';
-import { aggregate, epochSeconds, figureWords, hasField, maxSeeds, optimizerNames, otherFigures, stopMarks, varies, type ChartRun, type EpochField } from './series.js';
+import { aggregate, epochSeconds, figureWords, groupSeries, hasField, maxSeeds, optimizerNames, otherFigures, stopMarks, swept, varies, type ChartRun, type EpochField } from './series.js';
+import { studyCharts } from './study-charts.js';
 
 export type VegaLiteSpec = Record<string, unknown>;
 
@@ -25,7 +28,7 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
  */
 const SHOW = 'show';
 const shown = (opacity: number) => ({ condition: { param: SHOW, value: opacity }, value: 0 });
-const showParam = (names: readonly string[]) => [{ name: SHOW, value: names.map((optimizer) => ({ optimizer })), select: { type: 'point', fields: ['optimizer'], toggle: 'true' }, bind: 'legend' }];
+const showParam = (names: readonly string[]) => [{ name: SHOW, value: names.map((series) => ({ series })), select: { type: 'point', fields: ['series'], toggle: 'true' }, bind: 'legend' }];
 
 /** A log axis reads better when every value is positive and they span most of a decade. */
 export function useLog(values: readonly (number | null)[], ratio = 5): boolean {
@@ -42,7 +45,7 @@ function seriesEncoding(runs: readonly ChartRun[], legend: boolean, dashes = fal
   const names = optimizerNames(runs);
   const colors = colorMap(names);
   const encoding: Record<string, unknown> = {
-    color: { field: 'optimizer', type: 'nominal', title: 'optimizer', scale: { domain: names, range: names.map((n) => colors.get(n)) }, legend: legend ? { symbolType: 'stroke' } : null },
+    color: { field: 'series', type: 'nominal', title: runs.length > 1 ? 'run / optimizer' : 'optimizer', scale: { domain: names, range: names.map((n) => colors.get(n)) }, legend: legend ? legendOf(names) : null },
   };
   if (dashes && runs.length > 1) {
     const labels = runs.map((r) => r.label);
@@ -53,12 +56,35 @@ function seriesEncoding(runs: readonly ChartRun[], legend: boolean, dashes = fal
 
 const RESOLVE = { legend: { color: 'independent' } };
 
+/** A legend that stays inside the card: below the plot, wrapping into columns that fit its width. */
+function legendOf(names: readonly string[]): Record<string, unknown> {
+  const longest = Math.max(8, ...names.map((n) => n.length));
+  // About 7 px a character at 11 px, plus the symbol and the padding.
+  const columns = Math.max(1, Math.min(names.length, Math.floor(WIDTH / (longest * 7 + 50))));
+  return { symbolType: 'stroke', orient: 'bottom', direction: 'horizontal', columns, labelLimit: Math.floor(WIDTH / columns) - 30 };
+}
+
+/** What the band around a mean is, in words. */
+const BAND_WORDS = { ci95: '95% bootstrap interval of the mean', minmax: 'min–max over seeds' } as const;
+
+/** The subtitle's first line, true for each run: how many seeds each mean pools and what the band is. */
+export function seedsLine(runs: readonly ChartRun[]): string | undefined {
+  const counts = groupSeries(runs).map((g) => g.trials.length);
+  const most = Math.max(0, ...counts);
+  if (most <= 1) return undefined;
+  const least = Math.min(...counts);
+  const bands = [...new Set(runs.map((r) => r.band ?? 'minmax'))];
+  return `mean over ${least === most ? most : `${least}–${most}`} seeds; shaded band: ${bands.map((b) => BAND_WORDS[b]).join(' or ')}`;
+}
+
 function subtitle(runs: readonly ChartRun[], parts: string[]): string[] {
-  const seeds = maxSeeds(runs);
-  const lines = seeds > 1 ? [`mean over ${seeds} seeds; shaded band: min–max over seeds`] : [];
+  const first = seedsLine(runs);
+  const selected = runs.some((r) => swept(r) && r.statistics) ? ['each optimizer at its selected sweep point (the Study section says which)'] : [];
+  const lines = [...(first ? [first] : []), ...selected];
   const rest = parts.filter(Boolean).join('; ');
   return rest ? [...lines, rest] : lines;
 }
+
 
 interface EpochChartOptions {
   name: string;
@@ -82,7 +108,7 @@ interface EpochChartOptions {
 function epochChart(runs: readonly ChartRun[], o: EpochChartOptions): ChartSpec {
   const points = aggregate(runs, o.field);
   const marks = o.stops === false ? [] : stopMarks(runs, o.field);
-  const log = Boolean(o.log) && useLog([...points.map((p) => p.min), ...points.map((p) => p.max)]);
+  const log = Boolean(o.log) && useLog([...points.map((p) => p.lo), ...points.map((p) => p.hi)]);
   const format = o.percent ? FORMAT.percent : FORMAT.value;
   const xField = o.x === 'epoch' ? 'epoch' : 'time';
   const x = o.x === 'epoch'
@@ -94,14 +120,14 @@ function epochChart(runs: readonly ChartRun[], o: EpochChartOptions): ChartSpec 
     title: `${o.yTitle}${log ? ', log scale' : ''}`,
     scale: log ? { type: 'log', nice: false, padding: 6 } : { zero: false },
     // '~g' keeps log ticks short across many decades (1e+12, not 1,000,000,000,000).
-    axis: o.percent ? { format: '.0%' } : log ? { format: '~g' } : {},
+    axis: o.percent ? { format: percentFormat([...points.map((p) => p.lo), ...points.map((p) => p.hi), ...points.map((p) => p.value)]) } : log ? { format: '~g' } : {},
   };
   const several = maxSeeds(runs) > 1;
   const tooltip = [
     { field: 'series', title: runs.length > 1 ? 'run / optimizer' : 'optimizer' },
     { field: 'epoch', title: 'epoch' },
     { field: 'value', title: several ? `${o.yTitle} (mean)` : o.yTitle, format },
-    ...(several ? [{ field: 'min', title: 'min', format }, { field: 'max', title: 'max', format }, { field: 'seeds', title: 'seeds with a value' }] : []),
+    ...(several ? [{ field: 'lo', title: 'band low', format }, { field: 'hi', title: 'band high', format }, { field: 'min', title: 'min', format }, { field: 'max', title: 'max', format }, { field: 'seeds', title: 'seeds with a value' }] : []),
     { field: 'time', title: 'seconds', format: FORMAT.seconds },
   ];
   const interpolate = o.step ? { interpolate: 'step-after' } : {};
@@ -109,7 +135,7 @@ function epochChart(runs: readonly ChartRun[], o: EpochChartOptions): ChartSpec 
   if (several) {
     layer.push({
       mark: { type: 'area', invalid: 'break-paths-filter-domains', ...interpolate },
-      encoding: { y: { ...y, field: 'min' }, y2: { field: 'max' }, opacity: shown(0.16), ...seriesEncoding(runs, false) },
+      encoding: { y: { ...y, field: 'lo' }, y2: { field: 'hi' }, opacity: shown(0.16), ...seriesEncoding(runs, false) },
     });
   }
   layer.push(
@@ -215,6 +241,7 @@ export function buildCharts(runs: readonly ChartRun[]): ChartSpec[] {
     epochChart(runs, { name: 'loss-vs-time', field: 'trainLoss', title: 'Training loss over wall-clock time', yTitle: `training loss${lossName}`, x: 'time', log: true, note: 'one point per epoch' }),
     secondsChart(runs),
   );
+  charts.push(...studyCharts(runs));
   if (varies(runs, 'lr')) charts.push(epochChart(runs, { name: 'learning-rate', field: 'lr', title: 'Learning rate', yTitle: 'learning rate in effect', x: 'epoch', log: true, step: true, stops: false }));
   return charts;
 }

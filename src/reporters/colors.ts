@@ -10,10 +10,11 @@
  */
 
 /**
- * Tableau 10 without its yellow and grey, which read poorly as thin lines on white. The order
- * only decides which hash slot holds which colour.
+ * Ten colours that stay apart as thin lines on white, also for the commoner colour blindnesses in
+ * neighbouring pairs (Tableau's pink and red, or its teal and blue, did not: AdamW and RMSprop
+ * looked alike). The order only decides which hash slot holds which colour.
  */
-export const PALETTE = ['#b07aa1', '#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#9c755f', '#ff9da7'] as const;
+export const PALETTE = ['#1f77b4', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#ff7f0e', '#2ca02c', '#3f3f3f'] as const;
 
 /** 32-bit FNV-1a over UTF-16 code units: tiny, stable across platforms and versions. */
 export function fnv1a(text: string): number {

@@ -38,6 +38,9 @@ td.best { font-weight: 700; }
 .range { display: block; font-size: 11.5px; color: var(--muted); font-weight: 400; }
 .muted, .none { color: var(--muted); }
 .note { color: var(--muted); font-size: 12.5px; margin-top: 8px; }
+ul.sentences { margin: 6px 0 0; padding-left: 18px; }
+ul.sentences li { margin: 3px 0; }
+#study h3 { font-size: 15px; margin: 18px 0 8px; }
 .bad { color: var(--bad); font-weight: 600; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 8px; vertical-align: 0; }
 .badge { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px; font-weight: 600; line-height: 20px; background: var(--soft); color: var(--muted); }

@@ -8,6 +8,7 @@ import { environmentTable, epochTables, problemList, runsTable, summaryTable } f
 import type { RunRecord } from './run-record.js';
 import { colorMap } from './colors.js';
 import { optimizerNames, type ChartRun } from './series.js';
+import { studySection } from './html-study.js';
 import { summarize } from './summary.js';
 import type { RenderedChart } from './svg.js';
 
@@ -86,7 +87,9 @@ function header(page: ReportPage): string {
     const m = first.metrics;
     const optimizers = new Set(m.trials.map((t) => t.name)).size;
     const seeds = new Set(m.trials.map((t) => t.seed)).size;
-    const trials = `${m.trials.length} trial${m.trials.length === 1 ? '' : 's'} (${optimizers} optimizer${optimizers === 1 ? '' : 's'} × ${seeds} seed${seeds === 1 ? '' : 's'})`;
+    const points = new Set(m.trials.map((t) => JSON.stringify(t.point ?? {}))).size;
+    const swept = points > 1 ? ` × ${points} sweep points` : '';
+    const trials = `${m.trials.length} trial${m.trials.length === 1 ? '' : 's'} (${optimizers} optimizer${optimizers === 1 ? '' : 's'} × ${seeds} seed${seeds === 1 ? '' : 's'}${swept})`;
     return `<header><h1>${esc(first.plan.experiment.name)}</h1>
 ${first.plan.experiment.description ? `<p class="description">${esc(first.plan.experiment.description)}</p>` : ''}
 <div class="meta"><span>${badge(m.status)}</span><span>run <b>${esc(first.id)}</b></span><span>${utc(m.startedAt)}</span><span>took <b>${duration(m.seconds)}</b></span><span>on <b>${esc(m.environment.backend)}</b></span><span>${trials}</span><span>${first.plan.config.training.epochs} epochs</span></div></header>`;
@@ -122,10 +125,12 @@ export function renderHtml(page: ReportPage): string {
   const problems = problemList(page.chartRuns);
   const specs = Object.fromEntries(page.charts.map((c) => [c.name, c.spec]));
   const title = compare ? `${[...new Set(page.runs.map((r) => r.plan.experiment.name))].join(' vs ')} — comparison` : `${page.runs[0].plan.experiment.name} — ${page.runs[0].id}`;
+  const study = page.chartRuns.some((r) => r.statistics);
   const classes = confusionSection(page.runs);
   const samples = samplesSection(page.grids ?? []);
   const nav = [
     ['summary', 'Summary'],
+    ...(study ? [['study', 'Study']] : []),
     ['charts', 'Charts'],
     ...(problems ? [['problems', 'Diverged, failed or interrupted']] : []),
     ...(classes ? [['classes', 'Per class']] : []),
@@ -152,6 +157,7 @@ export function renderHtml(page: ReportPage): string {
 ${header(page)}
 <nav aria-label="sections">${nav.map(([id, label]) => `<a href="#${id}">${label}</a>`).join('')}</nav>
 <section id="summary"><h2>Summary</h2>${summaryTable(rows, compare)}</section>
+${studySection(page.chartRuns)}
 <section id="charts"><h2>Charts</h2><p class="note">Hover a point for its figures; click a legend entry to hide that optimizer, click it again to show it.</p>
 <div class="charts">${page.charts.map(chartFigure).join('\n')}</div></section>
 ${problems}

@@ -7,6 +7,7 @@ import { stamp, type Metrics, type Reporter, type RunEvent } from '../run-log/ty
 import { writeJsonAtomic } from '../util/atomic.js';
 import { machineEnvironment } from '../util/environment.js';
 import { failpoint } from '../util/failpoint.js';
+import { withStatistics } from './study.js';
 
 export const METRICS_FILE = 'metrics.json';
 
@@ -20,7 +21,7 @@ export class JsonReporter implements Reporter {
 
   constructor(
     private readonly runDir: string,
-    header: RunHeader,
+    private readonly header: RunHeader & { config?: unknown },
     /** On a resume: the events already in the log. */
     earlier: readonly RunEvent[] = [],
   ) {
@@ -47,6 +48,8 @@ export class JsonReporter implements Reporter {
     this.torn = false;
     failpoint(`appended:${event.type}`);
     this.metrics = applyEvent(this.metrics, event);
+    // The study's statistics once all of it is in (bootstrapping every group after every trial would cost more than it shows).
+    if (event.type === 'runEnd') this.metrics = withStatistics(this.metrics, this.header.config);
     if (event.type === 'runStart' || event.type === 'trialEnd' || event.type === 'runEnd') await this.write();
   }
 

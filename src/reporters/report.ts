@@ -13,6 +13,7 @@ import { trainyardVersion } from '../util/environment.js';
 import { readRun, readSampleGrids, type RunRecord } from './run-record.js';
 import type { ChartRun } from './series.js';
 import { writeCharts } from './svg.js';
+import { statisticsOf } from './study.js';
 
 export interface BuiltReport {
   /** Absolute path of report.html. */
@@ -40,11 +41,16 @@ export function runLabels(runs: readonly RunRecord[]): string[] {
 }
 
 /** Charts and report.html for the runs, written into outDir (charts/ and report.html). */
-export async function buildReport(runDirs: readonly string[], outDir: string): Promise<BuiltReport> {
+export async function buildReport(runDirs: readonly string[], outDir: string, givenLabels?: readonly string[]): Promise<BuiltReport> {
   const started = performance.now();
   const runs = await Promise.all(runDirs.map((dir) => readRun(dir)));
-  const labels = runLabels(runs);
-  const chartRuns: ChartRun[] = runs.map((r, i) => ({ label: labels[i], metrics: r.metrics, loss: r.plan.config?.loss?.type }));
+  const labels = givenLabels ?? runLabels(runs);
+  const chartRuns: ChartRun[] = runs.map((r, i) => {
+    const statistics = statisticsOf(r.metrics, r.plan.config);
+    // Plans made before report.band drew min–max bands.
+    const band = (r.plan.config as { report?: { band?: 'ci95' | 'minmax' } } | undefined)?.report?.band ?? 'minmax';
+    return { label: labels[i]!, metrics: r.metrics, loss: r.plan.config?.loss?.type, band, ...(statistics ? { statistics } : {}) };
+  });
   const unwritable = (error: unknown): never => {
     if (error instanceof DirectoryError) throw new UserError(`cannot write the report in ${outDir}: ${error.message}`);
     if ((error as NodeJS.ErrnoException).code) throw new UserError(`cannot write the report in ${outDir}: it ${fsReason(error)}`);

@@ -1,4 +1,6 @@
 import type { EpochRecord, Metrics, TrialMetrics } from '../run-log/types.js';
+import { bootstrapMeanCi } from '../util/stats.js';
+import { groupKey, type StudyStatistics } from './study.js';
 
 
 /** One run as the charts see it: its metrics and a label that tells it apart in a comparison. */
@@ -7,6 +9,28 @@ export interface ChartRun {
   metrics: Metrics;
   /** The loss plugin's name, for axis titles. */
   loss?: string;
+  /** The band around a mean over seeds (report.band): a 95% bootstrap interval of the mean, or min to max. */
+  band?: 'ci95' | 'minmax';
+  /** A study's statistics (metrics.json's, or computed from the metrics for a run that ended without them). */
+  statistics?: StudyStatistics;
+}
+
+/** Whether a run swept points: its curves then show each optimizer at its selected point. */
+export const swept = (run: ChartRun): boolean => run.metrics.trials.some((t) => t.point !== undefined);
+
+/** The trials a run's curves draw: all of them, or with a sweep each optimizer's selected point only. */
+export function curveTrials(run: ChartRun): TrialMetrics[] {
+  const selection = run.statistics?.selection;
+  if (!swept(run) || !selection) return run.metrics.trials;
+  const chosen = new Set(selection.map((s) => JSON.stringify(s.key)));
+  return run.metrics.trials.filter((t) => chosen.has(JSON.stringify(groupKey(t))));
+}
+
+/** 'lr=0.001, batchSize=100': a point as a legend shows it (each path by its last key). */
+export function pointLabel(point: Record<string, unknown> | undefined): string {
+  return Object.entries(point ?? {})
+    .map(([path, v]) => `${path.replace(/^.*[.\]]/, '')}=${typeof v === 'number' ? String(v) : JSON.stringify(v)}`)
+    .join(', ');
 }
 
 /** An epoch field a chart can plot: trainLoss, lr, and every metric recorded per split (testAccuracy, valSsim, ...). */
@@ -52,6 +76,9 @@ export interface SeriesPoint extends SeriesKey {
   value: number | null;
   min: number | null;
   max: number | null;
+  /** The band drawn around the mean: the run's report.band (a bootstrap 95% interval of the mean, or min–max). */
+  lo: number | null;
+  hi: number | null;
   /** Seeds with a finite value at this epoch, and seeds in the series. */
   seeds: number;
   of: number;
@@ -81,35 +108,43 @@ const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / v
 export function groupSeries(runs: readonly ChartRun[]): SeriesGroup[] {
   const groups = new Map<string, SeriesGroup>();
   for (const run of runs) {
-    for (const trial of run.metrics.trials) {
-      const series = runs.length > 1 ? `${run.label} / ${trial.name}` : trial.name;
-      const id = JSON.stringify([run.label, trial.name]);
+    const selected = swept(run) && run.statistics !== undefined;
+    for (const trial of curveTrials(run)) {
+      // Without a selection, each point of a sweep is a series of its own.
+      const name = selected || !trial.point ? trial.name : `${trial.name} (${pointLabel(trial.point)})`;
+      const series = runs.length > 1 ? `${run.label} / ${name}` : name;
+      const id = JSON.stringify([run.label, name]);
       let group = groups.get(id);
-      if (!group) groups.set(id, (group = { key: { run: run.label, optimizer: trial.name, series }, trials: [] }));
+      if (!group) groups.set(id, (group = { key: { run: run.label, optimizer: name, series }, trials: [] }));
       group.trials.push(trial);
     }
   }
   return [...groups.values()];
 }
 
-/** Optimizer names in order of first appearance: the colour domain. */
-export const optimizerNames = (runs: readonly ChartRun[]): string[] => [...new Set(runs.flatMap((r) => r.metrics.trials.map((t) => t.name)))];
+/** Series in order of first appearance: the colour domain (two Adams, at two learning rates or in two runs, get two colours). */
+export const optimizerNames = (runs: readonly ChartRun[]): string[] => [...new Set(groupSeries(runs).map((g) => g.key.series))];
 
 /** Per series and epoch: mean, min and max over the seeds that have a finite value. */
 export function aggregate(runs: readonly ChartRun[], field: EpochField): SeriesPoint[] {
   const points: SeriesPoint[] = [];
+  const bandOf = new Map(runs.map((r) => [r.label, r.band ?? 'minmax']));
   for (const { key, trials } of groupSeries(runs)) {
+    const ci = bandOf.get(key.run) === 'ci95';
     const epochs = [...new Set(trials.flatMap((t) => t.epochs.map((e) => e.epoch)))].sort((a, b) => a - b);
     for (const epoch of epochs) {
       const records = trials.map((t) => t.epochs.find((e) => e.epoch === epoch)).filter((r): r is EpochRecord => r !== undefined);
       const values = records.map((r) => finite(r, field)).filter((v): v is number => v !== null);
       const times = records.map((r) => r.cumulativeSeconds).filter((v) => Number.isFinite(v));
+      const band = values.length === 0 ? [null, null] : ci ? bootstrapMeanCi(values) : [Math.min(...values), Math.max(...values)];
       points.push({
         ...key,
         epoch,
         value: values.length ? mean(values) : null,
         min: values.length ? Math.min(...values) : null,
         max: values.length ? Math.max(...values) : null,
+        lo: band[0]!,
+        hi: band[1]!,
         seeds: values.length,
         of: trials.length,
         time: times.length ? mean(times) : null,

@@ -50,7 +50,7 @@ export function summarize(runs: readonly ChartRun[]): SummaryRow[] {
     for (const t of trials) statuses[t.status] = (statuses[t.status] ?? 0) + 1;
     return {
       ...key,
-      color: colors.get(key.optimizer) as string,
+      color: colors.get(key.series) as string,
       trials: trials.length,
       epochs: Math.max(0, ...trials.map((t) => t.epochs.length)),
       finalAccuracy: final('testAccuracy'),

@@ -21,7 +21,7 @@ export function initialMetrics(header: RunHeader): Metrics {
     finishedAt: null,
     seconds: null,
     status: 'running',
-    trials: header.trials.map((t) => ({ id: t.id, name: t.name, optimizer: t.optimizer, seed: t.seed, status: 'pending', epochs: [] })),
+    trials: header.trials.map((t) => ({ id: t.id, name: t.name, optimizer: t.optimizer, seed: t.seed, ...(t.point ? { point: t.point } : {}), status: 'pending', epochs: [] })),
   };
 }
 

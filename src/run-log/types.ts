@@ -90,6 +90,8 @@ export type RunEvent =
       workers: number;
       epochs: number;
       stepsPerEpoch: number;
+      /** Steps of every trial together (a sweep gives trials their own batch sizes and epochs). */
+      totalSteps?: number;
       /** On a resume: trials already finished. */
       resumed?: number;
       /** Rebuilt by resume from metrics.json, for a log that lost it. */
@@ -155,6 +157,8 @@ export interface PlannedTrial {
   name: string;
   optimizer: OptimizerRecord;
   seed: number;
+  /** The sweep point the trial trains at: {<path>: value}. */
+  point?: Record<string, unknown>;
 }
 
 export interface TrialMetrics extends PlannedTrial {
@@ -181,4 +185,8 @@ export interface Metrics {
   /** Peak resident memory of the whole run (all worker threads). */
   peakRssMB?: number;
   trials: TrialMetrics[];
+  /** A study's statistics (src/reporters/study.ts), written at the run's end: groups over seeds, each optimizer's selected point, comparisons. */
+  groups?: unknown[];
+  selection?: unknown[];
+  comparisons?: unknown[];
 }

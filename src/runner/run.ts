@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import type { Plan } from '../config/plan.js';
+import { trialConfig, type Plan } from '../config/plan.js';
+import { trialCosts } from '../config/estimate-study.js';
 import type { Registries } from '../registry/index.js';
 import type { BackendPlugin, LoadedBackend, LoadedData } from '../registry/kinds.js';
 import type { Experiment } from '../config/types.js';
@@ -74,7 +75,9 @@ export async function runPlan(inputs: RunInputs, data: LoadedData, backend: Load
   const emit = (event: RunEventInput) => void bus.emit(event);
   const done = new Map((options.resume?.done ?? []).map((r) => [r.id, r]));
   for (const event of options.resume?.recovered ?? []) emit(event);
-  const queue = plan.trials.filter((t) => !done.has(t.id));
+  // Longest first, so that no long trial starts last while the other cores sit idle (stable: equal trials keep the plan's order).
+  const costs = trialCosts(plan.config, inputs.registries, plan.data, plan.trials, backend.name);
+  const queue = plan.trials.filter((t) => !done.has(t.id)).sort((a, b) => (costs.get(b.id) ?? 0) - (costs.get(a.id) ?? 0));
   emit({
     type: 'runStart',
     experiment: plan.experiment.name,
@@ -86,6 +89,10 @@ export async function runPlan(inputs: RunInputs, data: LoadedData, backend: Load
     workers: options.workers,
     epochs: plan.config.training.epochs,
     stepsPerEpoch: Math.ceil(data.train.count / plan.config.training.batchSize),
+    totalSteps: plan.trials.reduce((sum, t) => {
+      const { training } = trialConfig(plan.config, t);
+      return sum + training.epochs * Math.ceil(data.train.count / training.batchSize);
+    }, 0),
     ...(options.resume ? { resumed: done.size } : {}),
   });
   const context: TrialRunContext = { plan, backend: backend.name, data, store: options.store, resume: Boolean(options.resume), stopFlag };

@@ -2,7 +2,7 @@
 // seed), loss and metrics, optimizer, schedule, early stopping, and the batches of each split.
 import type { Registries } from '../registry/index.js';
 import { figureName, type LoadedData, type LossFn, type MetricSplit, type OptimizerRuntime, type ScheduleRuntime, type TF, type Tensor } from '../registry/kinds.js';
-import type { Plan, Trial } from '../config/plan.js';
+import { trialConfig, type Plan, type Trial } from '../config/plan.js';
 import { createSchedule } from '../registry/schedules/create.js';
 import { Random } from '../util/random.js';
 import { BatchMaker, disposeBatch, fixedBatches, type Batch } from './batches.js';
@@ -48,7 +48,8 @@ const fromExperiment = (plan: Plan, path: string) => resolve(dirname(plan.experi
 
 /** Builds a trial's parts; on failure, frees whatever was made before rethrowing. */
 export async function setUpTrial(tf: TF, registries: Registries, plan: Plan, trial: Trial, data: LoadedData): Promise<TrialSession> {
-  const { config } = plan;
+  // A sweep point gives the trial its own config (batch size, layer widths, ...).
+  const config = trialConfig(plan.config, trial);
   const { training } = config;
   const disposables: { dispose(): void }[] = [];
   try {

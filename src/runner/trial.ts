@@ -1,6 +1,6 @@
 import type { Registries } from '../registry/index.js';
 import type { LoadedData, TF, Tensor, Variable } from '../registry/kinds.js';
-import type { Plan, Trial } from '../config/plan.js';
+import { trialConfig, type Plan, type Trial } from '../config/plan.js';
 import type { EpochRecord, RunEventInput, TrialResult } from '../run-log/types.js';
 import { failpoint } from '../util/failpoint.js';
 import { permutation } from '../util/random.js';
@@ -49,7 +49,7 @@ function divergence(trainLoss: number, divergeAbove: number | undefined): string
  */
 async function trainEpoch(ctx: TrialContext, s: TrialSession, epoch: number, stepsBefore: number): Promise<{ trainLoss: number; steps: number }> {
   const { tf, data, trial } = ctx;
-  const { training } = ctx.plan.config;
+  const { training } = trialConfig(ctx.plan.config, trial);
   const order = s.order ? s.order[epoch - 1]! : training.shuffle ? permutation(data.train.count, s.streams.order) : inOrder(data.train.count);
   let lossSum: Tensor = tf.scalar(0);
   let batches = 0;
@@ -93,7 +93,8 @@ async function trainEpoch(ctx: TrialContext, s: TrialSession, epoch: number, ste
  */
 export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
   const { tf, registries, plan, trial, data, emit, store } = ctx;
-  const { training } = plan.config;
+  const config = trialConfig(plan.config, trial);
+  const { training } = config;
   const result: TrialResult = { id: trial.id, status: 'ok', epochs: [] };
   let session: TrialSession | undefined;
   let best: Tensor[] | undefined;
@@ -174,7 +175,7 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
     }
     if (store) {
       const epoch = result.restoredBest?.epoch ?? result.epochs.length;
-      const { layers } = plan.config.model;
+      const { layers } = config.model;
       const { sampleShape } = data.facts;
       // A model with a layer that has no torch names keeps its weights in trainyard's bundle only.
       const torch = unmappedProblem(torchLayout(layers, registries, sampleShape)) ? undefined : await torchStateDict(s.model, layers, registries, sampleShape);

@@ -2,7 +2,9 @@
 // loaded and before anything is trained or written: the estimate for that backend, the default count
 // shrunk to what fits, an explicit --workers N refused when it cannot fit, and a trial too large
 // for one worker's heap refused at the key that drives it.
-import { estimateMemory, heapProblem, MB, memoryProblem, runBytes, workersThatFit, type MemoryEstimate } from '../config/estimate.js';
+import { availableParallelism } from 'node:os';
+import { estimateStudy, studySeconds, trialCosts } from '../config/estimate-study.js';
+import { heapProblem, MB, memoryProblem, runBytes, workersThatFit, type MemoryEstimate } from '../config/estimate.js';
 import { formatPath, UserError, type Problem } from '../util/errors.js';
 import { failWith, type SourceDocument } from '../config/load.js';
 import type { Plan } from '../config/plan.js';
@@ -89,11 +91,14 @@ function refuse(problem: Problem, source: SourceDocument | undefined): never {
  */
 export function fitRun(inputs: FitInputs, backend: BackendPlugin, requested?: number, trials = inputs.plan.trials.length): FittedRun {
   const { plan, config, registries, source } = inputs;
-  const estimate = estimateMemory(config, registries, plan.data, backend.type);
+  const estimate = estimateStudy(config, registries, plan.data, plan.trials, { backend: backend.type, parallel: 1 });
   const problem = heapProblem(config, registries, plan.data, estimate) ?? memoryProblem(config, registries, plan.data, estimate);
   if (problem) refuse(problem, source);
   const choice: WorkerChoice = { trials, cpuDefault: defaultWorkers(trials, backend), requested };
   const workers = chooseWorkers(estimate, choice);
   const note = shrinkNote(estimate, choice, workers);
-  return { workers, plan: { ...plan, estimates: { ...estimate, workers, runBytes: runBytes(estimate, workers) } }, ...(note ? { note } : {}) };
+  const cores = availableParallelism();
+  const parallel = (backend.parallelTrials?.(cores) ?? cores + 1) > 1 ? Math.max(1, Math.min(workers, cores)) : 1;
+  const seconds = Math.round(studySeconds([...trialCosts(config, registries, plan.data, plan.trials, backend.type).values()], parallel) * 10) / 10;
+  return { workers, plan: { ...plan, estimates: { ...estimate, seconds, workers, runBytes: runBytes(estimate, workers) } }, ...(note ? { note } : {}) };
 }

@@ -54,7 +54,7 @@ describe('trainyard evaluate --set / --dataset: per-class accuracy and the confu
     const csv = join(ROOT, 'test', 'fixtures', 'golden', 'replay');
     const shape = await cliInProcess(['evaluate', runDir, '--dataset', `{type: csv, train: ${csv}/train.csv, test: ${csv}/test.csv, labelColumn: label}`]);
     assert.equal(shape.code, 2);
-    assert.match(shape.stderr, /its samples are \[12\] but the model takes \[28, 28\]/);
+    assert.match(shape.stderr, /its samples are \[12\] but the model takes \[1, 28, 28\]/);
     assert.match((await cliInProcess(['evaluate', runDir, '--set', 'validation'])).stderr, /--set validation: the run's dataset holds out no validation set/);
     assert.match((await cliInProcess(['evaluate', runDir, '--set', 'dev'])).stderr, /--set dev: expected one of test, train, validation/);
     assert.match((await cliInProcess(['evaluate', runDir, '--dataset', '{type: mnist-bundled, testSiz: 3}'])).stderr, /dataset\.testSiz: unknown parameter 'testSiz' for dataset 'mnist-bundled'; did you mean 'testSize'\?/);

@@ -44,12 +44,12 @@ describe('trainyard export', function () {
     const exported = await cliInProcess(['export', runDir, '--trial', 'adam/seed-0', '--format', 'tfjs', '--out', target]);
     assert.equal(exported.code, 0, exported.stderr);
     const loaded = await tf.loadLayersModel(fileHandler(target));
-    assert.deepEqual(loaded.inputs[0]!.shape, [null, 28, 28]);
+    assert.deepEqual(loaded.inputs[0]!.shape, [null, 1, 28, 28]);
 
     const registries = createRegistries();
     const plan = JSON.parse(readFileSync(join(runDir, 'plan.json'), 'utf8'));
     const data = await loadExperimentData(plan.config, registries, dir);
-    const x = tf.tensor(data.test.x, [data.test.count, 28, 28]);
+    const x = tf.tensor(data.test.x, [data.test.count, 1, 28, 28]);
     const bundle = (await new DirectoryStore(runDir).loadFinalWeights('adam/seed-0'))!;
     const ours = modelFromFinalWeights(tf as unknown as TF, registries, bundle);
     const theirs = loaded.predict(x) as tf.Tensor;

@@ -30,7 +30,7 @@ const tinyFacts: DataFacts = { sampleShape: [4], classes: 3, trainSize: 10, test
 const made = (processMB: number, trials: [number, number][], limitMB: number): MemoryEstimate =>
   ({
     process: { bytes: processMB * MB },
-    trials: trials.map(([workerMB, n], i) => ({ optimizer: `o${i}`, trials: n, workerBytes: workerMB * MB })),
+    optimizers: trials.map(([workerMB, n], i) => ({ optimizer: `o${i}`, trials: n, workerBytes: workerMB * MB })),
     limitBytes: limitMB * MB,
   }) as never;
 
@@ -50,8 +50,8 @@ describe('config/estimate: the memory a run needs', () => {
     assert.deepEqual(e.process, { baseBytes: 110 * MB, dataBytes: 10000 * perSample, loadingBytes: 128 * MB, bytes: 110 * MB + 10000 * perSample + 128 * MB });
     assert.deepEqual(e.worker, { runtimeBytes: 50 * MB, tensors: 'wasm-heap', heapFactor: 1.15, heapOverheadBytes: 25 * MB, heapInitialBytes: 16 * MB, heapLimitBytes: 4294901760 });
     // Largest first: Adam's step holds 7 copies of the parameters on wasm, SGD's 3.
-    assert.deepEqual(e.trials.map((t) => [t.optimizer, t.stepCopies]), [['Adam', 7], ['SGD with momentum', 5], ['SGD', 3]]);
-    const adam = e.trials[0]!;
+    assert.deepEqual(e.optimizers.map((t) => [t.optimizer, t.stepCopies]), [['Adam', 7], ['SGD with momentum', 5], ['SGD', 3]]);
+    const adam = e.optimizers[0]!;
     assert.equal(adam.liveBytes, 18332328);
     const heap = 1.15 * adam.liveBytes + 25 * MB;
     assert.equal(adam.workerBytes, Math.round(50 * MB + heap - 16 * MB + 1.5 * LECTURE_PARAMETERS * 4 * 3));
@@ -59,14 +59,14 @@ describe('config/estimate: the memory a run needs', () => {
     assert.equal(e.totalBytes, e.process.bytes + adam.workerBytes);
     assert.equal(Math.round(e.totalBytes / MB), 354);
     assert.equal(e.limitBytes, 8192 * MB);
-    assert.deepEqual(plan.config.limits, { memoryMB: 8192 });
+    assert.deepEqual(plan.config.limits, { memoryMB: 8192, maxTrials: 1000 });
   });
 
   it('estimates for the backend it is given: separate ops on cpu, no heap bound', async () => {
     const { config, registries: r, data } = await prepare(LECTURE);
     const cpu = estimateMemory(config, r, data, 'cpu');
     assert.deepEqual([cpu.backend, cpu.worker.heapLimitBytes, cpu.worker.heapInitialBytes], ['cpu', undefined, 0]);
-    assert.deepEqual(cpu.trials.map((t) => [t.optimizer, t.stepCopies]), [['Adam', 17], ['SGD with momentum', 7], ['SGD', 4]]);
+    assert.deepEqual(cpu.optimizers.map((t) => [t.optimizer, t.stepCopies]), [['Adam', 17], ['SGD with momentum', 7], ['SGD', 4]]);
     assert.equal(cpu.perTrial.stepCopies, 17);
     const native = estimateMemory(config, r, data, 'tensorflow');
     assert.equal(native.calibrated, false);

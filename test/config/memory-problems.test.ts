@@ -94,7 +94,7 @@ describe('config/memory-problems: refusing what cannot fit', () => {
   it('trainyard plan prints the estimate; validate refuses with exit 2', () => {
     const plan = runCli(['plan', 'experiments/lecture-25-optimizers.yaml']);
     assert.equal(plan.status, 0, plan.stderr);
-    assert.equal(JSON.parse(plan.stdout).estimates.trials[0].optimizer, 'Adam');
+    assert.equal(JSON.parse(plan.stdout).estimates.optimizers[0].optimizer, 'Adam');
     const validate = runCli(['validate', 'experiments/lecture-25-optimizers.yaml', '--set', 'limits.memoryMB=10']);
     assert.equal(validate.status, 2);
     assert.match(validate.stderr, /lecture-25-optimizers\.yaml \(--set limits\.memoryMB=10\) limits\.memoryMB: the plan needs about 354 MB of memory with one worker thread/);

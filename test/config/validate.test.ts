@@ -165,7 +165,11 @@ describe('config/validate', () => {
           const here = `${at}/${key}`;
           if (/(^s|S)eeds?$/.test(key) && child !== null && typeof child === 'object' && /\/properties$/.test(at)) {
             const c = child as Record<string, unknown>;
-            found.set(here, c.type === 'array' ? (c.items as Record<string, unknown>) : c);
+            // seeds: a list (else) or {count, start} (then): both bounded.
+            const list = (c.else ?? c) as Record<string, unknown>;
+            found.set(here, list.type === 'array' ? (list.items as Record<string, unknown>) : c);
+            const start = ((c.then as { properties?: Record<string, Record<string, unknown>> } | undefined)?.properties ?? {}).start;
+            if (start) found.set(`${here}/start`, { ...start, type: start.type });
           }
           walk(child, here);
         }

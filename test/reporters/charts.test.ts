@@ -75,9 +75,15 @@ describe('reporters/charts', () => {
     assert.ok(!layers(single).some((l) => l.mark.type === 'area'));
     const multi = chart(buildCharts([run(MULTI)]), 'train-loss');
     const band = layers(multi).find((l) => l.mark.type === 'area') ?? assert.fail('no band');
-    assert.equal(band.encoding.y.field, 'min');
-    assert.equal(band.encoding.y2.field, 'max');
+    assert.equal(band.encoding.y.field, 'lo');
+    assert.equal(band.encoding.y2.field, 'hi');
     assert.match(JSON.stringify((multi.spec.title as { subtitle: string[] }).subtitle), /mean over 3 seeds; shaded band: min–max over seeds/);
+    // report.band: ci95 draws the bootstrap interval of the mean, inside min–max.
+    const ci = chart(buildCharts([{ ...run(MULTI), band: 'ci95' }]), 'train-loss');
+    assert.match(JSON.stringify((ci.spec.title as { subtitle: string[] }).subtitle), /mean over 3 seeds; shaded band: 95% bootstrap interval of the mean/);
+    for (const p of (ci.spec.data as { values: { lo: number; hi: number; min: number; max: number; value: number | null }[] }).values.filter((v) => v.value !== null)) {
+      assert.ok(p.min <= p.lo && p.lo <= p.value! && p.value! <= p.hi && p.hi <= p.max, JSON.stringify(p));
+    }
     const point = data(multi).find((p) => p.optimizer === 'SGD with momentum' && p.epoch === 1) as Record<string, number>;
     assert.ok(point.min < (point.value as number) && (point.value as number) < point.max, 'mean inside the band');
     assert.equal(point.seeds, 3);

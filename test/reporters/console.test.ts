@@ -59,7 +59,7 @@ const events: RunEvent[] = [
 ];
 
 describe('reporters/console', () => {
-  it('prints one lecture-style line per epoch once every optimizer has reached it', () => {
+  it('prints one line per finished epoch of each trial as soon as it finishes, and counts ok / diverged / failed at the end', () => {
     const out = sink(false);
     const reporter = new ConsoleReporter(plan, { out });
     const afterEach: string[] = [];
@@ -67,20 +67,38 @@ describe('reporters/console', () => {
       reporter.onEvent(event);
       afterEach.push(out.text);
     }
-    assert.doesNotMatch(afterEach[1], /epoch 1/, 'waits for Adam');
-    assert.match(afterEach[2], /epoch 1 \| SGD loss 2\.5000 acc 0\.1000 \| Adam loss 1\.2500 acc 0\.5000\n/);
-    assert.match(out.text, /epoch 2 \| SGD stopped \| Adam loss 0\.7500 acc 0\.7500\n/);
+    // Before: a line waited until every optimizer of the seed had finished the epoch.
+    assert.match(afterEach[1], /epoch 1 \| SGD loss 2\.5000 acc 0\.1000\n$/, 'SGD\'s epoch at once, without waiting for Adam');
+    assert.match(afterEach[2], /epoch 1 \| Adam loss 1\.2500 acc 0\.5000\n$/);
+    assert.match(out.text, /epoch 2 \| Adam loss 0\.7500 acc 0\.7500\n/);
     assert.match(out.text, /sgd\/seed-0: diverged: training loss became NaN at epoch 2/);
     assert.match(out.text, /tensorflow: @tensorflow\/tfjs-node is not installed\n/, 'first sentence of why a backend was not used');
     assert.match(out.text, /SGD \(seed 0\)\s+diverged\s+1\s+2\.5000/);
     assert.match(out.text, /Adam \(seed 0\)\s+ok\s+2\s+0\.7500\s+0\.7500\s+0\.7500\s+0\.7500 \(2\)/);
+    assert.match(out.text, /2 trials: 1 ok, 1 diverged, 0 failed\n/);
     assert.doesNotMatch(out.text, /\r|\x1b\[/, 'plain lines when not a terminal');
   });
 
-  it('draws a progress bar with an ETA on a terminal', () => {
+  it('names the seed and the sweep point after the optimizer when the run has several; shows logEvery step losses', () => {
+    const study = { ...plan, trials: [{ ...plan.trials[1]!, id: 'adam/seed-3/optimizers[*].lr=0.001', seed: 3, point: { 'optimizers[*].lr': 0.001 } }, { ...plan.trials[1]!, id: 'adam/seed-4', seed: 4 }] };
+    const out = sink(false);
+    const reporter = new ConsoleReporter(study, { out });
+    reporter.onEvent(events[0]!);
+    reporter.onEvent({ type: 'step', time, trialId: 'adam/seed-3/optimizers[*].lr=0.001', step: 5, epoch: 1, loss: 0.5, lr: 0.001 });
+    reporter.onEvent(epoch('adam/seed-3/optimizers[*].lr=0.001', 1, 0.25, 0.9));
+    assert.match(out.text, /step 5 \| Adam \(seed 3, optimizers\[\*\]\.lr=0\.001\) loss 0\.5000\n/);
+    assert.match(out.text, /epoch 1 \| Adam \(seed 3, optimizers\[\*\]\.lr=0\.001\) loss 0\.2500 acc 0\.9000\n/);
+  });
+
+  it('on a terminal: a live line per running trial with a bar, and the run\'s progress with an ETA', () => {
     const out = sink(true);
     const reporter = new ConsoleReporter(plan, { out });
-    events.slice(0, 3).forEach((e) => reporter.onEvent(e));
-    assert.match(out.text, /\r\x1b\[2K\[#+\.+\]\s+50%.*ETA \d+ s/);
+    reporter.onEvent(events[0]!);
+    reporter.onEvent({ type: 'trialStart', time, trialId: 'sgd/seed-0', name: 'SGD', seed: 0 });
+    reporter.onEvent({ type: 'trialStart', time, trialId: 'adam/seed-0', name: 'Adam', seed: 0 });
+    reporter.onEvent(events[1]!);
+    reporter.onEvent(events[2]!);
+    const block = out.text.slice(out.text.lastIndexOf('\x1b[0J') + 4);
+    assert.match(block, /^  \[#{6}\.{6}\] SGD  epoch 1\/2 loss 2\.5000 acc 0\.1000\n  \[#{6}\.{6}\] Adam  epoch 1\/2 loss 1\.2500 acc 0\.5000\n\[#+\.+\]\s+50%  0 of 2 trials done, .*ETA \d+ s\n$/);
   });
 });

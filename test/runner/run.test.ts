@@ -30,9 +30,10 @@ describe('trainyard run (end to end, a few hundred bundled digits)', function ()
     runDir = runDirOf(out, 'small-lecture');
   });
 
-  it('exits 0 and prints the lecture-style epoch lines and a summary', () => {
+  it('exits 0 and prints a line per finished epoch of each trial, and a summary', () => {
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /epoch 1 \| SGD loss \d+\.\d+ acc \d\.\d+ \| SGD with momentum loss .* \| Adam loss .*/);
+    for (const name of ['SGD', 'SGD with momentum', 'Adam']) assert.match(result.stdout, new RegExp(`epoch 1 \\| ${name} loss \\d+\\.\\d+ acc \\d\\.\\d+\n`));
+    assert.match(result.stdout, /^3 trials, about \d+ seconds on wasm with 3 workers$/m, 'the estimate before it starts');
     assert.match(result.stdout, /epoch 2 \|/);
     assert.match(result.stdout, /trials on wasm/);
     assert.match(result.stdout, /Adam \(seed 0\)\s+ok\s+2/);

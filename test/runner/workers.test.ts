@@ -18,7 +18,7 @@ const lecture = readFileSync(LECTURE, 'utf8');
 const made = (processMB: number, workerMB: number[], limitMB: number): MemoryEstimate =>
   ({
     process: { bytes: processMB * MB },
-    trials: workerMB.map((w, i) => ({ optimizer: `o${i}`, trials: 1, workerBytes: w * MB })),
+    optimizers: workerMB.map((w, i) => ({ optimizer: `o${i}`, trials: 1, workerBytes: w * MB })),
     limitBytes: limitMB * MB,
   }) as never;
 

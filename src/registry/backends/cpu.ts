@@ -9,6 +9,8 @@ export default defineBackend<Record<string, never>>({
   priority: 10,
   memory: cpuMemory,
   device: 'cpu',
+  // Rough, per trial thread: the lecture MLP at batch 100 for the rate (2026-11-26 to 12-01), batch-1 epochs under load (2026-12-01) for the fixed cost of a step.
+  speed: { flopsPerSecond: 1e9, secondsPerStep: 5e-3 },
   // One thread per TF.js instance: trials in parallel workers use the cores (one more than cores measured fastest).
   parallelTrials: (cores) => cores + 1,
   async load() {
