@@ -1,0 +1,123 @@
+// Dawn for Node (the npm package `webgpu`, an optional dependency: dawn.node is a native binary
+// for five platforms) opened once per thread: the Vulkan adapter it finds, described as
+// metrics.json records it, and the WebGPU globals TF.js's WebGPU backend needs.
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AdapterFacts } from '../../run-log/types.js';
+import { withNativeStderrFiltered } from '../../util/native-stderr.js';
+
+/** What trainyard uses of a WebGPU adapter (the DOM's GPUAdapter, typed loosely: no DOM lib here). */
+export interface GpuAdapter {
+  info: { vendor: string; architecture: string; device: string; description: string; isFallbackAdapter?: boolean };
+  isFallbackAdapter?: boolean;
+  features: { has(name: string): boolean };
+  limits: Record<string, number>;
+  requestDevice(descriptor?: object): Promise<GpuDevice>;
+}
+
+export interface GpuDevice {
+  features: { has(name: string): boolean };
+  destroy(): void;
+}
+
+interface Gpu {
+  requestAdapter(options?: object): Promise<GpuAdapter | null>;
+}
+
+export interface Dawn {
+  gpu: Gpu;
+  globals: Record<string, unknown>;
+  /** The adapter found first; requestDevice consumes it, so takeAdapter() hands it out once. */
+  facts: AdapterFacts;
+  takeAdapter(): Promise<GpuAdapter>;
+}
+
+/** Dawn's stderr lines that say nothing a user can act on. */
+const DAWN_NOISE = [/artificially reduced from/, /XDG_RUNTIME_DIR/];
+
+export const INSTALL_HINT =
+  'It needs the npm package webgpu (an optional dependency: npm install webgpu) and a Vulkan driver: the GPU vendor\'s (NVIDIA, AMD, Intel) or Mesa\'s; for a CPU, Mesa 25\'s lavapipe (Debian 12: apt-get install -t bookworm-backports mesa-vulkan-drivers)';
+
+/** Dawn's Vulkan loader wants a runtime directory; an unset or missing one gets a private temp dir. */
+function ensureRuntimeDir(): void {
+  const dir = process.env.XDG_RUNTIME_DIR;
+  try {
+    if (dir && statSync(dir).isDirectory()) return;
+  } catch {
+    // Missing: replaced below.
+  }
+  process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'trainyard-xdg-'));
+}
+
+export const describeAdapter = (adapter: GpuAdapter): AdapterFacts => ({
+  vendor: adapter.info.vendor || 'unknown',
+  architecture: adapter.info.architecture || 'unknown',
+  device: adapter.info.device || 'unknown',
+  driver: adapter.info.description || 'unknown',
+  fallback: Boolean(adapter.info.isFallbackAdapter ?? adapter.isFallbackAdapter),
+});
+
+/** 'mesa software, fallback' */
+export const adapterLabel = (a: AdapterFacts): string => `${a.vendor} ${a.architecture}, ${a.fallback ? 'fallback' : 'hardware'}`;
+
+let opened: Promise<Dawn> | undefined;
+
+async function open(): Promise<Dawn> {
+  ensureRuntimeDir();
+  let mod: { create(options: string[]): Gpu; globals: Record<string, unknown> };
+  try {
+    mod = (await import('webgpu')) as unknown as typeof mod;
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0]!;
+    const missing = /Cannot find (package|module) 'webgpu'|ERR_MODULE_NOT_FOUND/.test(message) && !/dawn\.node/.test(message);
+    throw new Error(`${missing ? 'the npm package webgpu is not installed' : `Dawn (dawn.node) cannot load here: ${message}`}. ${INSTALL_HINT}`);
+  }
+  const gpu = mod.create(['backend=vulkan']);
+  const request = () => withNativeStderrFiltered(DAWN_NOISE, () => gpu.requestAdapter({ powerPreference: 'high-performance' }));
+  let first: GpuAdapter | null = await request();
+  if (!first) throw new Error(`Dawn found no Vulkan adapter. ${INSTALL_HINT}`);
+  const facts = describeAdapter(first);
+  return {
+    gpu,
+    globals: mod.globals,
+    facts,
+    async takeAdapter() {
+      const adapter = first ?? (await request());
+      first = null;
+      if (!adapter) throw new Error(`Dawn found no Vulkan adapter the second time it asked. ${INSTALL_HINT}`);
+      return adapter;
+    },
+  };
+}
+
+/** Opens Dawn once per thread; a failure is not cached (a later call tries again). */
+export function openDawn(): Promise<Dawn> {
+  opened ??= open().catch((error) => {
+    opened = undefined;
+    throw error;
+  });
+  return opened;
+}
+
+let dispatched = 0;
+let counting = false;
+
+/**
+ * Counts compute dispatches from now on (every GPUComputePassEncoder.dispatchWorkgroups of this
+ * thread); returns a reader of the count. For tests and benchmarks: on a software adapter the count
+ * of dispatches a step takes is the figure that carries over to a GPU, its time is not.
+ */
+export async function countDispatches(): Promise<() => number> {
+  const { globals } = await openDawn();
+  if (!counting) {
+    const proto = (globals.GPUComputePassEncoder as { prototype: { dispatchWorkgroups(...args: unknown[]): void } }).prototype;
+    const original = proto.dispatchWorkgroups;
+    proto.dispatchWorkgroups = function (this: unknown, ...args: unknown[]) {
+      dispatched++;
+      return original.apply(this, args);
+    };
+    counting = true;
+  }
+  return () => dispatched;
+}
