@@ -5,6 +5,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, formatWarning, printable, UserError } from './util/errors.js';
 import { prepare } from './config/pipeline.js';
 import { LIST_HELP, listPlugins, pluginKinds } from './commands/list.js';
+import { probeBackends } from './commands/probe-backends.js';
+import { createRegistries } from './registry/index.js';
 import { SCHEMA_HELP, schemaText, writeSchema } from './commands/schema.js';
 import { RUN_HELP, RUN_OPTIONS, runCommand } from './commands/run.js';
 import { EVALUATE_HELP, EVALUATE_OPTIONS, evaluateCommand } from './commands/evaluate.js';
@@ -97,6 +99,8 @@ const commands: Record<string, Command> = {
     async run(args) {
       if (args.length > 1) throw new UserError('list takes at most one KIND');
       console.log(listPlugins(args[0]));
+      // Only when asked for backends: probing loads every backend, which takes seconds.
+      if (args[0] === 'backends' || args[0] === 'backend') console.log(`\non this machine:\n${await probeBackends(createRegistries())}`);
       return 0;
     },
   },

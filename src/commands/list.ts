@@ -11,7 +11,9 @@ export const pluginKinds = (): string => Object.keys(createRegistries()).join(',
 export const LIST_HELP = (): string => `Usage: trainyard list [KIND]
 
 Lists the plugins of every kind, or of one KIND, with their summary and params
-(type, default, description). KIND is one of: ${pluginKinds()} (singular works too).`;
+(type, default, description). KIND is one of: ${pluginKinds()} (singular works too).
+trainyard list backends also tries each backend on this machine: NAME: can start, or
+NAME: cannot start: REASON, and the one auto picks.`;
 
 /** ' [auto: 2nd; gpu]': where auto tries a backend and what it computes on. */
 function backendFacts(plugin: BackendPlugin): string {
