@@ -67,5 +67,5 @@ export const gpuMemory: MemoryProfile = {
   heapOverheadBytes: 0,
   heapInitialBytes: 0,
   checkpointCopies: 1.5,
-  fusedUpdates: false,
+  fusedUpdates: true,
 };
