@@ -28,10 +28,21 @@ async function openLibc(): Promise<Libc | null> {
   return libc;
 }
 
-/** Runs `run` with fd 2 captured, then prints what it captured but for lines matching `noise`. */
-export async function withNativeStderrFiltered<T>(noise: readonly RegExp[], run: () => Promise<T>): Promise<T> {
+/**
+ * Runs `run` with fd 2 pointing at a temp file; returns its result (or error) with the lines
+ * written there meanwhile, for the caller to print, drop or explain. Where libc cannot be called,
+ * nothing is captured (the lines go to stderr as they come).
+ */
+export async function captureNativeStderr<T>(run: () => Promise<T>): Promise<{ value?: T; error?: unknown; lines: string[] }> {
+  const settle = async () => {
+    try {
+      return { value: await run() };
+    } catch (error) {
+      return { error };
+    }
+  };
   const c = await openLibc();
-  if (!c) return run();
+  if (!c) return { ...(await settle()), lines: [] };
   const dir = mkdtempSync(join(tmpdir(), 'trainyard-stderr-'));
   const file = join(dir, 'stderr');
   const fd = openSync(file, 'w+');
@@ -40,18 +51,17 @@ export async function withNativeStderrFiltered<T>(noise: readonly RegExp[], run:
     closeSync(fd);
     rmSync(dir, { recursive: true, force: true });
     if (saved >= 0) c.close(saved);
-    return run();
+    return { ...(await settle()), lines: [] };
   }
+  let outcome: { value?: T; error?: unknown };
   try {
-    return await run();
+    outcome = await settle();
   } finally {
     c.dup2(saved, 2);
     c.close(saved);
     closeSync(fd);
-    const kept = readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((line) => line !== '' && !noise.some((n) => n.test(line)));
-    rmSync(dir, { recursive: true, force: true });
-    if (kept.length > 0) process.stderr.write(`${kept.join('\n')}\n`);
   }
+  const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+  rmSync(dir, { recursive: true, force: true });
+  return { ...outcome, lines };
 }

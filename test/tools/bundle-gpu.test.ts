@@ -2,7 +2,7 @@
 // work with nothing of this checkout around it (a copy in a temp directory, no node_modules above).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, ROOT } from '../run-helpers.js';
 
@@ -33,6 +33,13 @@ describe('tools/bundle-gpu', function () {
     assert.match(list.stdout, /^wasm: can start$/m);
     assert.match(list.stdout, /^webgpu: (can start \(adapter: .*\)|cannot start: .+)$/m);
     assert.doesNotMatch(list.stdout, /cannot start: .*(enableProdMode|Cannot find|ENOENT)/, 'every bundled module is found');
+
+    // Without the optional package webgpu (npm install --omit=optional), webgpu cannot start and says why.
+    rmSync(join(out, 'node_modules', 'webgpu'), { recursive: true });
+    const without = node(['app.js', 'list', 'backends'], out);
+    assert.equal(without.code, 0, without.stderr);
+    assert.match(without.stdout, /^webgpu: cannot start: the npm package webgpu is not installed\. It needs/m);
+    assert.match(without.stdout, /^auto picks: (wasm-blas|wasm)$/m);
 
     // One CPU epoch (lavapipe's would take a minute or more), then the script's figures.
     const runs = join(out, 'runs');

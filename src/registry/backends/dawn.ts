@@ -5,7 +5,7 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AdapterFacts } from '../../run-log/types.js';
-import { withNativeStderrFiltered } from '../../util/native-stderr.js';
+import { captureNativeStderr } from '../../util/native-stderr.js';
 
 /** What trainyard uses of a WebGPU adapter (the DOM's GPUAdapter, typed loosely: no DOM lib here). */
 export interface GpuAdapter {
@@ -33,8 +33,23 @@ export interface Dawn {
   takeAdapter(): Promise<GpuAdapter>;
 }
 
-/** Dawn's stderr lines that say nothing a user can act on. */
-const DAWN_NOISE = [/artificially reduced from/, /XDG_RUNTIME_DIR/];
+/** Dawn's stderr lines that say nothing a user can act on: its limits warnings, and its own source locations. */
+const DAWN_NOISE = [/artificially reduced from/, /XDG_RUNTIME_DIR/, /^\s+at \S+ \(.*\.(cpp|cc|h):\d+\)$/];
+const isNoise = (line: string) => DAWN_NOISE.some((n) => n.test(line));
+
+/**
+ * Runs a call into Dawn with its native stderr captured. When it finds an adapter, what is not
+ * noise goes on to stderr; when it finds none, the Vulkan loader's lines say why, in the reason.
+ */
+async function quietly<T>(run: () => Promise<T>, found: (value: T) => boolean): Promise<{ value?: T; error?: unknown; why: string[] }> {
+  const { value, error, lines } = await captureNativeStderr(run);
+  const kept = lines.filter((l) => !isNoise(l));
+  if ((error !== undefined || !found(value as T)) && kept.length > 0) return { value, error, why: kept.map((l) => l.replace(/^Warning: /, '')) };
+  if (kept.length > 0) process.stderr.write(`${kept.join('\n')}\n`);
+  return { value, error, why: [] };
+}
+
+const noAdapter = (why: string[]) => `Dawn found no Vulkan adapter${why.length ? ` (${why.slice(0, 3).join('; ')})` : ''}. ${INSTALL_HINT}`;
 
 export const INSTALL_HINT =
   'It needs the npm package webgpu (an optional dependency: npm install webgpu) and a Vulkan driver: the GPU vendor\'s (NVIDIA, AMD, Intel) or Mesa\'s; for a CPU, Mesa 25\'s lavapipe (Debian 12: apt-get install -t bookworm-backports mesa-vulkan-drivers)';
@@ -73,10 +88,15 @@ async function open(): Promise<Dawn> {
     const missing = /Cannot find (package|module) 'webgpu'|ERR_MODULE_NOT_FOUND/.test(message) && !/dawn\.node/.test(message);
     throw new Error(`${missing ? 'the npm package webgpu is not installed' : `Dawn (dawn.node) cannot load here: ${message}`}. ${INSTALL_HINT}`);
   }
-  const gpu = mod.create(['backend=vulkan']);
-  const request = () => withNativeStderrFiltered(DAWN_NOISE, () => gpu.requestAdapter({ powerPreference: 'high-performance' }));
-  let first: GpuAdapter | null = await request();
-  if (!first) throw new Error(`Dawn found no Vulkan adapter. ${INSTALL_HINT}`);
+  const started = await quietly(async () => {
+    const created = mod.create(['backend=vulkan']);
+    return { gpu: created, adapter: await created.requestAdapter({ powerPreference: 'high-performance' }) };
+  }, (v) => v.adapter !== null);
+  if (started.error !== undefined) throw new Error(`Dawn cannot start: ${(started.error as Error).message?.split('\n')[0] ?? started.error}. ${INSTALL_HINT}`);
+  const { gpu } = started.value!;
+  let first: GpuAdapter | null = started.value!.adapter;
+  if (!first) throw new Error(noAdapter(started.why));
+  const request = async () => (await quietly(() => gpu.requestAdapter({ powerPreference: 'high-performance' }), (a) => a !== null)).value ?? null;
   const facts = describeAdapter(first);
   return {
     gpu,

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRegistries } from '../../../src/registry/index.js';
 import { loadBackendOrSkip } from '../../backends.js';
-import { cli } from '../../run-helpers.js';
+import { spawnSync } from 'node:child_process';
+import { cli, CLI, ROOT } from '../../run-helpers.js';
 import { countDispatches } from '../../../src/registry/backends/dawn.js';
 
 describe('backends/webgpu', function () {
@@ -41,7 +42,13 @@ describe('backends/webgpu', function () {
     await registries.backends.get('webgpu').load({ backends: registries.backends });
     // A product runs on the device (small elementwise ops on values still on the host may not).
     const fresh = tf.matMul(tf.ones([2, 3]), tf.ones([3, 1]));
-    assert.throws(() => fresh.dataSync(), /OffscreenCanvas/);
+    const warn = console.warn;
+    console.warn = () => {}; // TF.js's one-time advice to read asynchronously
+    try {
+      assert.throws(() => fresh.dataSync(), /OffscreenCanvas/);
+    } finally {
+      console.warn = warn;
+    }
     assert.deepEqual(Array.from(await fresh.data()), [3, 3]);
   });
 
@@ -65,5 +72,24 @@ describe('backends/webgpu', function () {
     assert.match(result.stdout, /^tensorflow: cannot start: @tensorflow\/tfjs-node is not installed/m);
     assert.match(result.stdout, /^auto picks: \S+$/m);
     assert.equal(result.stderr, '', 'nothing on stderr (Dawn prints "artificially reduced" warnings natively)');
+  });
+});
+
+describe('backends/webgpu without a Vulkan driver', function () {
+  this.timeout(120000);
+
+  it('cannot start, in one line that says why (the Vulkan loader\'s own words) and what it needs, never a stack', () => {
+    // The loader finds no driver where the only ICD file named does not exist.
+    const env = { ...process.env, VK_DRIVER_FILES: '/nonexistent/vulkan-icd.json' };
+    const list = spawnSync(process.execPath, [CLI, 'list', 'backends'], { cwd: ROOT, encoding: 'utf8', env });
+    assert.equal(list.status, 0, list.stderr);
+    assert.match(list.stdout, /^webgpu: cannot start: (Dawn found no Vulkan adapter \(.*\)|the npm package webgpu is not installed)\. It needs the npm package webgpu .* a Vulkan driver/m);
+    assert.match(list.stdout, /^auto picks: (wasm-blas|wasm)$/m);
+    assert.equal(list.stderr, '', 'the loader\'s and Dawn\'s lines went into the reason, not to stderr');
+    const run = spawnSync(process.execPath, [CLI, 'run', 'experiments/lecture-25-optimizers.yaml', '--backend', 'webgpu', '--out', '/tmp/trainyard-never-written'], { cwd: ROOT, encoding: 'utf8', env });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /^trainyard: backend 'webgpu' cannot run: .*Vulkan/);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    assert.doesNotMatch(run.stderr, /\n\s+at /);
   });
 });
