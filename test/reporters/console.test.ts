@@ -83,4 +83,12 @@ describe('reporters/console', () => {
     events.slice(0, 3).forEach((e) => reporter.onEvent(e));
     assert.match(out.text, /\r\x1b\[2K\[#+\.+\]\s+50%.*ETA \d+ s/);
   });
+
+  it('names the GPU adapter a run starts on, and says when it is a software one', () => {
+    const out = sink(false);
+    const reporter = new ConsoleReporter(plan, { out });
+    const adapter = { vendor: 'mesa', architecture: 'software', device: 'llvmpipe', driver: 'llvmpipe: Mesa 25.0.7', fallback: true };
+    reporter.onEvent({ ...events[0], backend: 'webgpu', backendsTried: [], environment: { trainyard: '0', node: 'v20', cpu: 'c', platform: 'p', adapter } } as RunEvent);
+    assert.match(out.text, /^ {2}adapter: mesa software \(llvmpipe: Mesa 25\.0\.7\), fallback: a software renderer, slow$/m);
+  });
 });
