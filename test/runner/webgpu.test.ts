@@ -49,6 +49,17 @@ describe('runner on webgpu (lavapipe in CI)', function () {
     assertNothingCorrupt(runDir);
   });
 
+  it('three worker threads open Dawn at once: each finds the adapter, and none of Dawn\'s warnings reaches stderr', () => {
+    // Each capture of the process's fd 2 waits for the others (one shared lock): two at once would
+    // leave stderr pointing at a deleted temp file.
+    const file = writeExperiment(dir, 'three', tinyLecture('three', '', { backend: 'webgpu', epochs: 1 }));
+    const result = trainyard(['run', file, '--out', join(dir, 'three'), '--workers', '3', '--quiet', '--no-report']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    const metrics = readJson(join(runDirOf(join(dir, 'three'), 'three'), 'metrics.json'));
+    assert.deepEqual(metrics.trials.map((t: any) => t.status), ['ok', 'ok', 'ok']);
+  });
+
   for (const [from, to] of [['webgpu', 'wasm-blas'], ['wasm-blas', 'webgpu']] as const) {
     it(`a checkpoint written on ${from} resumes on ${to} (figures within float tolerance of a run on ${from} alone)`, async function () {
       await loadBackendOrSkip(this, createRegistries(), 'wasm-blas');

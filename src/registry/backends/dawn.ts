@@ -1,7 +1,7 @@
 // Dawn for Node (the npm package `webgpu`, an optional dependency: dawn.node is a native binary
 // for five platforms) opened once per thread: the Vulkan adapter it finds, described as
 // metrics.json records it, and the WebGPU globals TF.js's WebGPU backend needs.
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AdapterFacts } from '../../run-log/types.js';
@@ -62,7 +62,9 @@ function ensureRuntimeDir(): void {
   } catch {
     // Missing: replaced below.
   }
-  process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'trainyard-xdg-'));
+  const made = mkdtempSync(join(tmpdir(), 'trainyard-xdg-'));
+  process.env.XDG_RUNTIME_DIR = made;
+  process.once('exit', () => rmSync(made, { recursive: true, force: true }));
 }
 
 export const describeAdapter = (adapter: GpuAdapter): AdapterFacts => ({
