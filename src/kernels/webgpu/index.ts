@@ -3,6 +3,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Kernels } from '../index.js';
 import { fusedUpdate, registerWebgpuUpdateKernels } from './updates.js';
+import { registerWebgpuCrossEntropyKernels, softmaxCrossEntropy } from './cross-entropy.js';
 
 type TF = typeof tfjs;
 type Tensor = tfjs.Tensor;
@@ -18,5 +19,6 @@ const denseForward = (tf: TF) => (x: Tensor, w: Tensor, b: Tensor | null, relu: 
 
 export function installWebgpuKernels(tf: TF): Kernels {
   registerWebgpuUpdateKernels(tf);
-  return { denseForward: denseForward(tf), fusedUpdate: fusedUpdate(tf) };
+  registerWebgpuCrossEntropyKernels(tf);
+  return { denseForward: denseForward(tf), fusedUpdate: fusedUpdate(tf), softmaxCrossEntropy: softmaxCrossEntropy(tf) };
 }
