@@ -5,6 +5,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, formatWarning, printable, UserError } from './util/errors.js';
 import { prepare } from './config/pipeline.js';
 import { LIST_HELP, listPlugins, pluginKinds } from './commands/list.js';
+import { probeBackends } from './commands/probe-backends.js';
+import { createRegistries } from './registry/index.js';
 import { SCHEMA_HELP, schemaText, writeSchema } from './commands/schema.js';
 import { RUN_HELP, RUN_OPTIONS, runCommand } from './commands/run.js';
 import { EVALUATE_HELP, EVALUATE_OPTIONS, evaluateCommand } from './commands/evaluate.js';
@@ -101,7 +103,10 @@ const commands: Record<string, Command> = {
     options: { plugins: { type: 'string', multiple: true } },
     async run(args, values) {
       if (args.length > 1) throw new UserError('list takes at most one KIND (plugin modules go after --plugins)');
-      console.log(listPlugins(args[0], await registriesWith(values.plugins as string[] | undefined)));
+      const registries = await registriesWith(values.plugins as string[] | undefined);
+      console.log(listPlugins(args[0], registries));
+      // Only when asked for backends: probing loads every backend, which takes seconds.
+      if (args[0] === 'backends' || args[0] === 'backend') console.log(`\non this machine:\n${await probeBackends(registries)}`);
       return 0;
     },
   },

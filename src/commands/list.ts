@@ -12,7 +12,9 @@ export const LIST_HELP = (): string => `Usage: trainyard list [KIND] [--plugins 
 
 Lists the plugins of every kind, or of one KIND, with their summary and params
 (type, default, description). KIND is one of: ${pluginKinds()} (singular works too).
---plugins FILE... adds a project's own plugin modules (paths relative to this directory).`;
+--plugins FILE... adds a project's own plugin modules (paths relative to this directory).
+trainyard list backends also tries each backend on this machine: NAME: can start, or
+NAME: cannot start: REASON, and the one auto picks.`;
 
 /** ' [auto: 2nd; gpu]': where auto tries a backend and what it computes on. */
 function backendFacts(plugin: BackendPlugin, registries: Registries): string {

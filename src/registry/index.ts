@@ -54,6 +54,7 @@ import { tensorflow, tensorflowGpu } from './backends/tensorflow.js';
 import wasm from './backends/wasm.js';
 import wasmBlas from './backends/wasm-blas.js';
 import cpu from './backends/cpu.js';
+import webgpu from './backends/webgpu.js';
 
 export interface Registries {
   datasets: Registry<DatasetPlugin>;
@@ -99,6 +100,6 @@ export function createRegistries(): Registries {
   [sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam, radam].forEach((p) => registries.optimizers.register(p));
   [stepSchedule, multiStep, exponential, cosineAnnealing, linearWarmup, oneCycle, reduceOnPlateau].forEach((p) => registries.schedules.register(p));
   [loss, accuracy, mseMetric, psnr, ssim].forEach((p) => registries.metrics.register(p));
-  [auto, tensorflowGpu, tensorflow, wasmBlas, wasm, cpu].forEach((p) => registries.backends.register(p));
+  [auto, tensorflowGpu, webgpu, tensorflow, wasmBlas, wasm, cpu].forEach((p) => registries.backends.register(p));
   return registries;
 }

@@ -1,6 +1,7 @@
 // The backend kind of plugin (see kinds.ts for the others): what a backend is, what it loads, and
 // the facts about it the rest of trainyard needs (auto's order, its device, its memory costs).
 import type { Plugin, TF } from './kinds.js';
+import type { AdapterFacts } from '../run-log/types.js';
 
 
 /**
@@ -56,11 +57,19 @@ export interface LoadedBackend {
   name: string;
   /** Backends tried before it and why they could not run. */
   tried: BackendAttempt[];
+  /** On a GPU backend: the adapter it runs on (metrics.json environment.adapter). */
+  adapter?: AdapterFacts;
+}
+
+export interface BackendLoadContext {
+  backends: { get(name: string): BackendPlugin; list(): BackendPlugin[] };
+  /** Set when auto tries it: a backend refuses what auto should not pick (webgpu: a software adapter). */
+  auto?: boolean;
 }
 
 export interface BackendPlugin<P = any> extends Plugin<P> {
   /** Loads TF.js on this backend; throws an Error that says what it needs when it cannot. */
-  load(ctx: { backends: { get(name: string): BackendPlugin; list(): BackendPlugin[] } }): Promise<LoadedBackend>;
+  load(ctx: BackendLoadContext): Promise<LoadedBackend>;
   /** Where `auto` tries it: highest first; without one, auto never picks it. */
   priority?: number;
   /** What it computes on, for people and for the choice of workers. */

@@ -291,7 +291,7 @@ export const figureName = (split: MetricSplit, key: string): string => `${split}
 // ---- backends: their own file (kinds-backend.ts), re-exported here ----------------------------
 
 import type { BackendPlugin } from './kinds-backend.js';
-export type { BackendAttempt, BackendPlugin, LoadedBackend, MemoryProfile, TensorStore } from './kinds-backend.js';
+export type { BackendAttempt, BackendLoadContext, BackendPlugin, LoadedBackend, MemoryProfile, TensorStore } from './kinds-backend.js';
 
 // ---- definers: one object per plugin, typed, tagged with its kind ---------------------------
 

@@ -111,6 +111,8 @@ export class ConsoleReporter implements Reporter {
         const why = event.backendsTried.map((t) => `${printable(t.name)}: ${printable(t.error.split('. ')[0]!)}`).join('\n    ');
         this.detail(`trainyard: ${printable(event.experiment)}: ${event.trials} trials on ${event.backend} (${event.workers === 0 ? 'in this thread' : `${event.workers} worker thread${event.workers === 1 ? '' : 's'}`})`);
         if (why) this.detail(`  not used:\n    ${why}`);
+        const adapter = event.environment?.adapter;
+        if (adapter) this.detail(`  adapter: ${printable(`${adapter.vendor} ${adapter.architecture} (${adapter.driver}), ${adapter.fallback ? 'fallback: a software renderer, slow' : 'hardware'}`)}`);
         this.detail(`  run directory: ${printable(event.runDir)}`);
         break;
       }

@@ -124,6 +124,7 @@ export function environmentTable(run: RunRecord): string {
   const tried = (env.backendsTried ?? []).map((t) => `<li><code>${esc(t.name)}</code>: ${esc(t.error)}</li>`).join('');
   const rows: [string, string][] = [
     ['backend', `<code>${esc(env.backend)}</code>${tried ? `<details class="inline"><summary>not used: ${(env.backendsTried ?? []).map((t) => esc(t.name)).join(', ')}</summary><ul class="tried">${tried}</ul></details>` : ''}`],
+    ...(env.adapter ? [['GPU adapter', `${esc(`${env.adapter.vendor} ${env.adapter.architecture}, ${env.adapter.device}`)} (${esc(env.adapter.driver)})${env.adapter.fallback ? ', <b>fallback</b> (software)' : ', hardware'}`] as [string, string]] : []),
     ['started', utc(run.metrics.startedAt)],
     ['finished', utc(run.metrics.finishedAt)],
     ['duration', duration(run.metrics.seconds)],

@@ -61,6 +61,16 @@ export interface BackendAttempt {
   error: string;
 }
 
+/** The GPU adapter a GPU backend runs on; `driver` is the adapter info's description. */
+export interface AdapterFacts {
+  vendor: string;
+  architecture: string;
+  device: string;
+  driver: string;
+  /** A fallback (software) adapter, e.g. Mesa's lavapipe: a CPU rasterizer. */
+  fallback: boolean;
+}
+
 /** Where a run ran; carried by runStart so that folding the events needs nothing else. */
 export interface RunEnvironment {
   trainyard: string;
@@ -69,6 +79,8 @@ export interface RunEnvironment {
   backendsTried: BackendAttempt[];
   cpu: string;
   platform: string;
+  /** On a GPU backend (webgpu): its adapter. */
+  adapter?: AdapterFacts;
 }
 
 /** A backend a trial ran on from an epoch on (a resume may switch, on purpose). */

@@ -84,7 +84,7 @@ export async function runPlan(inputs: RunInputs, data: LoadedData, backend: Load
     runDir: options.runDir,
     backend: backend.name,
     backendsTried: backend.tried,
-    environment: machineEnvironment(),
+    environment: { ...machineEnvironment(), ...(backend.adapter ? { adapter: backend.adapter } : {}) },
     trials: plan.trials.length,
     workers: options.workers,
     epochs: plan.config.training.epochs,

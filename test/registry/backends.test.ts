@@ -17,11 +17,13 @@ describe('backends', function () {
       assert.equal(loaded.name, 'wasm');
       assert.deepEqual(
         loaded.tried.map((t) => t.name),
-        ['tensorflow-gpu', 'tensorflow', 'wasm-blas'],
+        ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm-blas'],
       );
       assert.match(loaded.tried[0]!.error, /tfjs-node-gpu/);
-      assert.match(loaded.tried[1]!.error, /tfjs-node/);
-      assert.match(loaded.tried[2]!.error, /\/nonexistent\/libcblas\.so.*apt-get install libopenblas0-pthread/);
+      // This machine's reason: a software adapter only (lavapipe), no Vulkan driver, or no package webgpu.
+      assert.match(loaded.tried[1]!.error, /only a software adapter|no Vulkan adapter|webgpu is not installed|cannot load here/);
+      assert.match(loaded.tried[2]!.error, /tfjs-node/);
+      assert.match(loaded.tried[3]!.error, /\/nonexistent\/libcblas\.so.*apt-get install libopenblas0-pthread/);
       const x = loaded.tf.tensor([1, 2, 3]);
       assert.deepEqual(Array.from(loaded.tf.mul(x, 2).dataSync()), [2, 4, 6]);
     } finally {
@@ -42,7 +44,7 @@ describe('backends', function () {
     assert.equal(loaded.name, 'wasm-blas');
     assert.deepEqual(
       loaded.tried.map((t) => t.name),
-      ['tensorflow-gpu', 'tensorflow'],
+      ['tensorflow-gpu', 'webgpu', 'tensorflow'],
     );
   });
 
@@ -67,7 +69,7 @@ describe('backends', function () {
 
   it("auto takes its order from the backends' own priorities: a user's backend with one is tried too", async () => {
     const regs = createRegistries();
-    assert.deepEqual(autoOrder(regs.backends.list()), ['tensorflow-gpu', 'tensorflow', 'wasm-blas', 'wasm', 'cpu']);
+    assert.deepEqual(autoOrder(regs.backends.list()), ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm-blas', 'wasm', 'cpu']);
     regs.backends.register(
       defineBackend({ type: 'imaginary-npu', summary: 'a device nobody has', params: { type: 'object', properties: {} }, priority: 99, device: 'gpu', load: async () => { throw new Error('no NPU here'); } }),
     );
@@ -85,19 +87,21 @@ describe('backends', function () {
     assert.equal(defaultWorkers(9, regs.backends.get('cpu'), 4), 5);
     assert.equal(defaultWorkers(9, regs.backends.get('tensorflow'), 16), 1);
     assert.equal(defaultWorkers(9, regs.backends.get('tensorflow-gpu'), 16), 1);
+    assert.equal(defaultWorkers(9, regs.backends.get('webgpu'), 16), 1, 'one device, one trial at a time (measured on lavapipe)');
+    assert.equal(regs.backends.get('webgpu').device, 'gpu');
     assert.equal(defaultWorkers(0, regs.backends.get('wasm'), 2), 1);
     assert.equal(regs.backends.get('tensorflow-gpu').device, 'gpu');
   });
 
   it("loading a backend leaves the process's error handlers as they were (the wasm backend's rethrow with exit 7)", async function () {
     const count = () => [process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')];
-    for (const name of ['wasm', 'cpu', 'wasm-blas']) {
+    for (const name of ['wasm', 'cpu', 'wasm-blas', 'webgpu']) {
       const before = count();
       const regs = createRegistries();
       try {
         await regs.backends.get(name).load({ backends: regs.backends });
       } catch (error) {
-        if (name === 'wasm-blas' && !process.env.CI) continue; // no OpenBLAS here
+        if ((name === 'wasm-blas' || name === 'webgpu') && !process.env.CI) continue; // no OpenBLAS or Vulkan here
         throw error;
       }
       assert.deepEqual(count(), before, name);

@@ -75,7 +75,7 @@ describe('built-in plugins', () => {
     has('losses', ['crossEntropy', 'nll', 'multiMargin', 'mse', 'l1']);
     has('optimizers', ['sgd', 'adam']);
     has('metrics', ['loss', 'accuracy']);
-    has('backends', ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm-blas', 'wasm', 'cpu']);
+    has('backends', ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm-blas', 'wasm', 'cpu']);
     for (const kind of kinds) assert.equal(typeof KIND_NOUNS[kind], 'string', `a noun for ${kind}`);
   });
 

@@ -101,4 +101,12 @@ describe('reporters/console', () => {
     const block = out.text.slice(out.text.lastIndexOf('\x1b[0J') + 4);
     assert.match(block, /^  \[#{6}\.{6}\] SGD  epoch 1\/2 loss 2\.5000 acc 0\.1000\n  \[#{6}\.{6}\] Adam  epoch 1\/2 loss 1\.2500 acc 0\.5000\n\[#+\.+\]\s+50%  0 of 2 trials done, .*ETA \d+ s\n$/);
   });
+
+  it('names the GPU adapter a run starts on, and says when it is a software one', () => {
+    const out = sink(false);
+    const reporter = new ConsoleReporter(plan, { out });
+    const adapter = { vendor: 'mesa', architecture: 'software', device: 'llvmpipe', driver: 'llvmpipe: Mesa 25.0.7', fallback: true };
+    reporter.onEvent({ ...events[0], backend: 'webgpu', backendsTried: [], environment: { trainyard: '0', node: 'v20', cpu: 'c', platform: 'p', adapter } } as RunEvent);
+    assert.match(out.text, /^ {2}adapter: mesa software \(llvmpipe: Mesa 25\.0\.7\), fallback: a software renderer, slow$/m);
+  });
 });

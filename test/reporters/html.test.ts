@@ -6,6 +6,7 @@ import { buildCharts } from '../../src/reporters/charts.js';
 import { esc, num, scriptJson } from '../../src/reporters/html-format.js';
 import { vegaScripts } from '../../src/reporters/html-assets.js';
 import { configYaml, inlineSvg, renderHtml } from '../../src/reporters/html.js';
+import { environmentTable } from '../../src/reporters/html-tables.js';
 import type { RunRecord } from '../../src/reporters/run-record.js';
 import type { ChartRun } from '../../src/reporters/series.js';
 import { writeCharts } from '../../src/reporters/svg.js';
@@ -79,5 +80,15 @@ describe('reporters/html', () => {
     assert.equal(num(3e-7), '3.00e-7');
     assert.equal(num(0), '0.0000');
     assert.match(num(null), /NaN/);
+  });
+
+  it('shows the GPU adapter of a webgpu run in the environment table, and marks a fallback one', () => {
+    const metrics = fixtureMetrics({ seeds: [0] });
+    const adapter = { vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200', driver: 'NVIDIA 550.54', fallback: false };
+    const run: RunRecord = { dir: '/runs/x', id: 'x', plan: fixturePlan({ seeds: [0] }), metrics: { ...metrics, environment: { ...metrics.environment, backend: 'webgpu', adapter } }, workers: 1 };
+    assert.match(environmentTable(run), /<th scope="row">GPU adapter<\/th><td>nvidia hopper, NVIDIA H200 \(NVIDIA 550\.54\), hardware<\/td>/);
+    run.metrics.environment.adapter = { ...adapter, fallback: true };
+    assert.match(environmentTable(run), /, <b>fallback<\/b> \(software\)/);
+    assert.doesNotMatch(environmentTable({ ...run, metrics }), /GPU adapter/, 'none on a CPU backend');
   });
 });

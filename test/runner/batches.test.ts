@@ -7,7 +7,7 @@ import { createRegistries } from '../../src/registry/index.js';
 import mnistBundled from '../../src/registry/datasets/mnist-bundled.js';
 import type { Split, TF } from '../../src/registry/kinds.js';
 import { Random } from '../../src/util/random.js';
-import { loadBackendOrSkip } from '../backends.js';
+import { loadBackendOrSkip, TEST_BACKENDS } from '../backends.js';
 
 const registries = createRegistries();
 const layers = [{ type: 'flatten' }, { type: 'dense', units: 16, activation: 'linear', useBias: true }, { type: 'relu' }, { type: 'dense', units: 10, activation: 'linear', useBias: true }];
@@ -26,49 +26,49 @@ describe('runner/batches', function () {
     test = (await mnistBundled.load({ trainSize: 10, testSize: 250, splitSeed: 0 }, { baseDir: '.' })).test;
   });
 
-  for (const backend of ['cpu', 'wasm', 'wasm-blas']) {
+  for (const backend of TEST_BACKENDS) {
     describe(`on ${backend}`, () => {
       before(async function () {
         await loadBackendOrSkip(this, registries, backend);
       });
 
-      it('gives every fixed batch its own rows, though the batches are made one after another', () => {
+      it('gives every fixed batch its own rows, though the batches are made one after another', async () => {
         const batches = fixedBatches(tf as unknown as TF, test, shape, 100);
         assert.deepEqual(batches.map((b) => b.x.shape[0]), [100, 100, 50]);
-        batches.forEach((b, i) => {
-          assert.deepEqual(Array.from(b.x.dataSync()), rows(test, 100 * i, b.x.shape[0]!), `batch ${i} inputs`);
-          assert.deepEqual(Array.from(b.labels.dataSync()), Array.from(test.y.subarray(100 * i, 100 * i + b.x.shape[0]!)), `batch ${i} labels`);
-        });
+        for (const [i, b] of batches.entries()) {
+          assert.deepEqual(Array.from(await b.x.data()), rows(test, 100 * i, b.x.shape[0]!), `batch ${i} inputs`);
+          assert.deepEqual(Array.from(await b.labels.data()), Array.from(test.y.subarray(100 * i, 100 * i + b.x.shape[0]!)), `batch ${i} labels`);
+        }
         batches.forEach((b) => disposeBatch(tf as unknown as TF, b));
       });
 
-      it('keeps a training batch intact while the next one is made', () => {
+      it('keeps a training batch intact while the next one is made', async () => {
         const maker = new BatchMaker(tf as unknown as TF, test, shape, 100);
         const order = Uint32Array.from({ length: test.count }, (_, i) => test.count - 1 - i);
         const first = maker.make(order, 0, 100);
         const second = maker.make(order, 100, 100);
         const expected = (start: number) => Array.from(order.subarray(start, start + 100)).flatMap((row) => rows(test, row, 1));
-        assert.deepEqual(Array.from(first.x.dataSync()), expected(0));
-        assert.deepEqual(Array.from(second.x.dataSync()), expected(100));
+        assert.deepEqual(Array.from(await first.x.data()), expected(0));
+        assert.deepEqual(Array.from(await second.x.data()), expected(100));
         disposeBatch(tf as unknown as TF, first);
         disposeBatch(tf as unknown as TF, second);
       });
 
-      it('reuses a disposed batch\'s arrays only when no tensor still shares their data', () => {
+      it('reuses a disposed batch\'s arrays only when no tensor still shares their data', async () => {
         const maker = new BatchMaker(tf as unknown as TF, test, shape, 100);
         const order = Uint32Array.from({ length: test.count }, (_, i) => i);
         const first = maker.make(order, 0, 100);
         const kept = tf.reshape(first.x, [100, 784]); // shares first.x's data on cpu
         disposeBatch(tf as unknown as TF, first);
         const second = maker.make(order, 100, 100);
-        assert.deepEqual(Array.from(kept.dataSync()), rows(test, 0, 100), 'the kept reshape still reads the first batch');
-        assert.deepEqual(Array.from(second.x.dataSync()), rows(test, 100, 100));
+        assert.deepEqual(Array.from(await kept.data()), rows(test, 0, 100), 'the kept reshape still reads the first batch');
+        assert.deepEqual(Array.from(await second.x.data()), rows(test, 100, 100));
         kept.dispose();
         disposeBatch(tf as unknown as TF, second);
         disposeBatch(tf as unknown as TF, second); // twice: its arrays must not go back twice
         const [third, fourth] = [maker.make(order, 0, 100), maker.make(order, 100, 100)];
-        assert.deepEqual(Array.from(third.x.dataSync()), rows(test, 0, 100));
-        assert.deepEqual(Array.from(fourth.x.dataSync()), rows(test, 100, 100));
+        assert.deepEqual(Array.from(await third.x.data()), rows(test, 0, 100));
+        assert.deepEqual(Array.from(await fourth.x.data()), rows(test, 100, 100));
         disposeBatch(tf as unknown as TF, third);
         disposeBatch(tf as unknown as TF, fourth);
       });

@@ -4,7 +4,7 @@ import { buildModel } from '../../src/runner/model.js';
 import { createRegistries } from '../../src/registry/index.js';
 import { Random } from '../../src/util/random.js';
 import type { PluginSpec } from '../../src/config/types.js';
-import { loadBackendOrSkip } from '../backends.js';
+import { loadBackendOrSkip, TEST_BACKENDS } from '../backends.js';
 import { defineLayer } from '../../src/registry/kinds.js';
 
 const registries = createRegistries();
@@ -23,9 +23,10 @@ function unfolded(layers: PluginSpec[], sampleShape: number[], random: Random) {
   return { variables: runtimes.flatMap((r) => r.variables), apply: (x: tf.Tensor) => runtimes.reduce((h, r) => r.apply(h, true), x) };
 }
 
-const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
+/** Read asynchronously: webgpu has no dataSync in Node. */
+const maxDiff = async (a: tf.Tensor, b: tf.Tensor) => (await tf.max(tf.abs(tf.sub(a, b))).data())[0]!;
 
-for (const backend of ['cpu', 'wasm', 'wasm-blas']) {
+for (const backend of TEST_BACKENDS) {
   describe(`runner/model on ${backend}`, () => {
     before(async function () {
       await loadBackendOrSkip(this, registries, backend);
@@ -50,18 +51,18 @@ for (const backend of ['cpu', 'wasm', 'wasm-blas']) {
     });
 
     for (const [name, layers] of cases) {
-      it(`${name}: same weights, outputs and gradients as the layers one by one`, () => {
+      it(`${name}: same weights, outputs and gradients as the layers one by one`, async () => {
         const model = buildModel(tf as never, layers, registries, [2, 4], new Random(7));
         const reference = unfolded(layers, [2, 4], new Random(7));
         assert.equal(model.variables.length, reference.variables.length);
-        model.variables.forEach((v, i) => assert.equal(maxDiff(v, reference.variables[i]!), 0, `variable ${i}`));
+        for (const [i, v] of model.variables.entries()) assert.equal(await maxDiff(v, reference.variables[i]!), 0, `variable ${i}`);
         const x = tf.randomNormal([9, 2, 4], 0, 1, 'float32', 3);
         const target = tf.randomNormal([9, 3], 0, 1, 'float32', 4);
         const loss = (out: tf.Tensor) => tf.mean(tf.square(tf.sub(out, target))) as tf.Scalar;
-        assert.ok(maxDiff(model.apply(x, true), reference.apply(x)) < 1e-6, 'outputs');
+        assert.ok((await maxDiff(model.apply(x, true), reference.apply(x))) < 1e-6, 'outputs');
         const ours = tf.variableGrads(() => loss(model.apply(x, true)), model.variables as tf.Variable[]).grads;
         const theirs = tf.variableGrads(() => loss(reference.apply(x)), reference.variables as tf.Variable[]).grads;
-        model.variables.forEach((v, i) => assert.ok(maxDiff(ours[v.name]!, theirs[reference.variables[i]!.name]!) < 1e-5, `gradient ${i}`));
+        for (const [i, v] of model.variables.entries()) assert.ok((await maxDiff(ours[v.name]!, theirs[reference.variables[i]!.name]!)) < 1e-5, `gradient ${i}`);
         model.dispose();
         reference.variables.forEach((v) => v.dispose());
       });

@@ -16,7 +16,7 @@ export default defineBackend<Record<string, never>>({
     const tried: BackendAttempt[] = [];
     for (const name of autoOrder(backends.list())) {
       try {
-        const loaded = await backends.get(name).load({ backends });
+        const loaded = await backends.get(name).load({ backends, auto: true });
         return { ...loaded, tried };
       } catch (error) {
         tried.push({ name, error: reason(error) });

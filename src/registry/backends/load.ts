@@ -12,7 +12,9 @@ export function reason(error: unknown): string {
 
 /** Imports plain TF.js quietly (prod mode: no Node banner, fewer debug checks). */
 export async function importTfjs(): Promise<TF> {
-  const tf = (await import('@tensorflow/tfjs')) as unknown as TF;
+  const mod = (await import('@tensorflow/tfjs')) as unknown as TF & { default?: TF };
+  // Node's import of the CommonJS package names its exports; a bundle's (the GPU bundle) may give only default.
+  const tf = typeof mod.enableProdMode === 'function' ? mod : mod.default!;
   tf.enableProdMode();
   return tf;
 }

@@ -52,3 +52,20 @@ export const nativeMemory = (processMB: number, workerMB: number): MemoryProfile
   checkpointCopies: 1.5,
   fusedUpdates: false,
 });
+
+/**
+ * TF.js's WebGPU backend: tensors in GPU buffers (the device's memory, not the process's), read
+ * back through staging buffers; the process holds Dawn, the Vulkan driver and TF.js. Reasoned, not
+ * calibrated: on lavapipe the "GPU" memory is host memory, which a GPU would not count.
+ */
+export const gpuMemory: MemoryProfile = {
+  calibrated: false,
+  processBytes: 200 * MB,
+  workerBytes: 150 * MB,
+  tensors: 'native',
+  heapFactor: 1.2,
+  heapOverheadBytes: 0,
+  heapInitialBytes: 0,
+  checkpointCopies: 1.5,
+  fusedUpdates: true,
+};

@@ -7,6 +7,8 @@ import mse from '../../../src/registry/losses/mse.js';
 import l1 from '../../../src/registry/losses/l1.js';
 import smoothL1 from '../../../src/registry/losses/smooth-l1.js';
 import { bce, bceWithLogits } from '../../../src/registry/losses/bce.js';
+import { createRegistries } from '../../../src/registry/index.js';
+import { loadBackendOrSkip, TEST_BACKENDS } from '../../backends.js';
 
 const ctx = { tf: tf as any };
 const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) <= 1e-5 * Math.max(1, Math.abs(expected)), `${actual} vs ${expected}`);
@@ -23,40 +25,44 @@ const logSoftmax = (row: number[]) => {
   return row.map((v) => v - lse);
 };
 
-describe('losses (torch.nn meaning, reduction mean)', () => {
-  before(async () => {
-    await tf.setBackend('cpu');
+/** A scalar's value, read asynchronously (webgpu has no dataSync in Node). */
+const first = async (t: tf.Tensor): Promise<number> => (await t.data())[0]!;
+
+for (const backend of TEST_BACKENDS) describe(`losses on ${backend} (torch.nn meaning, reduction mean)`, () => {
+  before(async function () {
+    await loadBackendOrSkip(this, createRegistries(), backend);
+    assert.equal(tf.getBackend(), backend);
   });
 
-  it('crossEntropy = mean of -log_softmax(x)[y]', () => {
+  it('crossEntropy = mean of -log_softmax(x)[y]', async () => {
     const expected = -(logSoftmax(logits[0])[1] + logSoftmax(logits[1])[0]) / 2;
-    close(crossEntropy.create({ labelSmoothing: 0 }, ctx)(tf.tensor2d(logits), tf.tensor1d(labels, 'int32')).dataSync()[0], expected);
+    close(await first(crossEntropy.create({ labelSmoothing: 0 }, ctx)(tf.tensor2d(logits), tf.tensor1d(labels, 'int32'))), expected);
   });
 
-  it('crossEntropy with label smoothing mixes in the uniform target, as torch', () => {
+  it('crossEntropy with label smoothing mixes in the uniform target, as torch', async () => {
     const eps = 0.1;
     const perRow = logits.map((row, i) => {
       const lp = logSoftmax(row);
       return -((1 - eps) * lp[labels[i]] + (eps / 3) * lp.reduce((a, b) => a + b, 0));
     });
-    close(crossEntropy.create({ labelSmoothing: eps }, ctx)(tf.tensor2d(logits), tf.tensor1d(labels, 'int32')).dataSync()[0], (perRow[0] + perRow[1]) / 2);
+    close(await first(crossEntropy.create({ labelSmoothing: eps }, ctx)(tf.tensor2d(logits), tf.tensor1d(labels, 'int32'))), (perRow[0] + perRow[1]) / 2);
   });
 
-  it('nll = mean of -x[y] on log-probabilities', () => {
-    close(nll.create({}, ctx)(tf.tensor2d(logits), tf.tensor1d(labels, 'int32')).dataSync()[0], -(2.0 + -1.0) / 2);
+  it('nll = mean of -x[y] on log-probabilities', async () => {
+    close(await first(nll.create({}, ctx)(tf.tensor2d(logits), tf.tensor1d(labels, 'int32'))), -(2.0 + -1.0) / 2);
   });
 
-  it('multiMargin matches the torch docs example (0.3250)', () => {
+  it('multiMargin matches the torch docs example (0.3250)', async () => {
     // torch.nn.MultiMarginLoss docs: x = [[0.1, 0.2, 0.4, 0.8]], y = [3] → 0.3250
-    close(multiMargin.create({ p: 1, margin: 1 }, ctx)(tf.tensor2d([[0.1, 0.2, 0.4, 0.8]]), tf.tensor1d([3], 'int32')).dataSync()[0], 0.325);
+    close(await first(multiMargin.create({ p: 1, margin: 1 }, ctx)(tf.tensor2d([[0.1, 0.2, 0.4, 0.8]]), tf.tensor1d([3], 'int32'))), 0.325);
   });
 
-  it('multiMargin with p = 2 squares each hinge', () => {
+  it('multiMargin with p = 2 squares each hinge', async () => {
     const expected = (0.3 ** 2 + 0.4 ** 2 + 0.6 ** 2) / 4; // hinges 1-0.8+0.1, 1-0.8+0.2, 1-0.8+0.4
-    close(multiMargin.create({ p: 2, margin: 1 }, ctx)(tf.tensor2d([[0.1, 0.2, 0.4, 0.8]]), tf.tensor1d([3], 'int32')).dataSync()[0], expected);
+    close(await first(multiMargin.create({ p: 2, margin: 1 }, ctx)(tf.tensor2d([[0.1, 0.2, 0.4, 0.8]]), tf.tensor1d([3], 'int32'))), expected);
   });
 
-  it('mse and l1 average over every element', () => {
+  it('mse and l1 average over every element', async () => {
     const out = tf.tensor2d([
       [1, 2],
       [3, 4],
@@ -65,11 +71,11 @@ describe('losses (torch.nn meaning, reduction mean)', () => {
       [0, 2],
       [5, 1],
     ]);
-    close(mse.create({}, ctx)(out, target).dataSync()[0], (1 + 0 + 4 + 9) / 4);
-    close(l1.create({}, ctx)(out, target).dataSync()[0], (1 + 0 + 2 + 3) / 4);
+    close(await first(mse.create({}, ctx)(out, target)), (1 + 0 + 4 + 9) / 4);
+    close(await first(l1.create({}, ctx)(out, target)), (1 + 0 + 2 + 3) / 4);
   });
 
-  it('declare what they compare with', () => {
+  it('declare what they compare with', async () => {
     assert.deepEqual(
       [crossEntropy, nll, multiMargin, mse, l1].map((l) => l.target),
       ['class', 'class', 'class', 'value', 'value'],

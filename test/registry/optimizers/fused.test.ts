@@ -13,6 +13,7 @@ import { createRegistries } from '../../../src/registry/index.js';
 import { Random } from '../../../src/util/random.js';
 import type { OptimizerPlugin, OptimizerState } from '../../../src/registry/kinds.js';
 import { loadBackendOrSkip } from '../../backends.js';
+import { countDispatches } from '../../../src/registry/backends/dawn.js';
 
 /** Sizes: one vector, a tail that overlaps the last vector, a larger odd one, and one below a vector (tensor ops). */
 const SHAPES = [[4], [7, 5], [3, 331], [3]];
@@ -65,7 +66,8 @@ async function trajectory(plugin: OptimizerPlugin, params: Record<string, unknow
     const grads = SHAPES.map((shape) => tf.tensor(values(random, shape.reduce((a, b) => a * b)), shape, 'float32'));
     runtime.step(variables, grads, lr);
     tf.dispose(grads);
-    out.params.push(variables.map((v) => Float32Array.from(v.dataSync() as Float32Array)));
+    // Read asynchronously: webgpu has no dataSync in Node.
+    out.params.push(await Promise.all(variables.map(async (v) => Float32Array.from((await v.data()) as Float32Array))));
     out.states.push(await runtime.getState());
   }
   runtime.dispose();
@@ -103,6 +105,7 @@ function assertSameBits(actual: Trajectory, expected: Trajectory): void {
 describe('optimizers/fused', () => {
   const registries = createRegistries();
   const expected = new Map<string, Trajectory>();
+  const expectedOf = (name: string) => expected.get(name)!;
 
   before(async () => {
     await registries.backends.get('cpu').load({ backends: registries.backends });
@@ -199,4 +202,71 @@ describe('optimizers/fused', () => {
       });
     });
   }
+
+  /**
+   * webgpu's WGSL updates (SGD with momentum, Adam, AdamW) against the cpu tensor-op path: the same
+   * operations in the same order, but a GPU compiler may contract a * b + c into one fused
+   * multiply-add and rounds its own sqrt and division, so within 4 float32 ulps (or 1e-30 of the
+   * value's scale near zero) rather than bit for bit. The rules without a WGSL kernel run their
+   * tensor ops there, held to the same bound.
+   */
+  describe('on webgpu', () => {
+    before(async function () {
+      await loadBackendOrSkip(this, registries, 'webgpu');
+    });
+    after(async () => {
+      await tf.setBackend('cpu');
+    });
+
+    const ulps = (a: number, b: number) => {
+      if (a === b || Math.abs(a - b) <= 1e-30) return 0;
+      const spacing = Math.max(Math.abs(b) * 2 ** -23, 2 ** -149);
+      return Math.abs(a - b) / spacing;
+    };
+    const assertClose = (a: Float32Array, b: Float32Array, what: string) => {
+      assert.equal(a.length, b.length, what);
+      let worst = 0;
+      let at = -1;
+      for (let i = 0; i < a.length; i++) {
+        const u = ulps(a[i]!, b[i]!);
+        if (u > worst) [worst, at] = [u, i];
+      }
+      assert.ok(worst <= 4, `${what} [${at}]: ${a[at]} vs ${b[at]} (${worst.toFixed(1)} ulps)`);
+    };
+
+    for (const c of CASES) {
+      it(`${c.name}: five steps within 4 ulps of the cpu tensor-op path (params and state)`, async () => {
+        assert.equal(tf.getBackend(), 'webgpu');
+        const before = tf.memory().numTensors;
+        const actual = await trajectory(c.plugin, c.params);
+        const expected = expectedOf(c.name);
+        for (let s = 0; s < LRS.length; s++) {
+          actual.params[s]!.forEach((a, p) => assertClose(a, expected.params[s]![p]!, `step ${s + 1} param ${p}`));
+          for (const [name, buffers] of Object.entries(expected.states[s]!.buffers)) {
+            buffers.forEach((b, p) => (b === null ? assert.equal(actual.states[s]!.buffers[name]![p], null) : assertClose(actual.states[s]!.buffers[name]![p]!, b, `step ${s + 1} ${name} ${p}`)));
+          }
+        }
+        assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
+      });
+    }
+
+    for (const [name, plugin, params] of [['sgd with momentum', sgd, { momentum: 0.9 }], ['adam', adam, {}], ['adamw', adamw, {}]] as const) {
+      it(`${name}: one dispatch per parameter`, async () => {
+        const defaults = Object.fromEntries(Object.entries(plugin.params.properties).map(([k, v]) => [k, v.default]));
+        const runtime = plugin.create({ ...defaults, ...params } as never, { tf: tf as never });
+        const vars = [tf.variable(tf.ones([5, 3])), tf.variable(tf.ones([300]))];
+        const grads = vars.map((v) => tf.onesLike(v));
+        await Promise.all(grads.map((g) => g.data()));
+        const count = await countDispatches();
+        for (let step = 0; step < 2; step++) {
+          const before = count();
+          runtime.step(vars, grads, 0.1);
+          await vars[1]!.data();
+          assert.equal(count() - before, 2, `step ${step + 1}: two parameters, two dispatches`);
+        }
+        runtime.dispose();
+        tf.dispose([...vars, ...grads]);
+      });
+    }
+  });
 });

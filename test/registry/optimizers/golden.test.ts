@@ -16,6 +16,7 @@ import rmsprop from '../../../src/registry/optimizers/rmsprop.js';
 import sgd from '../../../src/registry/optimizers/sgd.js';
 import type { OptimizerPlugin, OptimizerRuntime } from '../../../src/registry/kinds.js';
 import { createRegistries } from '../../../src/registry/index.js';
+import { loadBackendOrSkip } from '../../backends.js';
 
 interface Flat {
   shape: number[];
@@ -324,6 +325,53 @@ describe('optimizers against PyTorch golden trajectories', function () {
       });
     }
   });
+});
+
+/**
+ * On webgpu (CI: lavapipe), the update rules and the end-to-end steps read asynchronously (its
+ * dataSync needs an OffscreenCanvas, which Node lacks), held to the same tolerances as cpu and wasm:
+ * RULE for the update rules with torch's gradients, E2E with TF.js's own.
+ */
+describe('optimizers against PyTorch golden trajectories on webgpu', function () {
+  this.timeout(120000);
+  before(async function () {
+    await loadBackendOrSkip(this, createRegistries(), 'webgpu');
+  });
+  after(async () => {
+    await useBackend('cpu');
+  });
+
+  for (const c of golden.cases) {
+    it(`${c.name}: update rule and end to end`, async () => {
+      assert.equal(tf.getBackend(), 'webgpu');
+      const vars = makeVariables(golden.problem.initialParams);
+      const opt = create(c);
+      for (const [s, step] of c.steps.entries()) {
+        const grads = step.grads.map((g, i) => tf.tensor(g, shapes[i], 'float32'));
+        opt.step(vars, grads, step.lr);
+        tf.dispose(grads);
+        for (const [i, v] of vars.entries()) note(c.name, 'webgpu rule maxAbs', expectClose(await v.data(), step.params[i]!, RULE, `webgpu ${c.name} step ${s + 1} param ${i}`).maxAbs);
+      }
+      opt.dispose();
+      tf.dispose(vars);
+
+      const x = tf.tensor(golden.problem.x.data, golden.problem.x.shape, 'float32');
+      const t = tf.tensor(golden.problem.t.data, golden.problem.t.shape, 'float32');
+      const e2e = makeVariables(golden.problem.initialParams);
+      const opt2 = create(c);
+      for (const [s, step] of c.steps.entries()) {
+        const { value, grads } = tf.variableGrads(() => lossOf(x, t, e2e), e2e);
+        const loss = (await value.data())[0]!;
+        assert.ok(Math.abs(loss - step.loss) <= E2E.abs + E2E.rel * Math.abs(step.loss), `webgpu ${c.name} step ${s + 1} loss ${loss} vs ${step.loss}`);
+        const gs = e2e.map((v) => grads[v.name]!);
+        opt2.step(e2e, gs, step.lr);
+        tf.dispose([value, ...gs]);
+        for (const [i, v] of e2e.entries()) note(c.name, 'webgpu e2e maxAbs', expectClose(await v.data(), step.params[i]!, E2E, `webgpu ${c.name} step ${s + 1} e2e param ${i}`).maxAbs);
+      }
+      opt2.dispose();
+      tf.dispose([x, t, ...e2e]);
+    });
+  }
 });
 
 function fmt(v: number | undefined): string {
