@@ -21,7 +21,7 @@ const out = resolve(values.out!);
 const packageDir = (name: string) => realpathSync(join(ROOT, 'node_modules', name));
 
 /** Modules a run with --no-report never loads, or that cannot install here: left out of the bundle. */
-const LEFT_OUT = ['vega', 'vega-lite', 'vega-embed', 'playwright-core', 'pngjs', 'bullmq', 'ioredis', 'tsx', 'tsx/esm/api', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+const LEFT_OUT = ['vega', 'vega-lite', 'vega-embed', 'playwright-core', 'bullmq', 'ioredis', 'tsx', 'tsx/esm/api', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
 /** Native modules: copied whole (their linux-x64 binaries only) into node_modules/. */
 const NATIVE = ['webgpu', 'koffi'];
 
