@@ -24,6 +24,9 @@ import { openRun, type OpenedRun } from './open-run.js';
 import { JsonReporter, METRICS_FILE } from '../reporters/json.js';
 import { describeReport } from './report.js';
 import { fitWorkers, train } from './run.js';
+import type { QueueRun, QueueStores } from './queue-run.js';
+import { queueTarget } from './queue-target.js';
+import { cursorOf } from '../runner/queue/stream-ids.js';
 
 const say = (text: string) => console.log(printable(text, true));
 
@@ -54,16 +57,16 @@ async function chooseBackend(run: OpenedRun, requested: string | undefined) {
 }
 
 /** Each trial's record: its result, or the epochs of its newest checkpoint. */
-async function readRecords(store: DirectoryStore, plan: Plan): Promise<Map<string, TrialRecord>> {
+async function readRecords(store: DirectoryStore, plan: Plan, queued?: QueueStores): Promise<Map<string, TrialRecord>> {
   const records = new Map<string, TrialRecord>();
   for (const trial of plan.trials) {
     try {
-      const result = await store.loadResult(trial.id);
+      const result = (await store.loadResult(trial.id)) ?? (queued ? await queued.takeResult(trial.id) : undefined);
       if (result) {
         records.set(trial.id, { result });
         continue;
       }
-      const checkpoint = await store.loadCheckpoint(trial.id);
+      const checkpoint = (queued ? await queued.store.loadCheckpoint(trial.id) : undefined) ?? (await store.loadCheckpoint(trial.id));
       records.set(trial.id, checkpoint ? { checkpointEpochs: checkpoint.epochs } : {});
     } catch (error) {
       if (error instanceof CorruptRecordError) {
@@ -118,12 +121,20 @@ export async function resumeCommand(values: Record<string, unknown>): Promise<nu
   const flag = '--resume';
   const run = await openRun(values.resume as string, flag, { allowPlugins: Boolean(values['allow-plugins']) });
   const { runDir } = run;
+  const target = await queueTarget(values);
+  if (run.plan.queue && !target) throw new UserError(`${flag} ${runDir}: this run's trials are on the queue at ${run.plan.queue.url}: give --queue URL (or set TRAINYARD_QUEUE) to follow them`);
+  if (!run.plan.queue && target) throw new UserError(`${target.flag}: ${runDir} trained in this process, not on a queue: it continues here (leave out --queue and TRAINYARD_QUEUE)`);
   const lock = await takeLock(runDir, flag);
   let handedOver = false;
+  let queued: QueueRun | undefined;
   try {
+    if (target) {
+      const { connectQueue, queueRun } = await import('./queue-run.js');
+      queued = queueRun(await connectQueue(target), target, run.plan, runDir);
+    }
     // What the run recorded and what its log says, read first: nothing is written before the checks.
     const store = new DirectoryStore(runDir);
-    const records = await readRecords(store, run.plan);
+    const records = await readRecords(store, run.plan, queued?.stores);
     const log = await readEventLog(runDir);
     if (log.missing) say(`${runDir}: events.jsonl is missing: rebuilding what it held from the trials' checkpoints and results`);
     const folded = foldEvents(run.plan, log.events);
@@ -175,9 +186,17 @@ export async function resumeCommand(values: Record<string, unknown>): Promise<nu
       });
     }
     const fitted = fitWorkers({ plan, config: run.config, registries: run.registries }, backend, values, plan.trials.length - done.length);
+    const executor = queued ? await queued.executor(fitted.plan, { metrics: foldEvents(run.plan, [...log.events, ...recovered.map(stamp)]), cursor: cursorOf(log.events) }) : undefined;
     handedOver = true;
-    return await train({ plan: fitted.plan, registries: run.registries, config: run.config }, backend, data, { runDir, lock, workers: fitted.workers, resume: { earlier: log.events, done, recovered } }, values);
+    return await train(
+      { plan: fitted.plan, registries: run.registries, config: run.config },
+      backend,
+      data,
+      { runDir, lock, workers: fitted.workers, resume: { earlier: log.events, done, recovered }, ...(executor ? { queue: { executor, shown: target!.address.shown } } : {}) },
+      values,
+    );
   } finally {
     if (!handedOver) lock.release();
+    queued?.close();
   }
 }

@@ -21,6 +21,9 @@ import { fsReason } from '../util/fs-errors.js';
 import { printable } from '../util/text.js';
 import type { Prepared } from '../config/pipeline.js';
 import { resumeCommand } from './resume.js';
+import { queueEntry, queueTarget } from './queue-target.js';
+import type { Executor } from '../runner/executor.js';
+import type { Plan } from '../config/plan.js';
 
 export const RUN_HELP = (): string => `Usage: trainyard run FILE [options]
        trainyard run --resume RUN_DIR [--workers N] [--backend NAME] [--quiet] [--no-report] [--allow-plugins]
@@ -44,6 +47,11 @@ Options:
   --resume RUN_DIR    continue a run that was interrupted or killed: finished trials are
                       kept, the others continue from their last epoch checkpoint
   --allow-plugins     with --resume: import the plugin modules the run's plan names (their code runs)
+  --queue URL         put the trials on a queue (redis://[USER:PASSWORD@]HOST:PORT[/DB], rediss://
+                      for TLS; or set TRAINYARD_QUEUE, which keeps the password out of shell history)
+                      for trainyard worker processes on any machine; the run directory is written here
+  --store DIR         with --queue: workers keep checkpoints and results in DIR, a directory every
+                      machine mounts (default: in Redis, for checkpoints of at most 16 MB)
 
 Ctrl-C (SIGINT) or SIGTERM stops every trial at its next step and keeps the checkpoints of the
 finished epochs (exit 130); a second Ctrl-C exits at once.
@@ -59,6 +67,8 @@ export const RUN_OPTIONS = {
   'no-report': { type: 'boolean' },
   resume: { type: 'string' },
   'allow-plugins': { type: 'boolean' },
+  queue: { type: 'string' },
+  store: { type: 'string' },
 } as const;
 
 export function workerCount(text: string | undefined): number | undefined {
@@ -112,6 +122,8 @@ export interface TrainOptions {
   workers: number;
   /** On a resume: the events in the log so far, the finished trials, and what the log lacked. */
   resume?: { earlier: RunEvent[]; done: TrialResult[]; recovered: RunEventInput[] };
+  /** The trials go to a queue: its executor, and its URL as it may be shown. */
+  queue?: { executor: Executor; shown: string };
 }
 
 /** Trains the inputs' trials into the run directory with the JSON, console and report reporters; returns the exit code. */
@@ -131,9 +143,9 @@ export async function train(inputs: RunInputs, backend: LoadedBackend, data: Loa
     const { workers } = run;
     const outcome = await runPlan(inputs, data, backend, {
       runDir,
-      executor: workers === 0 ? new InProcessExecutor(backend.tf, inputs.registries) : new WorkerThreadsExecutor(workers),
-      store: { kind: 'directory', dir: runDir },
-      workers: Math.max(0, Math.min(workers, queued)),
+      executor: run.queue?.executor ?? (workers === 0 ? new InProcessExecutor(backend.tf, inputs.registries) : new WorkerThreadsExecutor(workers)),
+      ...(run.queue ? { queue: run.queue.shown } : { store: { kind: 'directory', dir: runDir } as const }),
+      workers: run.queue ? 0 : Math.max(0, Math.min(workers, queued)),
       ...(run.resume ? { resume: { done: run.resume.done, recovered: run.resume.recovered } } : {}),
       records,
       reporters: [terminal, ...(report ? [report] : [])],
@@ -151,7 +163,14 @@ export async function train(inputs: RunInputs, backend: LoadedBackend, data: Loa
       );
       return 1;
     }
-    if (outcome.status === 'interrupted') console.error(`interrupted; continue with: trainyard run --resume ${runDir}`);
+    const lost = run.queue?.executor.failure?.();
+    if (lost) {
+      console.error(`trainyard: ${printable(lost)}`);
+      console.error(`continue with: trainyard run --resume ${runDir} (the queue from --queue URL or TRAINYARD_QUEUE)`);
+      return 1;
+    }
+    if (outcome.status === 'interrupted' && run.queue) console.error(`interrupted; the queued trials stay on the queue and its workers go on; follow them again with: trainyard run --resume ${runDir} (the queue from --queue URL or TRAINYARD_QUEUE)`);
+    else if (outcome.status === 'interrupted') console.error(`interrupted; continue with: trainyard run --resume ${runDir}`);
     else if (outcome.status === 'failed') console.error(`some trials failed; to train them again from their checkpoints: trainyard run --resume ${runDir}`);
     return outcome.status === 'ok' ? 0 : outcome.status === 'interrupted' ? 130 : 1;
   } finally {
@@ -178,14 +197,27 @@ export async function runCommand(args: string[], values: Record<string, unknown>
   const outFlag = values.out !== undefined ? '--out' : 'output directory runs/';
   const outRoot = resolve((values.out as string | undefined) ?? 'runs');
   await checkOutputRoot(outRoot, outFlag, prepared.plan.experiment.name);
-  const backend = await loadBackend(prepared); // a backend that cannot run is an error before anything is written
-  const fitted = fitWorkers(prepared, backend, values); // so is a run that cannot fit limits.memoryMB
-  const data = await loadData(prepared, file);
+  const target = await queueTarget(values); // a malformed queue URL too
+  // So is a queue that cannot be reached: checked first, within seconds.
+  const queueSide = target ? await import('./queue-run.js') : undefined;
+  const link = target ? await queueSide!.connectQueue(target) : undefined;
+  const disconnect = () => link && [link.commands, link.reader].forEach((c) => c.disconnect());
+  let backend: LoadedBackend, fitted: FittedRun, data: LoadedData;
+  try {
+    backend = await loadBackend(prepared); // a backend that cannot run is an error before anything is written
+    fitted = fitWorkers(prepared, backend, values); // so is a run that cannot fit limits.memoryMB
+    data = await loadData(prepared, file);
+  } catch (error) {
+    disconnect();
+    throw error;
+  }
   // What inspect noted (data it would download) is done by now.
   const { notes: _notes, ...facts } = fitted.plan.data;
-  const plan = { ...fitted.plan, backend: backend.name, data: { ...facts, fingerprint: dataFingerprint(data) } };
+  const plan: Plan = { ...fitted.plan, backend: backend.name, data: { ...facts, fingerprint: dataFingerprint(data) }, ...(target ? { queue: queueEntry(target) } : {}) };
   const created = await createRunDir(outRoot, plan.experiment.name, plan).catch((error: unknown) => {
+    disconnect();
     throw error instanceof RunDirError ? new UserError(`${outFlag}: ${error.message}`) : error;
   });
-  return train({ ...prepared, plan }, backend, data, { runDir: created.dir, lock: created.lock, workers: fitted.workers }, values);
+  const executor = link ? await queueSide!.queueRun(link, target!, plan, created.dir).executor(plan) : undefined;
+  return train({ ...prepared, plan }, backend, data, { runDir: created.dir, lock: created.lock, workers: fitted.workers, ...(executor ? { queue: { executor, shown: target!.address.shown } } : {}) }, values);
 }

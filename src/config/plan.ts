@@ -33,6 +33,11 @@ export interface Plan {
   data: DataFacts & { fingerprint?: DataFingerprint };
   /** The backend a run ran on (written by `run`; `plan` chooses none). */
   backend?: string;
+  /**
+   * A run whose trials went to a queue: its URL without user or password, and where the workers
+   * keep their records ('redis', or 'directory': a directory every machine mounts, --store DIR).
+   */
+  queue?: { url: string; store: 'redis' | 'directory' };
   /** Memory estimate of inspect (each split's size and bytes, per trial, in all); absent in plans made without one. */
   estimates?: MemoryEstimate;
   /** The config's plugin modules as it names them (relative to experiment.file's directory, or absolute); worker threads import them too. */

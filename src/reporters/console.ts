@@ -79,7 +79,7 @@ export class ConsoleReporter implements Reporter {
         this.startedAt = Date.parse(event.time);
         this.totalSteps = event.trials * event.epochs * event.stepsPerEpoch;
         const why = event.backendsTried.map((t) => `${printable(t.name)}: ${printable(t.error.split('. ')[0]!)}`).join('\n    ');
-        this.detail(`trainyard: ${printable(event.experiment)}: ${event.trials} trials on ${event.backend} (${event.workers === 0 ? 'in this thread' : `${event.workers} worker thread${event.workers === 1 ? '' : 's'}`})`);
+        this.detail(`trainyard: ${printable(event.experiment)}: ${event.trials} trials on ${event.backend} (${event.queue ? `on the queue ${printable(event.queue)}` : event.workers === 0 ? 'in this thread' : `${event.workers} worker thread${event.workers === 1 ? '' : 's'}`})`);
         if (why) this.detail(`  not used:\n    ${why}`);
         this.detail(`  run directory: ${printable(event.runDir)}`);
         break;
@@ -89,7 +89,7 @@ export class ConsoleReporter implements Reporter {
         const from = event.resumedFrom ?? 0;
         const seed = this.plan.trials.find((t) => t.id === event.trialId)?.seed ?? event.seed;
         this.printed.set(seed, Math.min(this.printed.get(seed) ?? 0, from));
-        if (event.resumedFrom !== undefined) this.detail(`${printable(event.trialId)}: ${from > 0 ? `resumed after epoch ${from}` : 'started again from its first epoch'}`);
+        if (event.resumedFrom !== undefined) this.detail(`${printable(event.trialId)}: ${from > 0 ? `resumed after epoch ${from}` : 'started again from its first epoch'}${event.worker ? ` on worker ${printable(event.worker)}` : ''}`);
         break;
       }
       case 'epochEnd':
@@ -108,7 +108,7 @@ export class ConsoleReporter implements Reporter {
         this.printReadyRows();
         break;
       case 'trialFailed':
-        this.line(`${printable(event.trialId)}: failed: ${printable(event.error)}`);
+        this.line(`${printable(event.trialId)}: ${event.retrying ? 'an attempt failed (retrying)' : 'failed'}: ${printable(event.error)}${event.worker ? ` (worker ${printable(event.worker)})` : ''}`);
         break;
       case 'runEnd':
         this.printReadyRows();

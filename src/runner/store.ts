@@ -27,13 +27,36 @@ export interface TrialStore {
   saveResult(result: TrialResult): Promise<void>;
   saveFinalWeights(meta: WeightsMeta, tensors: NamedTensor[]): Promise<void>;
   loadFinalWeights(trialId: string): Promise<{ meta: WeightsMeta; tensors: Map<string, NamedTensor> } | undefined>;
+  /** Lets go of what the store holds open (a connection); a directory holds nothing. */
+  close?(): Promise<void>;
 }
 
-/** A store as plain data, so that a worker thread (or another process) can open the same one. */
-export type StoreSpec = { kind: 'directory'; dir: string };
+/**
+ * A store as plain data, so that a worker thread (or another process) can open the same one: a
+ * directory, or Redis (a queue run without a shared directory; `url` stays in memory, never written).
+ */
+export type StoreSpec = { kind: 'directory'; dir: string } | { kind: 'redis'; url: string; runKey: string };
 
 export function openStore(spec: StoreSpec): TrialStore {
-  return new DirectoryStore(spec.dir);
+  if (spec.kind === 'directory') return new DirectoryStore(spec.dir);
+  // Loaded on first use: the Redis client is no cost to runs that never touch a queue.
+  return lazyStore(() => import('./queue/open-redis-store.js').then((m) => m.openRedisStore(spec)));
+}
+
+function lazyStore(open: () => Promise<TrialStore>): TrialStore {
+  let opened: Promise<TrialStore> | undefined;
+  const store = () => (opened ??= open());
+  return {
+    loadCheckpoint: async (id) => (await store()).loadCheckpoint(id),
+    saveCheckpoint: async (id, state) => (await store()).saveCheckpoint(id, state),
+    loadResult: async (id) => (await store()).loadResult(id),
+    saveResult: async (result) => (await store()).saveResult(result),
+    saveFinalWeights: async (meta, tensors) => (await store()).saveFinalWeights(meta, tensors),
+    loadFinalWeights: async (id) => (await store()).loadFinalWeights(id),
+    close: async () => {
+      if (opened) await (await opened).close?.();
+    },
+  };
 }
 
 const trialPath = (root: string, area: string, trialId: string): string => join(root, area, ...trialId.split('/'));
