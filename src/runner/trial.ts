@@ -149,6 +149,7 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
         break;
       }
       if (store) await store.saveCheckpoint(trial.id, await captureState(s, { epoch, steps, cumulativeSeconds, epochs: result.epochs }, best));
+      failpoint('checkpoint');
       emit({ type: 'epochEnd', trialId: trial.id, ...record });
       reported++;
     }

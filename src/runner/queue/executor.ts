@@ -224,6 +224,7 @@ class Following {
     const id = event.trialId;
     if (event.type === 'epochEnd' && this.epochsOf(id).some((e) => e.epoch === event.epoch)) return;
     if (event.type === 'trialFailed') this.errors.set(id, event.error);
+    if (event.type === 'trialStart' && event.resumedFrom) return this.resumed(event, event.resumedFrom);
     if (event.type !== 'trialEnd') return this.write(event);
     if (event.status === 'ok' || event.status === 'diverged') {
       const result = await this.store.loadResult(id);
@@ -240,6 +241,22 @@ class Following {
     }
     this.write(event);
     this.finished.set(id, { id, status: 'failed', error: this.errors.get(id) ?? 'failed on its worker', epochs: this.epochsOf(id) });
+  }
+
+  /**
+   * A trial continues from its checkpoint of epoch `from`, on another worker maybe: the epochs up to
+   * it that the log lacks (its last worker was killed between a checkpoint and its event) come from
+   * that checkpoint, as a local resume recovers them.
+   */
+  private async resumed(event: RunEventInput, from: number): Promise<void> {
+    this.write(event);
+    const id = (event as { trialId: string }).trialId;
+    const logged = new Set(this.epochsOf(id).map((e) => e.epoch));
+    if (Array.from({ length: from }, (_, i) => i + 1).every((n) => logged.has(n))) return;
+    const checkpoint = await this.store.loadCheckpoint(id);
+    for (const record of checkpoint?.epochs ?? []) {
+      if (record.epoch <= from && !logged.has(record.epoch)) this.write({ type: 'epochEnd', trialId: id, recovered: true, ...record });
+    }
   }
 
   /** The queue failed a trial's job for good (attempts spent, or stalled too often). */

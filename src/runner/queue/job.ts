@@ -59,6 +59,8 @@ export interface WorkerModule extends ModuleRef {
 export class JobRejected extends Error {}
 
 const RUN_KEY = /^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/;
+/** '<experiment>/<run id>': two path segments of safe characters, neither '.' nor '..' (a shared store joins it to a path). */
+export const isRunKey = (key: unknown): key is string => typeof key === 'string' && RUN_KEY.test(key) && key.split('/').every((s) => s !== '.' && s !== '..');
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const canonical = (value: unknown): string =>
   JSON.stringify(value, (_k, v: unknown) => (isObject(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
@@ -93,7 +95,7 @@ export interface CheckedJob {
 export function checkJob(data: unknown, registries: Registries, own: readonly WorkerModule[]): CheckedJob {
   if (!isObject(data) || data.format !== JOB_FORMAT) throw new JobRejected(`not a trainyard job of format ${JOB_FORMAT} (a different trainyard version enqueued it?)`);
   const { runKey, run, trial } = data;
-  if (typeof runKey !== 'string' || !RUN_KEY.test(runKey)) throw new JobRejected(`its run key ${JSON.stringify(runKey)} is not <experiment>/<run id>`);
+  if (!isRunKey(runKey)) throw new JobRejected(`its run key ${JSON.stringify(runKey)} is not <experiment>/<run id>`);
   if (!isObject(run) || !isObject(run.experiment) || !isObject(run.data) || !isObject(run.data.fingerprint) || typeof run.backend !== 'string' || !Array.isArray(run.modules)) {
     throw new JobRejected('it does not describe its run (experiment, config, data facts with their fingerprint, backend, modules)');
   }

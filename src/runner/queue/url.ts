@@ -21,7 +21,8 @@ export function parseQueueUrl(text: string, flag = '--queue'): QueueAddress {
   try {
     url = new URL(text);
   } catch {
-    throw new UserError(`${flag}: not a URL (${hidePassword(text)}); expected ${EXAMPLE}`);
+    // Not quoted: what is not a URL has no telling where a password in it begins.
+    throw new UserError(`${flag}: not a URL; expected ${EXAMPLE}`);
   }
   const shownInput = hidePassword(text);
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new UserError(`${flag}: ${shownInput} is not a Redis URL (got scheme '${url.protocol.replace(/:$/, '')}'); expected ${EXAMPLE}`);

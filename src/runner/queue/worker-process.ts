@@ -16,7 +16,7 @@ import { newStopFlag, requestStop, type TrialRunContext } from '../executor.js';
 import { openStore, type StoreSpec, type TrialStore } from '../store.js';
 import { WorkerThreadsExecutor } from '../worker-pool.js';
 import { connectOrFail, redisClient } from './connection.js';
-import { checkJob, JobRejected, type CheckedJob, type TrialJob, type WorkerModule } from './job.js';
+import { checkJob, isRunKey, JobRejected, type CheckedJob, type TrialJob, type WorkerModule } from './job.js';
 import { QUEUE_NAME, QUEUE_PREFIX } from './keys.js';
 import { EventPublisher } from './publisher.js';
 import type { QueueSettings } from './settings.js';
@@ -124,7 +124,7 @@ export class QueueWorker {
     const found = dataFingerprint(data);
     if (found.sha256 !== facts.fingerprint.sha256) {
       throw new JobRejected(
-        `the data on this worker is not the run's (here ${sizes(found.sizes)} samples, sha256 ${found.sha256.slice(0, 12)}…; the run's ${sizes(facts.fingerprint.sizes)}, sha256 ${facts.fingerprint.sha256.slice(0, 12)}…): ` +
+        `the data on this worker is not the run's (here ${sizes(found.sizes)} samples, sha256 ${found.sha256.slice(0, 12)}…; the run's ${sizes(facts.fingerprint.sizes)} samples, sha256 ${facts.fingerprint.sha256.slice(0, 12)}…): ` +
           `every trial of a run trains on the same data; give this worker the same files (relative paths resolve under ${baseDir}; --data-root DIR)`,
       );
     }
@@ -135,7 +135,7 @@ export class QueueWorker {
   private async reject(job: Job, message: string): Promise<never> {
     const data = job.data as Partial<TrialJob>;
     const trialId = typeof data.trial?.id === 'string' ? data.trial.id : undefined;
-    if (trialId && typeof data.runKey === 'string' && /^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/.test(data.runKey)) {
+    if (trialId && isRunKey(data.runKey)) {
       const publisher = new EventPublisher(this.client, data.runKey, this.name);
       publisher.send({ type: 'trialFailed', trialId, error: `worker ${this.name}: ${message}` });
       publisher.send({ type: 'trialEnd', trialId, status: 'failed', epochs: 0 });
