@@ -165,7 +165,7 @@ export async function train(inputs: RunInputs, backend: LoadedBackend, data: Loa
     }
     const lost = run.queue?.executor.failure?.();
     if (lost) {
-      console.error(`trainyard: ${printable(lost)}`);
+      // The console printed why with the run's end.
       console.error(`continue with: trainyard run --resume ${runDir} (the queue from --queue URL or TRAINYARD_QUEUE)`);
       return 1;
     }

@@ -103,3 +103,11 @@ export class LinkWatch {
     return this.downSince === undefined ? 0 : Date.now() - this.downSince;
   }
 }
+
+const LINK_LOST = /max retries per request|Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Socket closed/i;
+
+/** Why a command failed, in words: a lost connection as such (ioredis says it in its own terms), anything else as Redis said it. */
+export function linkProblem(error: unknown, address: QueueAddress): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return LINK_LOST.test(message) ? 'the connection is lost' : redact(message, address);
+}

@@ -11,13 +11,13 @@ import { applyEvent, initialMetrics, type RunHeader } from '../../run-log/fold.j
 import { stamp, type Metrics, type RunEvent, type RunEventInput, type TrialResult } from '../../run-log/types.js';
 import { isStopped, type Executor, type TrialRunContext } from '../executor.js';
 import { DirectoryStore, openStore, type StoreSpec, type TrialStore } from '../store.js';
-import { LinkWatch } from './connection.js';
+import { LinkWatch, linkProblem } from './connection.js';
 import { JOB_FORMAT, type RunSpec, type TrialJob } from './job.js';
 import { eventsKey, jobIdOf, QUEUE_NAME, QUEUE_PREFIX, runKeyOfJob } from './keys.js';
 import { RedisStore } from './redis-store.js';
 import { openRedisStore } from './open-redis-store.js';
 import type { QueueSettings } from './settings.js';
-import { redact, type QueueAddress } from './url.js';
+import type { QueueAddress } from './url.js';
 
 export interface QueueRunOptions {
   address: QueueAddress;
@@ -111,10 +111,10 @@ export class QueueExecutor implements Executor {
           troubleSince ??= Date.now();
           const waited = Math.max(Date.now() - troubleSince, watch.lostFor());
           if (waited >= options.settings.lostMs) {
-            this.lost = `lost the queue at ${options.address.shown} for ${Math.round(waited / 1000)} s (${redact((error as Error).message, options.address)}): the run stopped; trainyard run --resume continues it`;
+            this.lost = `lost the queue at ${options.address.shown} for ${Math.round(waited / 1000)} s (${linkProblem(error, options.address)}): the run stopped; the workers keep what they stored`;
             break;
           }
-          if (!told) options.say(`trainyard: the queue at ${options.address.shown} does not answer (${redact((error as Error).message, options.address)}); waiting up to ${options.settings.lostMs / 1000} s`);
+          if (!told) options.say(`trainyard: the queue at ${options.address.shown} does not answer (${linkProblem(error, options.address)}); waiting up to ${options.settings.lostMs / 1000} s`);
           told = true;
           await sleep(250);
         }
@@ -122,7 +122,7 @@ export class QueueExecutor implements Executor {
       // A run whose every trial ended needs its stream no more (a resume of it trains nothing).
       if (follow.done()) await commands.del(ownEvents).catch(() => undefined);
     } catch (error) {
-      this.lost = `the queue at ${options.address.shown} failed: ${redact((error as Error).message, options.address)}; the run stopped; trainyard run --resume continues it`;
+      this.lost = `the queue at ${options.address.shown} failed (${linkProblem(error, options.address)}): the run stopped`;
     } finally {
       await queue.close().catch(() => undefined);
       await store.close?.().catch(() => undefined);
