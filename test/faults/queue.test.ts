@@ -43,7 +43,7 @@ describe('faults: a queued run', function () {
   function reference(file: string, name: string): any {
     if (!local.has(name)) {
       const r = trainyard(['run', file, '--out', join(dir, 'local'), '--no-report', '--quiet']);
-      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
       local.set(name, readJson(join(runDirOf(join(dir, 'local'), name), 'metrics.json')));
     }
     return local.get(name);

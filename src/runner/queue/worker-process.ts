@@ -14,11 +14,11 @@ import { loadExperimentData } from '../data.js';
 import { dataFingerprint } from '../fingerprint.js';
 import { newStopFlag, requestStop, type TrialRunContext } from '../executor.js';
 import { openStore, type StoreSpec, type TrialStore } from '../store.js';
-import { WorkerThreadsExecutor } from '../worker-pool.js';
 import { connectOrFail, redisClient } from './connection.js';
 import { checkJob, isRunKey, JobRejected, type CheckedJob, type TrialJob, type WorkerModule } from './job.js';
 import { QUEUE_NAME, QUEUE_PREFIX } from './keys.js';
 import { EventPublisher } from './publisher.js';
+import { TrialThreads } from './trial-threads.js';
 import type { QueueSettings } from './settings.js';
 import { redact, type QueueAddress } from './url.js';
 
@@ -48,12 +48,14 @@ export class QueueWorker {
   private readonly data = new Map<string, Promise<LoadedData>>();
   private readonly stores = new Map<string, TrialStore>();
   private bull!: BullWorker;
+  private readonly threads: TrialThreads;
 
   private constructor(
     private readonly options: QueueWorkerOptions,
     private readonly client: Redis,
   ) {
     this.name = options.name ?? `${hostname()}:${process.pid}`;
+    this.threads = new TrialThreads(options.modules.map((m) => m.path));
   }
 
   /** Connects (a Redis it cannot reach is a UserError within the connect limit) and starts taking trials. */
@@ -86,6 +88,7 @@ export class QueueWorker {
   async stop(): Promise<void> {
     for (const flag of this.stops) requestStop(flag);
     await this.bull.close();
+    await this.threads.close();
     for (const store of this.stores.values()) await store.close?.();
     this.client.disconnect();
   }
@@ -173,12 +176,12 @@ export class QueueWorker {
     this.stops.add(context.stopFlag);
     let result;
     try {
-      [result] = await new WorkerThreadsExecutor(1).run([trial], context, emit);
+      result = await this.threads.run(context, trial, emit);
     } finally {
       this.stops.delete(context.stopFlag);
     }
     await publisher.flush();
-    if (!result || result.status === 'interrupted') {
+    if (result.status === 'interrupted') {
       // Stopped (Ctrl-C, SIGTERM): the trial goes back to the queue as it is, no attempt spent.
       this.options.log(`worker ${this.name}: ${checked.runKey} ${trial.id}: stopped; back to the queue from its last checkpoint`);
       await job.moveToWait(token);
