@@ -31,10 +31,12 @@ const redis = await startRedis();
 const workers: Proc[] = [];
 try {
   for (let i = 0; i < workerCount; i++) workers.push(await startWorker(redis.url, ['--name', `w${i + 1}`]));
-  const run = spawnSync('/usr/bin/time', ['-f', '%U %S %e %M', process.execPath, CLI, 'run', file, '--out', join(dir, 'runs'), '--quiet', '--no-report'], {
+  // QUEUE_BENCH_PROFILE=DIR: a CPU profile of the coordinator into DIR.
+  const profile = process.env.QUEUE_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.QUEUE_BENCH_PROFILE}`] : [];
+  const run = spawnSync('/usr/bin/time', ['-f', '%U %S %e %M', process.execPath, ...profile, CLI, 'run', file, '--out', join(dir, 'runs'), '--quiet', '--no-report'], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, TRAINYARD_QUEUE: redis.url },
+    env: { ...process.env, TRAINYARD_QUEUE: redis.url, },
   });
   const [user, sys, wall, maxKb] = run.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
   if (run.status !== 0) throw new Error(`the run failed (${run.status}):\n${run.stdout}\n${run.stderr}`);

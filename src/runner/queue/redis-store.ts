@@ -67,7 +67,7 @@ export class RedisStore implements TrialStore {
   private async put(trialId: string, what: 'checkpoint' | 'weights', bytes: Buffer): Promise<void> {
     if (bytes.length > REDIS_RECORD_LIMIT) {
       throw new RecordTooLargeError(
-        `trial ${trialId}: its ${what === 'checkpoint' ? 'checkpoint' : 'final weights'} take ${mb(bytes.length)}, more than the ${mb(REDIS_RECORD_LIMIT)} a record may take in Redis: ` +
+        `trial ${trialId}: its ${what === 'checkpoint' ? 'checkpoint takes' : 'final weights take'} ${mb(bytes.length)}, more than the ${mb(REDIS_RECORD_LIMIT)} a record may take in Redis: ` +
           'give the run a directory every machine mounts (trainyard run --queue URL --store DIR, and trainyard worker --store DIR on each worker)',
       );
     }
