@@ -142,7 +142,9 @@ export async function resumeCommand(values: Record<string, unknown>): Promise<nu
     const done: TrialResult[] = [...records.values()].flatMap((r) => (r.result ? [r.result] : []));
     const ends = done.length === run.plan.trials.length ? await recoverRunEnds(runDir, run.plan, log) : { start: [], end: [] };
     const recovered = [...ends.start, ...recoveredTrials, ...ends.end];
-    if (done.length === run.plan.trials.length && (folded.status !== 'running' || ends.end.length > 0)) {
+    // A queued run its coordinator left (Ctrl-C) while the workers went on to finish it ends now, as it would have.
+    const queueFinishedAway = Boolean(run.plan.queue) && folded.status === 'interrupted';
+    if (done.length === run.plan.trials.length && (folded.status !== 'running' || ends.end.length > 0) && !queueFinishedAway) {
       // A run that ended, every trial finished: nothing to train (no data needed), and its figures stay as they were.
       await repairLog(runDir);
       notes.forEach(say);

@@ -60,15 +60,18 @@ describe('faults: a queued run', function () {
     await redis?.stop();
   });
 
-  it('a worker SIGKILLed mid-trial: its job is found stalled and another worker finishes the trial from its checkpoint', async () => {
+  it('a worker SIGKILLed mid-trial: its job is found stalled and another worker finishes the trial from its checkpoint (in a shared --store)', async () => {
     const file = writeExperiment(dir, 'worker-killed', experiment('worker-killed', 3, '[0]'));
+    const shared = join(dir, 'shared-store');
     // Killed right after its first trial's second checkpoint, before that epoch's event: the hardest moment.
-    const doomed = await startWorker(redis.url, ['--name', 'doomed'], { TRAINYARD_FAILPOINT: 'kill@checkpoint#2' });
+    const doomed = await startWorker(redis.url, ['--name', 'doomed', '--store', shared], { TRAINYARD_FAILPOINT: 'kill@checkpoint#2' });
     procs.push(doomed);
-    const coordinator = trainyardProc(['run', file, '--out', join(dir, 'runs'), '--no-report'], { TRAINYARD_QUEUE: redis.url });
+    const coordinator = trainyardProc(['run', file, '--out', join(dir, 'runs'), '--no-report', '--store', shared], { TRAINYARD_QUEUE: redis.url });
     procs.push(coordinator);
     assert.equal((await doomed.exited).signal, 'SIGKILL');
-    procs.push(await startWorker(redis.url, ['--name', 'survivor']));
+    const stored = join(shared, 'worker-killed', runDirOf(join(dir, 'runs'), 'worker-killed').split('/').pop()!, 'checkpoints');
+    assert.ok(existsSync(stored), 'the checkpoints are in the shared directory');
+    procs.push(await startWorker(redis.url, ['--name', 'survivor', '--store', shared]));
     const done = await coordinator.exited;
     assert.equal(done.code, 0, done.output);
     const runDir = runDirOf(join(dir, 'runs'), 'worker-killed');
