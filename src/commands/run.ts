@@ -198,6 +198,7 @@ export async function runCommand(args: string[], values: Record<string, unknown>
   const outRoot = resolve((values.out as string | undefined) ?? 'runs');
   await checkOutputRoot(outRoot, outFlag, prepared.plan.experiment.name);
   const target = await queueTarget(values); // a malformed queue URL too
+  if (target && values.workers !== undefined) throw new UserError(`--workers goes with a run in this process; on a queue, each trainyard worker has its own --concurrency N`);
   // So is a queue that cannot be reached: checked first, within seconds.
   const queueSide = target ? await import('./queue-run.js') : undefined;
   const link = target ? await queueSide!.connectQueue(target) : undefined;

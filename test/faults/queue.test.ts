@@ -104,6 +104,26 @@ describe('faults: a queued run', function () {
     for (const t of metrics.trials) assert.ok(existsSync(join(runDir, 'weights', t.id, 'weights.json')), t.id);
   });
 
+  it('Redis restarted empty within the wait: the coordinator finds its trials gone from the queue and enqueues them again', async () => {
+    const file = writeExperiment(dir, 'redis-restarted', experiment('redis-restarted', 6));
+    const worker = await startWorker(redis.url, ['--name', 'w4']);
+    procs.push(worker);
+    const coordinator = trainyardProc(['run', file, '--out', join(dir, 'runs'), '--no-report'], { TRAINYARD_QUEUE: redis.url, TRAINYARD_QUEUE_LOST_MS: '60000' });
+    procs.push(coordinator);
+    await coordinator.waitFor(/run directory: /);
+    const runDir = runDirOf(join(dir, 'runs'), 'redis-restarted');
+    while (!events(runDir).some((e) => e.type === 'epochEnd')) await sleep(50);
+    await redis.kill();
+    await redis.restart();
+    const done = await coordinator.exited;
+    assert.equal(done.code, 0, done.output);
+    assert.match(done.output, /vanished from the queue \(Redis restarted\?\): enqueued again/);
+    const metrics = readJson(join(runDir, 'metrics.json'));
+    assert.deepEqual(comparable(metrics), comparable(reference(file, 'redis-restarted')));
+    assert.deepEqual(epochNumbers(metrics), Array(4).fill([1, 2, 3, 4, 5, 6]));
+    assertNothingCorrupt(runDir);
+  });
+
   it('Redis lost mid-run: the coordinator waits its bounded time, exits 1 with a resumable run; resumed on a restarted Redis it finishes', async () => {
     const file = writeExperiment(dir, 'redis-lost', experiment('redis-lost', 6));
     const worker = await startWorker(redis.url, ['--name', 'w2']);

@@ -168,8 +168,15 @@ export class QueueExecutor implements Executor {
    * a moment after its last event, which the stream delivers in between.
    */
   private async requeueVanished(queue: Queue, follow: Following, suspects: Set<string>, context: TrialRunContext): Promise<Set<string>> {
-    const missing = new Set<string>();
-    for (const trial of follow.unfinished()) if (!(await queue.getJob(jobIdOf(this.options.runKey, trial.id)))) missing.add(trial.id);
+    // One EXISTS per job, pipelined: a job's data (its run spec) is not read for this.
+    const unfinished = follow.unfinished();
+    const pipeline = this.clients.commands.pipeline();
+    for (const trial of unfinished) pipeline.exists(`${QUEUE_PREFIX}:${QUEUE_NAME}:${jobIdOf(this.options.runKey, trial.id)}`);
+    const exists = ((await pipeline.exec()) ?? []).map(([error, n]) => {
+      if (error) throw error;
+      return n === 1;
+    });
+    const missing = new Set(unfinished.filter((_, i) => !exists[i]).map((t) => t.id));
     const again = follow.unfinished().filter((t) => missing.has(t.id) && suspects.has(t.id));
     if (again.length > 0) {
       this.options.say(`trainyard: ${again.length} trial${again.length === 1 ? '' : 's'} of this run vanished from the queue (Redis restarted?): enqueued again, to continue from their checkpoints`);
