@@ -2,7 +2,7 @@
 // result.json once a trial is over, and its final weights. Behind one interface, so that a trial
 // does not care whether the store is the run directory on this machine or one shared by several.
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { TrialResult } from '../run-log/types.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { failpoint } from '../util/failpoint.js';
@@ -65,9 +65,9 @@ const trialPath = (root: string, area: string, trialId: string): string => join(
  * Removes the temp directories a killed writer left in `dir` (a bundle is written beside its place,
  * then renamed): the store's writer holds the run's lock, so no live writer can be using them.
  */
-async function sweepTemps(dir: string): Promise<void> {
+async function sweepTemps(dir: string, of = ''): Promise<void> {
   for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (name.startsWith('.') && name.endsWith('.tmp')) await rm(join(dir, name), { recursive: true, force: true });
+    if (name.startsWith(`.${of}`) && name.endsWith('.tmp')) await rm(join(dir, name), { recursive: true, force: true });
   }
 }
 
@@ -134,7 +134,8 @@ export class DirectoryStore implements TrialStore {
   async saveFinalWeights(meta: WeightsMeta, tensors: NamedTensor[]): Promise<void> {
     const dir = this.weightsDir(meta.trialId);
     await mkdir(join(dir, '..'), { recursive: true });
-    await sweepTemps(join(dir, '..'));
+    // Only this trial's: its siblings (sgd/seed-1 beside sgd/seed-0) may be writing theirs right now, in another thread.
+    await sweepTemps(join(dir, '..'), `${basename(dir)}.`);
     // Only a trial trained again after a crash between its weights and its result finds them there.
     await rm(dir, { recursive: true, force: true });
     await writeBundle(dir, 'weights', meta, tensors);
