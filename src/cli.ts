@@ -13,6 +13,8 @@ import { EVALUATE_HELP, EVALUATE_OPTIONS, evaluateCommand } from './commands/eva
 import { EXPORT_HELP, EXPORT_OPTIONS, exportCommand } from './commands/export.js';
 import { REPORT_HELP, REPORT_OPTIONS, reportCommand } from './commands/report.js';
 import { COMPARE_HELP, COMPARE_OPTIONS, compareCommand } from './commands/compare.js';
+import { WORKER_HELP, WORKER_OPTIONS, workerCommand } from './commands/worker.js';
+import { QUEUE_HELP, QUEUE_OPTIONS, queueCommand } from './commands/queue.js';
 import { closestName } from './util/suggest.js';
 import { registriesWith } from './commands/user-plugins.js';
 import { fsReason } from './util/fs-errors.js';
@@ -30,6 +32,8 @@ Commands:
   evaluate RUN_DIR  evaluate the saved final weights of a run on the test set again
   report RUN_DIR    rebuild a run's charts and report.html from its run directory
   compare DIR...    one report for several run directories, their charts overlaid
+  worker            train trials from a queue (trainyard run --queue URL fills it)
+  queue status      what a queue holds: each run's trials waiting, running, done, failed
   validate FILE...  check experiment files (exit 0 valid, 2 invalid)
   plan FILE         print the plan (trials, data facts, normalized config) as JSON
   list [KIND]       list plugins (${pluginKinds()})
@@ -156,6 +160,16 @@ const commands: Record<string, Command> = {
     help: RUN_HELP,
     options: RUN_OPTIONS,
     run: (args, values) => runCommand(args, values, collectSets(values)),
+  },
+  worker: {
+    help: WORKER_HELP,
+    options: WORKER_OPTIONS,
+    run: (args, values) => workerCommand(args, values),
+  },
+  queue: {
+    help: QUEUE_HELP,
+    options: QUEUE_OPTIONS,
+    run: (args) => queueCommand(args),
   },
 };
 

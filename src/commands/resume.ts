@@ -27,6 +27,9 @@ import { describeReport } from './report.js';
 import { fitWorkers, train } from './run.js';
 import { continueRun, continues } from './continue-run.js';
 import { growPlan } from './grow.js';
+import type { QueueRun, QueueStores } from './queue-run.js';
+import { queueTarget } from './queue-target.js';
+import { cursorOf } from '../runner/queue/stream-ids.js';
 
 const say = (text: string) => console.log(printable(text, true));
 
@@ -57,16 +60,16 @@ async function chooseBackend(run: OpenedRun, requested: string | undefined) {
 }
 
 /** Each trial's record: its result, or the epochs of its newest checkpoint. */
-async function readRecords(store: DirectoryStore, plan: Plan): Promise<Map<string, TrialRecord>> {
+async function readRecords(store: DirectoryStore, plan: Plan, queued?: QueueStores): Promise<Map<string, TrialRecord>> {
   const records = new Map<string, TrialRecord>();
   for (const trial of plan.trials) {
     try {
-      const result = await store.loadResult(trial.id);
+      const result = (await store.loadResult(trial.id)) ?? (queued ? await queued.takeResult(trial.id) : undefined);
       if (result && !continues(result, plan.config.training.epochs)) {
         records.set(trial.id, { result });
         continue;
       }
-      const checkpoint = await store.loadCheckpoint(trial.id);
+      const checkpoint = (queued ? await queued.store.loadCheckpoint(trial.id) : undefined) ?? (await store.loadCheckpoint(trial.id));
       if (result && (!checkpoint || checkpoint.epoch < result.epochs.length)) {
         throw new UserError(
           `--resume ${store.runDir}: trial ${trial.id} finished after ${result.epochs.length} epochs without a checkpoint of its last epoch (an older trainyard made the run), ` +
@@ -129,8 +132,12 @@ export async function resumeCommand(values: Record<string, unknown>, sets: { fla
   // --epochs N: a finished run trains on (checked before the lock: nothing is written for a refusal).
   const run = values.epochs !== undefined ? await continueRun(opened, values.epochs as string) : opened;
   const { runDir } = run;
+  const target = await queueTarget(values);
+  if (run.plan.queue && !target) throw new UserError(`${flag} ${runDir}: this run's trials are on the queue at ${run.plan.queue.url}: give --queue URL (or set TRAINYARD_QUEUE) to follow them`);
+  if (!run.plan.queue && target) throw new UserError(`${target.flag}: ${runDir} trained in this process, not on a queue: it continues here (leave out --queue and TRAINYARD_QUEUE)`);
   const lock = await takeLock(runDir, flag);
   let handedOver = false;
+  let queued: QueueRun | undefined;
   try {
     if (sets.length > 0) {
       // A study grows: new trials join the plan, the finished ones stay as they are.
@@ -144,9 +151,13 @@ export async function resumeCommand(values: Record<string, unknown>, sets: { fla
         say(`${runDir}: the study grows by ${grown.added} trial${grown.added === 1 ? '' : 's'} (${grown.plan.trials.length} in all); the ${grown.plan.trials.length - grown.added} it has are kept`);
       } else say(`${runDir}: ${sets.map((s) => s.text).join(' ')} adds no trials to the study`);
     }
+    if (target) {
+      const { connectQueue, queueRun } = await import('./queue-run.js');
+      queued = queueRun(await connectQueue(target), target, run.plan, runDir);
+    }
     // What the run recorded and what its log says, read first: nothing is written before the checks.
     const store = new DirectoryStore(runDir);
-    const records = await readRecords(store, run.plan);
+    const records = await readRecords(store, run.plan, queued?.stores);
     const log = await readEventLog(runDir);
     if (log.missing) say(`${runDir}: events.jsonl is missing: rebuilding what it held from the trials' checkpoints and results`);
     const folded = foldEvents(run.plan, log.events);
@@ -154,7 +165,9 @@ export async function resumeCommand(values: Record<string, unknown>, sets: { fla
     const done: TrialResult[] = [...records.values()].flatMap((r) => (r.result ? [r.result] : []));
     const ends = done.length === run.plan.trials.length ? await recoverRunEnds(runDir, run.plan, log) : { start: [], end: [] };
     const recovered = [...ends.start, ...recoveredTrials, ...ends.end];
-    if (done.length === run.plan.trials.length && (folded.status !== 'running' || ends.end.length > 0)) {
+    // A queued run its coordinator left (Ctrl-C) while the workers went on to finish it ends now, as it would have.
+    const queueFinishedAway = Boolean(run.plan.queue) && folded.status === 'interrupted';
+    if (done.length === run.plan.trials.length && (folded.status !== 'running' || ends.end.length > 0) && !queueFinishedAway) {
       // A run that ended, every trial finished: nothing to train (no data needed), and its figures stay as they were.
       await repairLog(runDir);
       notes.forEach(say);
@@ -202,9 +215,17 @@ export async function resumeCommand(values: Record<string, unknown>, sets: { fla
       });
     }
     const fitted = fitWorkers({ plan, config: run.config, registries: run.registries }, backend, values, plan.trials.length - done.length);
+    const executor = queued ? await queued.executor(fitted.plan, { metrics: foldEvents(run.plan, [...log.events, ...recovered.map(stamp)]), cursor: cursorOf(log.events) }) : undefined;
     handedOver = true;
-    return await train({ plan: fitted.plan, registries: run.registries, config: run.config }, backend, data, { runDir, lock, workers: fitted.workers, resume: { earlier: log.events, done, recovered } }, values);
+    return await train(
+      { plan: fitted.plan, registries: run.registries, config: run.config },
+      backend,
+      data,
+      { runDir, lock, workers: fitted.workers, resume: { earlier: log.events, done, recovered }, ...(executor ? { queue: { executor, shown: target!.address.shown } } : {}) },
+      values,
+    );
   } finally {
     if (!handedOver) lock.release();
+    queued?.close();
   }
 }

@@ -23,6 +23,9 @@ import { printable } from '../util/text.js';
 import type { Prepared } from '../config/pipeline.js';
 import { resumeCommand } from './resume.js';
 import { studyLine } from '../config/estimate-study.js';
+import { queueEntry, queueTarget } from './queue-target.js';
+import type { Executor } from '../runner/executor.js';
+import type { Plan } from '../config/plan.js';
 
 export const RUN_HELP = (): string => `Usage: trainyard run FILE [options]
        trainyard run --resume RUN_DIR [--epochs N] [--workers N] [--backend NAME] [--quiet] [--no-report] [--allow-plugins]
@@ -47,6 +50,11 @@ Options:
   --resume RUN_DIR    continue a run that was interrupted or killed: finished trials are
                       kept, the others continue from their last epoch checkpoint
   --allow-plugins     with --resume: import the plugin modules the run's plan names (their code runs)
+  --queue URL         put the trials on a queue (redis://[USER:PASSWORD@]HOST:PORT[/DB], rediss://
+                      for TLS; or set TRAINYARD_QUEUE, which keeps the password out of shell history)
+                      for trainyard worker processes on any machine; the run directory is written here
+  --store DIR         with --queue: workers keep checkpoints and results in DIR, a directory every
+                      machine mounts (default: in Redis, for checkpoints of at most 16 MB)
 
 Ctrl-C (SIGINT) or SIGTERM stops every trial at its next step and keeps the checkpoints of the
 finished epochs (exit 130); a second Ctrl-C exits at once.
@@ -62,6 +70,8 @@ export const RUN_OPTIONS = {
   'no-report': { type: 'boolean' },
   resume: { type: 'string' },
   'allow-plugins': { type: 'boolean' },
+  queue: { type: 'string' },
+  store: { type: 'string' },
 } as const;
 
 export function workerCount(text: string | undefined): number | undefined {
@@ -115,6 +125,8 @@ export interface TrainOptions {
   workers: number;
   /** On a resume: the events in the log so far, the finished trials, and what the log lacked. */
   resume?: { earlier: RunEvent[]; done: TrialResult[]; recovered: RunEventInput[] };
+  /** The trials go to a queue: its executor, and its URL as it may be shown. */
+  queue?: { executor: Executor; shown: string };
 }
 
 /** Trains the inputs' trials into the run directory with the JSON, console and report reporters; returns the exit code. */
@@ -134,9 +146,9 @@ export async function train(inputs: RunInputs, backend: LoadedBackend, data: Loa
     const { workers } = run;
     const outcome = await runPlan(inputs, data, backend, {
       runDir,
-      executor: workers === 0 ? new InProcessExecutor(backend.tf, inputs.registries) : new WorkerThreadsExecutor(workers),
-      store: { kind: 'directory', dir: runDir },
-      workers: Math.max(0, Math.min(workers, queued)),
+      executor: run.queue?.executor ?? (workers === 0 ? new InProcessExecutor(backend.tf, inputs.registries) : new WorkerThreadsExecutor(workers)),
+      ...(run.queue ? { queue: run.queue.shown } : { store: { kind: 'directory', dir: runDir } as const }),
+      workers: run.queue ? 0 : Math.max(0, Math.min(workers, queued)),
       ...(run.resume ? { resume: { done: run.resume.done, recovered: run.resume.recovered } } : {}),
       records,
       reporters: [terminal, ...(report ? [report] : [])],
@@ -154,7 +166,14 @@ export async function train(inputs: RunInputs, backend: LoadedBackend, data: Loa
       );
       return 1;
     }
-    if (outcome.status === 'interrupted') console.error(`interrupted; continue with: trainyard run --resume ${runDir}`);
+    const lost = run.queue?.executor.failure?.();
+    if (lost) {
+      // The console printed why with the run's end.
+      console.error(`continue with: trainyard run --resume ${runDir} (the queue from --queue URL or TRAINYARD_QUEUE)`);
+      return 1;
+    }
+    if (outcome.status === 'interrupted' && run.queue) console.error(`interrupted; the queued trials stay on the queue and its workers go on; follow them again with: trainyard run --resume ${runDir} (the queue from --queue URL or TRAINYARD_QUEUE)`);
+    else if (outcome.status === 'interrupted') console.error(`interrupted; continue with: trainyard run --resume ${runDir}`);
     else if (outcome.status === 'failed') console.error(`some trials failed; to train them again from their checkpoints: trainyard run --resume ${runDir}`);
     return outcome.status === 'ok' ? 0 : outcome.status === 'interrupted' ? 130 : 1;
   } finally {
@@ -185,16 +204,36 @@ export async function runCommand(args: string[], values: Record<string, unknown>
   const outFlag = values.out !== undefined ? '--out' : 'output directory runs/';
   const outRoot = resolve((values.out as string | undefined) ?? 'runs');
   await checkOutputRoot(outRoot, outFlag, prepared.plan.experiment.name);
-  const backend = await loadBackend(prepared); // a backend that cannot run is an error before anything is written
-  const fitted = fitWorkers(prepared, backend, values); // so is a run that cannot fit limits.memoryMB
-  if (!values.quiet) console.log(studyLine(fitted.plan.estimates ?? {}, backend.name, fitted.workers));
-  const data = await loadData(prepared, file);
+  const target = await queueTarget(values); // a malformed queue URL too
+  if (target && values.workers !== undefined) throw new UserError(`--workers goes with a run in this process; on a queue, each trainyard worker has its own --concurrency N`);
+  // So is a queue that cannot be reached: checked first, within seconds.
+  const queueSide = target ? await import('./queue-run.js') : undefined;
+  const link = target ? await queueSide!.connectQueue(target) : undefined;
+  const disconnect = () => link && [link.commands, link.reader].forEach((c) => c.disconnect());
+  let backend: LoadedBackend, fitted: FittedRun, data: LoadedData;
+  try {
+    backend = await loadBackend(prepared); // a backend that cannot run is an error before anything is written
+    fitted = fitWorkers(prepared, backend, values); // so is a run that cannot fit limits.memoryMB
+    data = await loadData(prepared, file);
+  } catch (error) {
+    disconnect();
+    throw error;
+  }
+  if (!values.quiet) console.log(studyLine(fitted.plan.estimates ?? {}, backend.name, target ? 'queue' : fitted.workers));
   // What inspect noted (data it would download) is done by now.
   const { notes: _notes, ...facts } = fitted.plan.data;
   const inputs = await inputFiles(fitted.plan);
-  const plan = { ...fitted.plan, backend: backend.name, data: { ...facts, fingerprint: dataFingerprint(data) }, ...(Object.keys(inputs).length > 0 ? { inputs } : {}) };
+  const plan: Plan = {
+    ...fitted.plan,
+    backend: backend.name,
+    data: { ...facts, fingerprint: dataFingerprint(data) },
+    ...(Object.keys(inputs).length > 0 ? { inputs } : {}),
+    ...(target ? { queue: queueEntry(target) } : {}),
+  };
   const created = await createRunDir(outRoot, plan.experiment.name, plan).catch((error: unknown) => {
+    disconnect();
     throw error instanceof RunDirError ? new UserError(`${outFlag}: ${error.message}`) : error;
   });
-  return train({ ...prepared, plan }, backend, data, { runDir: created.dir, lock: created.lock, workers: fitted.workers }, values);
+  const executor = link ? await queueSide!.queueRun(link, target!, plan, created.dir).executor(plan) : undefined;
+  return train({ ...prepared, plan }, backend, data, { runDir: created.dir, lock: created.lock, workers: fitted.workers, ...(executor ? { queue: { executor, shown: target!.address.shown } } : {}) }, values);
 }

@@ -97,10 +97,12 @@ export function trialCosts(config: Experiment, registries: Registries, facts: Da
 }
 
 /** "45 trials, about 6 minutes on wasm-blas with 3 workers": what a study will take, before it starts. */
-export function studyLine(estimate: Pick<MemoryEstimate, 'trials' | 'seconds'>, backend: string, workers: number): string {
+export function studyLine(estimate: Pick<MemoryEstimate, 'trials' | 'seconds'>, backend: string, workers: number | 'queue'): string {
   const s = estimate.seconds ?? 0;
   const time = s < 90 ? `${Math.max(1, Math.round(s))} seconds` : s < 5400 ? `${Math.round(s / 60)} minutes` : `${(s / 3600).toFixed(1)} hours`;
   const n = estimate.trials ?? 0;
+  // On a queue the time depends on the workers that pull the trials: say what this machine would take.
+  if (workers === 'queue') return `${n} trial${n === 1 ? '' : 's'} on the queue (about ${time} on ${backend} as this machine would train them)`;
   const who = workers === 0 ? 'in this thread' : `with ${workers} worker${workers === 1 ? '' : 's'}`;
   return `${n} trial${n === 1 ? '' : 's'}, about ${time} on ${backend} ${who}`;
 }

@@ -36,6 +36,11 @@ export interface Plan {
   data: DataFacts & { fingerprint?: DataFingerprint };
   /** The backend a run ran on (written by `run`; `plan` chooses none). */
   backend?: string;
+  /**
+   * A run whose trials went to a queue: its URL without user or password, and where the workers
+   * keep their records ('redis', or 'directory': a directory every machine mounts, --store DIR).
+   */
+  queue?: { url: string; store: 'redis' | 'directory' };
   /** Memory estimate of inspect (each split's size and bytes, per trial, in all); absent in plans made without one. */
   estimates?: MemoryEstimate;
   /** Files besides the data that the numbers depend on (model.init.weights, training.order), by their SHA-256 (written by `run`). */

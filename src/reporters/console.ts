@@ -109,7 +109,7 @@ export class ConsoleReporter implements Reporter {
         this.startedAt = Date.parse(event.time);
         this.totalSteps = event.totalSteps ?? event.trials * event.epochs * event.stepsPerEpoch;
         const why = event.backendsTried.map((t) => `${printable(t.name)}: ${printable(t.error.split('. ')[0]!)}`).join('\n    ');
-        this.detail(`trainyard: ${printable(event.experiment)}: ${event.trials} trials on ${event.backend} (${event.workers === 0 ? 'in this thread' : `${event.workers} worker thread${event.workers === 1 ? '' : 's'}`})`);
+        this.detail(`trainyard: ${printable(event.experiment)}: ${event.trials} trials on ${event.backend} (${event.queue ? `on the queue ${printable(event.queue)}` : event.workers === 0 ? 'in this thread' : `${event.workers} worker thread${event.workers === 1 ? '' : 's'}`})`);
         if (why) this.detail(`  not used:\n    ${why}`);
         const adapter = event.environment?.adapter;
         if (adapter) this.detail(`  adapter: ${printable(`${adapter.vendor} ${adapter.architecture} (${adapter.driver}), ${adapter.fallback ? 'fallback: a software renderer, slow' : 'hardware'}`)}`);
@@ -118,7 +118,7 @@ export class ConsoleReporter implements Reporter {
       }
       case 'trialStart':
         this.steps.delete(event.trialId);
-        if (event.resumedFrom !== undefined) this.detail(`${printable(event.trialId)}: ${event.resumedFrom > 0 ? `resumed after epoch ${event.resumedFrom}` : 'started again from its first epoch'}`);
+        if (event.resumedFrom !== undefined) this.detail(`${printable(event.trialId)}: ${event.resumedFrom > 0 ? `resumed after epoch ${event.resumedFrom}` : 'started again from its first epoch'}${event.worker ? ` on worker ${printable(event.worker)}` : ''}`);
         break;
       case 'step':
         this.steps.set(event.trialId, { step: event.step, epoch: event.epoch, loss: event.loss });
@@ -147,7 +147,7 @@ export class ConsoleReporter implements Reporter {
         break;
       }
       case 'trialFailed':
-        this.line(`${printable(event.trialId)}: failed: ${printable(event.error)}`);
+        this.line(`${printable(event.trialId)}: ${event.retrying ? 'an attempt failed (retrying)' : 'failed'}: ${printable(event.error)}${event.worker ? ` (worker ${printable(event.worker)})` : ''}`);
         break;
       case 'runEnd': {
         this.line('');

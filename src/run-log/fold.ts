@@ -27,7 +27,7 @@ export function initialMetrics(header: RunHeader): Metrics {
 
 /** The event's epoch record, without the event's own fields. */
 export function epochRecordOf(event: Extract<RunEvent, { type: 'epochEnd' }>): EpochRecord {
-  const { type: _type, time: _time, trialId: _trialId, recovered: _recovered, ...record } = event;
+  const { type: _type, time: _time, trialId: _trialId, recovered: _recovered, worker: _worker, streamId: _streamId, ...record } = event;
   return record;
 }
 
@@ -64,6 +64,10 @@ export function applyEvent(metrics: Metrics, event: RunEvent): Metrics {
         if (event.backend !== undefined && event.backend !== currentBackend(metrics, trial)) {
           const before = (trial.backends ?? [{ name: currentBackend(metrics, trial), fromEpoch: 1 }]).filter((b) => b.fromEpoch <= from);
           next.backends = [...before, { name: event.backend, fromEpoch: from + 1 }];
+        }
+        if (event.worker !== undefined) {
+          const before = (trial.workers ?? []).filter((w) => w.fromEpoch <= from);
+          next.workers = before.at(-1)?.name === event.worker ? before : [...before, { name: event.worker, fromEpoch: from + 1 }];
         }
         return next;
       });

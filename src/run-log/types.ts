@@ -89,6 +89,20 @@ export interface TrialBackend {
   fromEpoch: number;
 }
 
+/** What a trial's event carries when a queue worker sent it; never part of an epoch record. */
+export interface FromQueue {
+  /** The worker process that trained the trial ('host:pid', or its --name). */
+  worker?: string;
+  /** The event's id in the run's Redis stream: the log says how far the coordinator read. */
+  streamId?: string;
+}
+
+/** A worker that trained a trial from an epoch on (a retry after a worker died moves it). */
+export interface TrialWorker {
+  name: string;
+  fromEpoch: number;
+}
+
 export type RunEvent =
   | {
       type: 'runStart';
@@ -106,10 +120,12 @@ export type RunEvent =
       totalSteps?: number;
       /** On a resume: trials already finished. */
       resumed?: number;
+      /** Trials went to this queue (its URL without user and password); `workers` is then 0. */
+      queue?: string;
       /** Rebuilt by resume from metrics.json, for a log that lost it. */
       recovered?: true;
     }
-  | {
+  | ({
       type: 'trialStart';
       time: string;
       trialId: string;
@@ -121,10 +137,10 @@ export type RunEvent =
       backend?: string;
       /** Written by resume from the trial's checkpoint or result.json, for what the log lacked. */
       recovered?: true;
-    }
-  | { type: 'step'; time: string; trialId: string; step: number; epoch: number; loss: number; lr: number }
-  | ({ type: 'epochEnd'; time: string; trialId: string; recovered?: true } & EpochRecord)
-  | {
+    } & FromQueue)
+  | ({ type: 'step'; time: string; trialId: string; step: number; epoch: number; loss: number; lr: number } & FromQueue)
+  | ({ type: 'epochEnd'; time: string; trialId: string; recovered?: true } & FromQueue & EpochRecord)
+  | ({
       type: 'trialEnd';
       time: string;
       trialId: string;
@@ -135,8 +151,8 @@ export type RunEvent =
       confusion?: Confusion;
       epochs: number;
       recovered?: true;
-    }
-  | { type: 'trialFailed'; time: string; trialId: string; error: string }
+    } & FromQueue)
+  | ({ type: 'trialFailed'; time: string; trialId: string; error: string; /** A queue retries the trial (this attempt failed, not the trial). */ retrying?: true } & FromQueue)
   | { type: 'runEnd'; time: string; status: RunStatus; seconds: number; peakRssMB?: number; error?: string; recovered?: true };
 
 export type RunStatus = 'ok' | 'failed' | 'interrupted';
@@ -181,6 +197,8 @@ export interface TrialMetrics extends PlannedTrial {
   confusion?: Confusion;
   /** Only when a resume switched backends. */
   backends?: TrialBackend[];
+  /** Only on a queue: the workers that trained it, from which epoch. */
+  workers?: TrialWorker[];
   epochs: EpochRecord[];
 }
 

@@ -1,5 +1,5 @@
-// How trials are run: one after another in this thread, or in worker threads; a queue of
-// machines later. The run (runPlan) only hands trials to an executor and takes events and results.
+// How trials are run: one after another in this thread, in worker threads, or on a queue of
+// machines (queue/executor.ts). The run (runPlan) only hands trials to an executor and takes events and results.
 import type { Registries } from '../registry/index.js';
 import type { LoadedData, TF } from '../registry/kinds.js';
 import type { Plan, Trial } from '../config/plan.js';
@@ -32,6 +32,8 @@ export interface Executor {
    * because the run stopped has none); events go to `emit` as they happen.
    */
   run(trials: readonly Trial[], context: TrialRunContext, emit: (event: RunEventInput) => void): Promise<TrialResult[]>;
+  /** Why the executor gave up on the run as a whole (a queue it lost), if it did: the run's end records it. */
+  failure?(): string | undefined;
 }
 
 /** Trains the trials one after another in this thread, on its TF.js (tests, and one-trial runs). */
@@ -61,6 +63,7 @@ export class InProcessExecutor implements Executor {
         }),
       );
     }
+    await store?.close?.();
     return results;
   }
 }

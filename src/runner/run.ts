@@ -37,6 +37,8 @@ export interface RunOptions {
   reporters: Reporter[];
   /** Set to 1 (Atomics) to make every trial stop at its next step. */
   stopFlag?: Int32Array;
+  /** The queue the trials go to (its URL as it may be shown), recorded by runStart. */
+  queue?: string;
 }
 
 export interface RunOutcome {
@@ -94,6 +96,7 @@ export async function runPlan(inputs: RunInputs, data: LoadedData, backend: Load
       return sum + training.epochs * Math.ceil(data.train.count / training.batchSize);
     }, 0),
     ...(options.resume ? { resumed: done.size } : {}),
+    ...(options.queue ? { queue: options.queue } : {}),
   });
   const context: TrialRunContext = { plan, backend: backend.name, data, store: options.store, resume: Boolean(options.resume), stopFlag };
   const results = await options.executor.run(queue, context, emit);
@@ -110,13 +113,14 @@ export async function runPlan(inputs: RunInputs, data: LoadedData, backend: Load
         ? 'failed'
         : 'ok';
   const seconds = (performance.now() - started) / 1000;
+  const executorFailure = options.executor.failure?.();
   // Worker threads share the process, so this is the whole run's peak.
   const runEnd: RunEventInput = {
     type: 'runEnd',
     status,
     seconds,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
-    ...(recordsError ? { error: `the run's records could not be written: ${recordsError.message}` } : {}),
+    ...(recordsError ? { error: `the run's records could not be written: ${recordsError.message}` } : executorFailure ? { error: executorFailure } : {}),
   };
   await bus.emit(runEnd);
   // The records stopped at their failure; their end is worth one more try (a disk with room again).

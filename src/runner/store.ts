@@ -2,7 +2,7 @@
 // result.json once a trial is over, and its final weights. Behind one interface, so that a trial
 // does not care whether the store is the run directory on this machine or one shared by several.
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { TrialResult } from '../run-log/types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { failpoint } from '../util/failpoint.js';
@@ -34,13 +34,37 @@ export interface TrialStore {
   loadFinalWeights(trialId: string): Promise<{ meta: WeightsMeta; tensors: Map<string, NamedTensor> } | undefined>;
   /** A reconstruction grid (PNG) of the trial after `epoch`; a store without a place for them has none. */
   saveSample?(trialId: string, epoch: number, png: Uint8Array): Promise<void>;
+  /** Lets go of what the store holds open (a connection); a directory holds nothing. */
+  close?(): Promise<void>;
 }
 
-/** A store as plain data, so that a worker thread (or another process) can open the same one. */
-export type StoreSpec = { kind: 'directory'; dir: string };
+/**
+ * A store as plain data, so that a worker thread (or another process) can open the same one: a
+ * directory, or Redis (a queue run without a shared directory; `url` stays in memory, never written).
+ */
+export type StoreSpec = { kind: 'directory'; dir: string } | { kind: 'redis'; url: string; runKey: string };
 
 export function openStore(spec: StoreSpec): TrialStore {
-  return new DirectoryStore(spec.dir);
+  if (spec.kind === 'directory') return new DirectoryStore(spec.dir);
+  // Loaded on first use: the Redis client is no cost to runs that never touch a queue.
+  return lazyStore(() => import('./queue/open-redis-store.js').then((m) => m.openRedisStore(spec)));
+}
+
+function lazyStore(open: () => Promise<TrialStore>): TrialStore {
+  let opened: Promise<TrialStore> | undefined;
+  const store = () => (opened ??= open());
+  return {
+    loadCheckpoint: async (id) => (await store()).loadCheckpoint(id),
+    saveCheckpoint: async (id, state) => (await store()).saveCheckpoint(id, state),
+    loadResult: async (id) => (await store()).loadResult(id),
+    saveResult: async (result) => (await store()).saveResult(result),
+    saveFinalWeights: async (meta, tensors, torch) => (await store()).saveFinalWeights(meta, tensors, torch),
+    loadFinalWeights: async (id) => (await store()).loadFinalWeights(id),
+    saveSample: async (id, epoch, png) => (await store()).saveSample?.(id, epoch, png),
+    close: async () => {
+      if (opened) await (await opened).close?.();
+    },
+  };
 }
 
 const trialPath = (root: string, area: string, trialId: string): string => join(root, area, ...trialId.split('/'));
@@ -49,9 +73,9 @@ const trialPath = (root: string, area: string, trialId: string): string => join(
  * Removes the temp directories a killed writer left in `dir` (a bundle is written beside its place,
  * then renamed): the store's writer holds the run's lock, so no live writer can be using them.
  */
-async function sweepTemps(dir: string): Promise<void> {
+async function sweepTemps(dir: string, of = ''): Promise<void> {
   for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (name.startsWith('.') && name.endsWith('.tmp')) await rm(join(dir, name), { recursive: true, force: true });
+    if (name.startsWith(`.${of}`) && name.endsWith('.tmp')) await rm(join(dir, name), { recursive: true, force: true });
   }
 }
 
@@ -125,7 +149,8 @@ export class DirectoryStore implements TrialStore {
   async saveFinalWeights(meta: WeightsMeta, tensors: NamedTensor[], torch?: TensorToWrite[]): Promise<void> {
     const dir = this.weightsDir(meta.trialId);
     await mkdir(join(dir, '..'), { recursive: true });
-    await sweepTemps(join(dir, '..'));
+    // Only this trial's: its siblings (sgd/seed-1 beside sgd/seed-0) may be writing theirs right now, in another thread.
+    await sweepTemps(join(dir, '..'), `${basename(dir)}.`);
     // Only a trial trained again after a crash between its weights and its result finds them there.
     await rm(dir, { recursive: true, force: true });
     const extra: Record<string, Uint8Array> = torch ? { [TORCH_WEIGHTS_FILE]: encodeSafetensors(torch, { format: 'pt', trainyard: `${meta.trialId} epoch ${meta.epoch}` }) } : {};

@@ -161,6 +161,7 @@ export async function runTrial(ctx: TrialContext): Promise<TrialResult> {
         last = record;
         break;
       }
+      if (store) failpoint('checkpoint');
       emit({ type: 'epochEnd', trialId: trial.id, ...record });
       reported++;
     }

@@ -36,7 +36,8 @@ async function start(): Promise<void> {
   const store = context.store ? openStore(context.store) : undefined;
   port.on('message', (message: ToWorker) => {
     if (message.type === 'stop') {
-      port.close();
+      // A store's connection (Redis) would keep the thread alive.
+      void (store?.close?.() ?? Promise.resolve()).finally(() => port.close());
       return;
     }
     void runTrial({

@@ -49,6 +49,15 @@ describe('runner/store', () => {
     assert.deepEqual(readdirSync(join(store.weightsDir('a/seed-0'), '..')), ['seed-0']);
   });
 
+  it("a trial's final weights leave alone the temp directory of a sibling trial writing its own (sgd/seed-1 beside sgd/seed-0)", async () => {
+    const store = new DirectoryStore(makeTempDir());
+    const parent = join(store.weightsDir('sgd/seed-0'), '..');
+    mkdirSync(join(parent, '.seed-1.abcd1234.tmp'), { recursive: true });
+    mkdirSync(join(parent, '.seed-0.dead0000.tmp'));
+    await store.saveFinalWeights({ trialId: 'sgd/seed-0', epoch: 1, layers: [], sampleShape: [2] }, state(1).tensors);
+    assert.deepEqual(readdirSync(parent).sort(), ['.seed-1.abcd1234.tmp', 'seed-0'], "its own leftover goes, the sibling's stays");
+  });
+
   it('removes half-written checkpoints (a kill mid-write) when loading', async () => {
     const store = new DirectoryStore(makeTempDir());
     await store.saveCheckpoint('a/seed-0', state(1));
