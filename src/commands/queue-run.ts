@@ -70,7 +70,7 @@ export function queueRun(link: QueueLink, target: QueueTarget, plan: Plan, runDi
         const result = await store.loadResult(trialId);
         if (!result) return undefined;
         const weights = await store.loadFinalWeights(trialId);
-        if (weights) await runStore.saveFinalWeights(weights.meta, [...weights.tensors.values()]);
+        if (weights) await runStore.saveFinalWeights(weights.meta, [...weights.tensors.values()], weights.torch);
         await runStore.saveResult(result);
         return result;
       },

@@ -8,10 +8,16 @@ import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { failpoint } from '../util/failpoint.js';
 import { numberedDirs, readBundle, writeBundle, type NamedTensor } from './bundle.js';
 import type { CheckpointState, WeightsMeta } from './checkpoint.js';
-import { encodeSafetensors, type TensorToWrite } from '../util/safetensors.js';
+import { encodeSafetensors, readSafetensors, type TensorToWrite } from '../util/safetensors.js';
 
 /** The final weights as torch names them, beside weights.json in weights/<trial id>/. */
 export const TORCH_WEIGHTS_FILE = 'model.safetensors';
+
+export interface FinalWeights {
+  meta: WeightsMeta;
+  tensors: Map<string, NamedTensor>;
+  torch?: TensorToWrite[];
+}
 
 /** Thrown for a record that exists but cannot be read: the message names the file. */
 export class CorruptRecordError extends Error {
@@ -31,7 +37,8 @@ export interface TrialStore {
   saveResult(result: TrialResult): Promise<void>;
   /** `torch`: the same weights as a torch state_dict, written beside them as model.safetensors. */
   saveFinalWeights(meta: WeightsMeta, tensors: NamedTensor[], torch?: TensorToWrite[]): Promise<void>;
-  loadFinalWeights(trialId: string): Promise<{ meta: WeightsMeta; tensors: Map<string, NamedTensor> } | undefined>;
+  /** `torch`: the state_dict saved beside them, when there is one (a queue's coordinator copies it into the run). */
+  loadFinalWeights(trialId: string): Promise<FinalWeights | undefined>;
   /** A reconstruction grid (PNG) of the trial after `epoch`; a store without a place for them has none. */
   saveSample?(trialId: string, epoch: number, png: Uint8Array): Promise<void>;
   /** Lets go of what the store holds open (a connection); a directory holds nothing. */
@@ -157,13 +164,18 @@ export class DirectoryStore implements TrialStore {
     await writeBundle(dir, 'weights', meta, tensors, undefined, extra);
   }
 
-  async loadFinalWeights(trialId: string): Promise<{ meta: WeightsMeta; tensors: Map<string, NamedTensor> } | undefined> {
+  async loadFinalWeights(trialId: string): Promise<FinalWeights | undefined> {
     const dir = this.weightsDir(trialId);
-    const present = await readdir(dir).then(
-      (names) => names.includes('weights.json'),
-      () => false,
-    );
-    return present ? readRecordBundle<WeightsMeta>(dir, 'weights') : undefined;
+    const names = await readdir(dir).catch(() => [] as string[]);
+    if (!names.includes('weights.json')) return undefined;
+    const bundle = await readRecordBundle<WeightsMeta>(dir, 'weights');
+    if (!names.includes(TORCH_WEIGHTS_FILE)) return bundle;
+    const file = join(dir, TORCH_WEIGHTS_FILE);
+    const { tensors } = await readSafetensors(file).catch((error: Error) => {
+      throw new CorruptRecordError(`${file} cannot be read: ${error.message}`);
+    });
+    const torch = [...tensors.values()].map((t) => ({ name: t.name, shape: t.shape, data: t.data, dtype: t.dtype === 'I64' ? ('I64' as const) : ('F32' as const) }));
+    return { ...bundle, torch };
   }
 }
 

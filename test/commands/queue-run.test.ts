@@ -59,6 +59,9 @@ describe('commands: run --queue and worker', function () {
     for (const t of queued.trials) {
       assert.ok(existsSync(join(runDir, 'checkpoints', t.id, 'result.json')), t.id);
       assert.ok(existsSync(join(runDir, 'weights', t.id, 'weights.json')), t.id);
+      // The torch state_dict comes back from the worker too, byte for byte the local run's.
+      const torch = (root: string) => readFileSync(join(root, 'weights', t.id, 'model.safetensors'));
+      assert.ok(torch(runDir).equals(torch(latest(join(dir, 'local'), 'study'))), `${t.id}: model.safetensors`);
       assert.equal(t.workers.length, 1);
       assert.match(t.workers[0].name, /^w-[ab]$/);
       for (const e of t.epochs) assert.equal('worker' in e || 'streamId' in e, false, 'never inside an epoch record');

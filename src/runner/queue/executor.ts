@@ -238,7 +238,7 @@ class Following {
       if (!result) return this.fail(id, 'its worker reported it finished, but its result is not in the store (was the store cleared?)');
       // Into the run directory before the log says it is finished, as a local run's trial.
       const weights = await this.store.loadFinalWeights(id);
-      if (weights) await this.runStore.saveFinalWeights(weights.meta, [...weights.tensors.values()]);
+      if (weights) await this.runStore.saveFinalWeights(weights.meta, [...weights.tensors.values()], weights.torch);
       await this.runStore.saveResult(result);
       this.write(event);
       this.finished.set(id, result);

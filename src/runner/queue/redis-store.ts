@@ -6,8 +6,9 @@ import type { Redis } from 'ioredis';
 import type { TrialResult } from '../../run-log/types.js';
 import { BUNDLE_FORMAT, type BundleIndex, type NamedTensor } from '../bundle.js';
 import type { CheckpointState, WeightsMeta } from '../checkpoint.js';
-import { CorruptRecordError, type TrialStore } from '../store.js';
+import { CorruptRecordError, type FinalWeights, type TrialStore } from '../store.js';
 import { recordKey } from './keys.js';
+import type { TensorToWrite } from '../../util/safetensors.js';
 
 export const REDIS_RECORD_LIMIT = 16 * 1024 * 1024;
 
@@ -104,13 +105,25 @@ export class RedisStore implements TrialStore {
     await this.client.set(this.key(result.id, 'result'), JSON.stringify(result));
   }
 
-  async saveFinalWeights(meta: WeightsMeta, tensors: NamedTensor[]): Promise<void> {
-    await this.put(meta.trialId, 'weights', encode(meta, tensors));
+  async saveFinalWeights(meta: WeightsMeta, tensors: NamedTensor[], torch?: TensorToWrite[]): Promise<void> {
+    // The torch state_dict rides in the same record (its dtypes in the meta), so the coordinator writes model.safetensors too.
+    const torchMeta = torch ? { torch: torch.map((t) => ({ name: t.name, dtype: t.dtype ?? 'F32' })) } : {};
+    const all = [...tensors, ...(torch ?? []).map((t) => ({ name: `torch/${t.name}`, shape: t.shape, data: t.data }))];
+    await this.put(meta.trialId, 'weights', encode({ ...meta, ...torchMeta }, all));
   }
 
-  async loadFinalWeights(trialId: string): Promise<{ meta: WeightsMeta; tensors: Map<string, NamedTensor> } | undefined> {
+  async loadFinalWeights(trialId: string): Promise<FinalWeights | undefined> {
     const bytes = await this.client.getBuffer(this.key(trialId, 'weights'));
-    return bytes ? decode<WeightsMeta>(bytes, `the final weights of trial ${trialId} in Redis`) : undefined;
+    if (!bytes) return undefined;
+    const { meta: stored, tensors } = decode<WeightsMeta & { torch?: { name: string; dtype: 'F32' | 'I64' }[] }>(bytes, `the final weights of trial ${trialId} in Redis`);
+    const { torch: names, ...meta } = stored;
+    const torch = names?.map(({ name, dtype }) => {
+      const t = tensors.get(`torch/${name}`);
+      if (!t) throw new CorruptRecordError(`the final weights of trial ${trialId} in Redis lack torch tensor ${name}`);
+      tensors.delete(`torch/${name}`);
+      return { name, shape: t.shape, data: t.data, dtype };
+    });
+    return { meta, tensors, ...(torch ? { torch } : {}) };
   }
 
   /** Frees a trial's records once the coordinator has copied them into the run directory. */
