@@ -2,7 +2,8 @@
 // network at batch 100 on the default backend (one trial: one thread), beside PyTorch's step for the
 // same network at 1 and 2 threads (bench/cnn_step_torch.py), measured in one run; and where the
 // time of trainyard's step goes, kernel by kernel.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { createRegistries } from '../src/registry/index.js';
 import { buildModel } from '../src/runner/model.js';
 import { seedStreams } from '../src/runner/trial.js';
@@ -24,7 +25,7 @@ export const CNN_LAYERS = [
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Median ms per step and the kernels' share of one profiled step. */
-async function trainyardStep(tf: TF, repeats: number): Promise<{ ms: number; kernels: [string, number][] }> {
+export async function trainyardStep(tf: TF, repeats: number): Promise<{ ms: number; kernels: [string, number][] }> {
   const registries = createRegistries();
   const model = buildModel(tf, CNN_LAYERS, registries, [1, 28, 28], seedStreams(0).init);
   const optimizer = registries.optimizers.get('adam').create({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, { tf });
@@ -56,6 +57,32 @@ async function trainyardStep(tf: TF, repeats: number): Promise<{ ms: number; ker
   return { ms: median(samples), kernels: [...byKernel.entries()].sort((a, b) => b[1] - a[1]) };
 }
 
+/** Steps per second of `count` trials side by side, each in a worker thread of its own (as a run trains them). */
+async function trainyardThroughput(count: number, repeats: number): Promise<number> {
+  const each = await Promise.all(
+    Array.from({ length: count }, () => new Promise<number>((resolve, reject) => {
+      const worker = new Worker(new URL('./cnn-step-thread.js', import.meta.url), { workerData: { repeats } });
+      worker.once('message', (ms: number) => resolve(ms));
+      worker.once('error', reject);
+    })),
+  );
+  // Each thread's median step, summed as rates: what the trials make together while they all run.
+  return each.reduce((rate, ms) => rate + 1000 / ms, 0);
+}
+
+/** PyTorch's steps per second on this machine's cores for `count` trials: the better of one process at 2 threads (trials one after another) and `count` single-thread processes side by side. */
+async function torchThroughput(count: number, repeats: number, threads2: number): Promise<{ best: number; processes: number }> {
+  const one = () => new Promise<number>((resolve, reject) => {
+    const child = spawn('/usr/bin/python3', ['bench/cnn_step_torch.py', String(repeats), 'one-thread'], { env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve((JSON.parse(out) as { threads1: number }).threads1) : reject(new Error(`exit ${code}`))));
+  });
+  const processes = (await Promise.all(Array.from({ length: count }, one))).reduce((rate, ms) => rate + 1000 / ms, 0);
+  return { best: Math.max(processes, 1000 / threads2), processes };
+}
+
 export async function cnnBench(repeats = 20): Promise<void> {
   const registries = createRegistries();
   const { tf, name } = await registries.backends.get('auto').load({ backends: registries.backends });
@@ -67,6 +94,10 @@ export async function cnnBench(repeats = 20): Promise<void> {
     const ref = JSON.parse(torch.stdout) as { torch: string; threads1: number; threads2: number };
     console.log(`  PyTorch ${ref.torch}, 1 thread: ${ref.threads1.toFixed(1)} ms (trainyard / PyTorch: ${(ours.ms / ref.threads1).toFixed(2)})`);
     console.log(`  PyTorch ${ref.torch}, 2 threads: ${ref.threads2.toFixed(1)} ms (trainyard / PyTorch: ${(ours.ms / ref.threads2).toFixed(2)})`);
+    // The three trials of the experiment on both cores: steps per second, all trials together.
+    const ourRate = await trainyardThroughput(3, repeats);
+    const theirs = await torchThroughput(3, repeats, ref.threads2);
+    console.log(`  three trials on both cores: trainyard ${ourRate.toFixed(1)} steps/s (three worker threads), PyTorch ${theirs.best.toFixed(1)} steps/s (its best of three 1-thread processes side by side, ${theirs.processes.toFixed(1)}, and one process at 2 threads, ${(1000 / ref.threads2).toFixed(1)}); trainyard / PyTorch throughput: ${(ourRate / theirs.best).toFixed(2)}`);
   } else {
     console.log(`  PyTorch: not measured (${(torch.stderr || torch.error?.message || '').trim().split('\n').at(-1)}); apt-get install -y python3-torch`);
   }

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Milliseconds per Adam training step of the small CNN of experiments/cnn-fashion-mnist.yaml in
-PyTorch (conv32-pool-conv64-pool-dense128-10, batch 100, random inputs), at 1 and at 2 threads:
-the reference `npm run bench:step` prints beside trainyard's. Run with Debian's python3-torch
+PyTorch (conv32-pool-conv64-pool-dense128-10, batch 100, random inputs), at 1 and at 2 threads
+(or, with `one-thread`, at 1 thread only: one of several processes side by side): the reference `npm run bench:step` prints beside trainyard's. Run with Debian's python3-torch
 (/usr/bin/python3), OPENBLAS_NUM_THREADS=1 (PyTorch at its best here). Prints one JSON object.
 """
 import json
@@ -45,4 +45,8 @@ def step_ms(threads, repeats):
 
 if __name__ == '__main__':
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 30
-    print(json.dumps({'torch': torch.__version__, 'threads1': step_ms(1, repeats), 'threads2': step_ms(2, repeats)}))
+    if len(sys.argv) > 2 and sys.argv[2] == 'one-thread':
+        # One of several processes run side by side (the three trials' throughput): 1 thread each.
+        print(json.dumps({'torch': torch.__version__, 'threads1': step_ms(1, repeats)}))
+    else:
+        print(json.dumps({'torch': torch.__version__, 'threads1': step_ms(1, repeats), 'threads2': step_ms(2, repeats)}))
