@@ -35,6 +35,9 @@ export async function continueRun(run: OpenedRun, epochsText: string): Promise<O
   const flag = `--epochs ${epochs}`;
   if (epochs < before) throw new UserError(`${flag}: the run has ${before} epochs; --resume --epochs trains a run on to a later epoch, it does not shorten one (start a new run for fewer)`);
   if (epochs === before) return run;
+  // A sweep point that sets a trial's length (or its batch order) would win over --epochs.
+  const swept = plan.trials.flatMap((t) => Object.keys(t.point ?? {})).find((path) => /^training\.(epochs|order)\b/.test(path));
+  if (swept) throw new UserError(`${flag}: the run's sweep sets ${swept} per trial, so one --epochs cannot lengthen its trials; start a new run with the longer sweep`);
   const stepsPerEpoch = Math.ceil(plan.data.trainSize / plan.config.training.batchSize);
   for (const optimizer of plan.config.optimizers) {
     for (const { type, ...params } of scheduleChain(optimizer.schedule)) {

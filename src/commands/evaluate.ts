@@ -13,6 +13,7 @@ import { loadBackend } from '../runner/run.js';
 import type { Metrics } from '../run-log/types.js';
 import { figureName } from '../registry/kinds.js';
 import { openRun } from './open-run.js';
+import { trialConfig } from '../config/plan.js';
 import { predictions, targets, writeNpy } from './save-outputs.js';
 
 export const EVALUATE_HELP = `Usage: trainyard evaluate RUN_DIR [--trial ID] [--dataset SPEC] [--set test|train|validation] [--backend NAME]
@@ -100,7 +101,9 @@ export async function evaluateCommand(args: string[], values: Record<string, unk
         throw error instanceof ExportError ? new UserError(`evaluate ${runDir}: trial ${trial.id}: ${error.message}`) : error;
       }
       try {
-        const now = await evaluate(tf, model, batches, split.count, metricList, targetOf);
+        // A sweep point may change the loss or the metrics' params: each trial is scored by its own config.
+        const own = trial.point ? scoring(tf, registries, trialConfig(config, trial), { ...data.facts, classes }) : { metrics: metricList, targetOf };
+        const now = await evaluate(tf, model, batches, split.count, own.metrics, own.targetOf);
         const recordedTrial = metrics?.trials?.find((t) => t.id === trial.id);
         const recorded = (recordedTrial?.restoredBest ?? recordedTrial?.epochs?.at(-1)) as Record<string, number> | undefined;
         const figures = sameData ? names.flatMap((name, i) => [fmt(recorded?.[name]), fmt(now[i])]) : now.map(fmt);

@@ -71,6 +71,8 @@ export function queueRun(link: QueueLink, target: QueueTarget, plan: Plan, runDi
         if (!result) return undefined;
         const weights = await store.loadFinalWeights(trialId);
         if (weights) await runStore.saveFinalWeights(weights.meta, [...weights.tensors.values()], weights.torch);
+        const checkpoint = result.status === 'ok' && !result.stoppedEarly ? await store.loadCheckpoint(trialId) : undefined;
+        if (checkpoint) await runStore.saveCheckpoint(trialId, checkpoint);
         await runStore.saveResult(result);
         return result;
       },

@@ -133,6 +133,7 @@ export async function resumeCommand(values: Record<string, unknown>, sets: { fla
   const run = values.epochs !== undefined ? await continueRun(opened, values.epochs as string) : opened;
   const { runDir } = run;
   const target = await queueTarget(values);
+  if (target && values.workers !== undefined) throw new UserError(`--workers goes with a run in this process; on a queue, each trainyard worker has its own --concurrency N`);
   if (run.plan.queue && !target) throw new UserError(`${flag} ${runDir}: this run's trials are on the queue at ${run.plan.queue.url}: give --queue URL (or set TRAINYARD_QUEUE) to follow them`);
   if (!run.plan.queue && target) throw new UserError(`${target.flag}: ${runDir} trained in this process, not on a queue: it continues here (leave out --queue and TRAINYARD_QUEUE)`);
   const lock = await takeLock(runDir, flag);
@@ -143,9 +144,7 @@ export async function resumeCommand(values: Record<string, unknown>, sets: { fla
       // A study grows: new trials join the plan, the finished ones stay as they are.
       const grown = await growPlan(run.plan, sets, runDir);
       if (grown.added > 0) {
-        await writeJsonAtomic(join(runDir, PLAN_FILE), grown.plan).catch((error: unknown) => {
-          throw new UserError(`${flag} ${runDir}: cannot grow the run here: its plan.json ${fsReason(error)}`);
-        });
+        // In memory only until every check below has passed: plan.json is written with the rest, before training.
         run.plan = grown.plan;
         run.config = grown.plan.config;
         say(`${runDir}: the study grows by ${grown.added} trial${grown.added === 1 ? '' : 's'} (${grown.plan.trials.length} in all); the ${grown.plan.trials.length - grown.added} it has are kept`);

@@ -33,7 +33,7 @@ export async function initWeightsProblems(config: Experiment, registries: Regist
   }
   // A bundle's tensors are in the model's own order; without every layer's names the runner checks them against the built model.
   if (layout.unmapped.length > 0) return [];
-  return bundleMismatches(variableShapes(layout), header.tensors).map((m) => ({ path, message: `${file}: ${m}` }));
+  return bundleMismatches(variableShapes(layout), header.tensors, variableShapes(layout, 'state')).map((m) => ({ path, message: `${file}: ${m}` }));
 }
 
 /** The batch order: integers [>= epochs, trainSize], each row's indices within the training set. */

@@ -66,9 +66,9 @@ export function torchMismatches(layout: TorchLayout, found: readonly { name: str
 }
 
 /** The trainable tensors' TF.js shapes in model order (a trainyard bundle's weights/i), from the layout. */
-export function variableShapes(layout: TorchLayout): number[][] {
+export function variableShapes(layout: TorchLayout, from: 'variables' | 'state' = 'variables'): number[][] {
   const byLayer = new Map<number, TorchSlot[]>();
-  for (const s of layout.slots) if (s.from === 'variables') byLayer.set(s.layer, [...(byLayer.get(s.layer) ?? []), s]);
+  for (const s of layout.slots) if (s.from === from) byLayer.set(s.layer, [...(byLayer.get(s.layer) ?? []), s]);
   return [...byLayer.keys()].sort((a, b) => a - b).flatMap((l) => byLayer.get(l)!.sort((a, b) => a.index - b.index).map((s) => s.tfShape));
 }
 

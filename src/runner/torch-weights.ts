@@ -38,9 +38,10 @@ export async function loadInitialWeights(tf: TF, model: Model, layers: PluginSpe
   const { format, tensors } = await readWeightsFile(file);
   const found = [...tensors.values()];
   if (format === 'bundle') {
-    const problems = bundleMismatches(model.variables.map((v) => v.shape), found);
+    const problems = bundleMismatches(model.variables.map((v) => v.shape), found, model.state.map((v) => v.shape));
     if (problems.length > 0) throw new Error(`${file}: ${problems.join('; ')}`);
     model.variables.forEach((v, i) => v.assign(tf.tensor(tensors.get(`weights/${i}`)!.data, v.shape)));
+    model.state.forEach((v, i) => v.assign(tf.tensor(tensors.get(`state/${i}`)!.data, v.shape, v.dtype)));
     return;
   }
   const pairs = mappedTensors(model, layers, registries, sampleShape);

@@ -60,19 +60,32 @@ export async function readWeightsFile(path: string): Promise<{ format: WeightsFo
   return { format, tensors: new Map([...tensors].map(([name, t]) => [name, { ...t, dtype: 'F32' }])) };
 }
 
-/** How a bundle's tensors differ from the trainable shapes a model needs (weights/i, in order). */
-export function bundleMismatches(needed: readonly number[][], found: readonly { name: string; shape: readonly number[] }[]): string[] {
+/**
+ * How a bundle's tensors differ from the shapes a model needs: its trainable tensors weights/i and
+ * its layers' state state/i (batch norm's running statistics), each in order.
+ */
+export function bundleMismatches(needed: readonly number[][], found: readonly { name: string; shape: readonly number[] }[], neededState: readonly number[][] = []): string[] {
   const problems: string[] = [];
   const byName = new Map(found.map((f) => [f.name, f]));
   const text = (s: readonly number[]) => `[${s.join(', ')}]`;
-  needed.forEach((shape, i) => {
-    const f = byName.get(`weights/${i}`);
-    if (!f) problems.push(`tensor 'weights/${i}' is missing: the model's trainable tensor ${i} is ${text(shape)}`);
-    else if (f.shape.length !== shape.length || f.shape.some((d, k) => d !== shape[k])) problems.push(`tensor 'weights/${i}' is ${text(f.shape)} but the model's trainable tensor ${i} is ${text(shape)}`);
-  });
+  const kinds = [
+    { prefix: 'weights', shapes: needed, what: 'trainable tensor' },
+    { prefix: 'state', shapes: neededState, what: 'state tensor' },
+  ];
+  for (const { prefix, shapes, what } of kinds) {
+    shapes.forEach((shape, i) => {
+      const f = byName.get(`${prefix}/${i}`);
+      if (!f) problems.push(`tensor '${prefix}/${i}' is missing: the model's ${what} ${i} is ${text(shape)}`);
+      else if (f.shape.length !== shape.length || f.shape.some((d, k) => d !== shape[k])) problems.push(`tensor '${prefix}/${i}' is ${text(f.shape)} but the model's ${what} ${i} is ${text(shape)}`);
+    });
+  }
   for (const f of found) {
-    const m = /^weights\/(\d+)$/.exec(f.name);
-    if (!m || Number(m[1]) >= needed.length) problems.push(`tensor '${f.name}' ${text(f.shape)} is not in the model (it has ${needed.length} trainable tensors, weights/0 to weights/${needed.length - 1})`);
+    const m = /^(weights|state)\/(\d+)$/.exec(f.name);
+    const count = m?.[1] === 'state' ? neededState.length : needed.length;
+    if (!m || Number(m[2]) >= count) {
+      const has = m?.[1] === 'state' ? `${count} state tensors${count ? `, state/0 to state/${count - 1}` : ''}` : `${needed.length} trainable tensors, weights/0 to weights/${needed.length - 1}`;
+      problems.push(`tensor '${f.name}' ${text(f.shape)} is not in the model (it has ${has})`);
+    }
   }
   return problems;
 }

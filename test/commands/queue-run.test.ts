@@ -90,6 +90,24 @@ describe('commands: run --queue and worker', function () {
     assert.equal(existsSync(join(dir, 'nowhere-out', 'nowhere')), false);
   });
 
+  it('a finished queued run trains on with --resume --epochs N (its last checkpoints come back from the run directory), equal to a fresh longer local run', async () => {
+    const sub = join(dir, 'longer');
+    mkdirSync(sub);
+    const file = writeExperiment(sub, 'longer', study('longer').replace('seeds: [0, 1]', 'seeds: [0]'));
+    workers.push(await startWorker(redis.url, ['--name', 'w-c']));
+    const first = await trainyardProc(['run', file, '--out', join(sub, 'queued'), '--no-report', '--quiet'], { TRAINYARD_QUEUE: redis.url }).exited;
+    assert.equal(first.code, 0, first.output);
+    const runDir = latest(join(sub, 'queued'), 'longer');
+    for (const id of ['sgd/seed-0', 'adam/seed-0']) assert.ok(readdirSync(join(runDir, 'checkpoints', id)).some((n) => n.startsWith('epoch-')), `${id}: its last epoch's checkpoint is in the run`);
+    const longer = await trainyardProc(['run', '--resume', runDir, '--epochs', '3', '--no-report', '--quiet'], { TRAINYARD_QUEUE: redis.url }).exited;
+    assert.equal(longer.code, 0, longer.output);
+    const fresh = cli(['run', file, '--epochs', '3', '--out', join(sub, 'local'), '--no-report', '--quiet']);
+    assert.equal(fresh.code, 0, fresh.stderr);
+    const continued = readJson(join(runDir, 'metrics.json'));
+    assert.deepEqual(continued.trials.map((t: any) => t.epochs.length), [3, 3]);
+    assert.deepEqual(comparable(continued), comparable(readJson(join(latest(join(sub, 'local'), 'longer'), 'metrics.json'))));
+  });
+
   it('a trial that fails every time is tried a bounded number of times, then failed with its message', async () => {
     const sub = join(dir, 'broken');
     mkdirSync(sub);

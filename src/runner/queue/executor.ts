@@ -72,7 +72,7 @@ export class QueueExecutor implements Executor {
     try {
       // BullMQ's events from before the jobs exist on: a trial it gives up on is seen, whenever.
       let bullCursor = (await reader.xrevrange(bullEvents, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
-      await this.enqueue(queue, trials, context);
+      await this.enqueue(queue, trials, context, store, runStore);
       let held: Record<string, string>[] = [];
       let nextCheck = Date.now() + this.checkEvery();
       let suspects = new Set<string>();
@@ -152,11 +152,18 @@ export class QueueExecutor implements Executor {
   }
 
   /** One job per trial; on a resume, a job the queue failed for good goes (it is tried again), a live one stays. */
-  private async enqueue(queue: Queue, trials: readonly Trial[], context: TrialRunContext): Promise<void> {
+  private async enqueue(queue: Queue, trials: readonly Trial[], context: TrialRunContext, store: TrialStore, runStore: DirectoryStore): Promise<void> {
     if (context.resume) {
       for (const trial of trials) {
+        // A trial trained again (a failed one, one whose record was lost, a finished one trained on with
+        // --epochs) needs its job id free: the queue ignores a job whose id it still keeps.
         const job = await queue.getJob(jobIdOf(this.options.runKey, trial.id));
-        if (job && (await job.isFailed())) await job.remove();
+        if (job && ((await job.isFailed()) || (await job.isCompleted()))) await job.remove();
+        // Redis forgets a finished trial's records once the run directory has them: its last checkpoint goes back for the worker.
+        if (store instanceof RedisStore && !(await store.loadCheckpoint(trial.id))) {
+          const checkpoint = await runStore.loadCheckpoint(trial.id);
+          if (checkpoint) await store.saveCheckpoint(trial.id, checkpoint);
+        }
       }
     }
     for (let i = 0; i < trials.length; i += 100) await queue.addBulk(trials.slice(i, i + 100).map((t) => this.jobOf(t, context, context.resume)));
@@ -239,6 +246,9 @@ class Following {
       // Into the run directory before the log says it is finished, as a local run's trial.
       const weights = await this.store.loadFinalWeights(id);
       if (weights) await this.runStore.saveFinalWeights(weights.meta, [...weights.tensors.values()], weights.torch);
+      // Its last epoch's checkpoint too, as a local run keeps it (`--resume --epochs N` trains on from it).
+      const checkpoint = result.status === 'ok' && !result.stoppedEarly ? await this.store.loadCheckpoint(id) : undefined;
+      if (checkpoint) await this.runStore.saveCheckpoint(id, checkpoint);
       await this.runStore.saveResult(result);
       this.write(event);
       this.finished.set(id, result);
