@@ -131,6 +131,8 @@ export async function resumeCommand(values: Record<string, unknown>, sets: { fla
   const opened = await openRun(values.resume as string, flag, { allowPlugins: Boolean(values['allow-plugins']) });
   // --epochs N: a finished run trains on (checked before the lock: nothing is written for a refusal).
   const run = values.epochs !== undefined ? await continueRun(opened, values.epochs as string) : opened;
+  // What plan.json holds now: a grown study or a switched backend is written only after every check.
+  const planOnDisk = JSON.stringify(opened.plan);
   const { runDir } = run;
   const target = await queueTarget(values);
   if (target && values.workers !== undefined) throw new UserError(`--workers goes with a run in this process; on a queue, each trainyard worker has its own --concurrency N`);
@@ -208,7 +210,7 @@ export async function resumeCommand(values: Record<string, unknown>, sets: { fla
       });
       say(`${runDir}: continuing on ${backend.name} (the run trained on ${planBackend}); recorded per trial in plan.json`);
     }
-    if (JSON.stringify(plan) !== JSON.stringify(opened.plan)) {
+    if (JSON.stringify(plan) !== planOnDisk) {
       await writeJsonAtomic(join(runDir, PLAN_FILE), plan).catch((error: unknown) => {
         throw new UserError(`${flag} ${runDir}: cannot continue the run here: its plan.json ${fsReason(error)}`);
       });
