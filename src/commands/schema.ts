@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createRegistries, type Registries } from '../registry/index.js';
-import { buildEditorSchema } from '../config/experiment-schema.js';
+import { buildEditorSchema } from '../config/editor-schema.js';
 
 export const SCHEMA_HELP = `Usage: trainyard schema [--write]
        trainyard schema [EXPERIMENT.yaml] [--plugins FILE...] [--out FILE]
