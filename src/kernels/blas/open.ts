@@ -2,6 +2,8 @@
 // wasm-blas backend. Measured on the project's machines: sgemm at ~85 GFLOP/s on one core against
 // ~34 for XNNPACK in wasm, whose fully-connected operator also re-packs its right operand whenever
 // that tensor changes.
+import { chooseOpenBlasCore } from './core-type.js';
+
 /** C = op(A)·op(B) + beta·C for row-major float32 arrays; op is a transpose when its flag is set. */
 export type Sgemm = (transposeA: boolean, transposeB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, beta: 0 | 1, c: Float32Array) => void;
 
@@ -19,6 +21,8 @@ export async function openBlas(libraries: string[] = process.env.TRAINYARD_BLAS 
   } catch (error) {
     throw new Error(`koffi (the FFI it calls BLAS through) cannot load here: ${(error as Error).message.split('\n')[0]}`);
   }
+  // Before the first load: OpenBLAS reads its kernel choice once, as it initialises.
+  chooseOpenBlasCore(koffi as never);
   const failures: string[] = [];
   for (const library of libraries) {
     let lib: ReturnType<typeof koffi.load>;
