@@ -1,9 +1,11 @@
 // Dawn for Node (the npm package `webgpu`, an optional dependency: dawn.node is a native binary
 // for five platforms) opened once per thread: the Vulkan adapter it finds, described as
 // metrics.json records it, and the WebGPU globals TF.js's WebGPU backend needs.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AdapterFacts } from '../../run-log/types.js';
 import { captureNativeStderr } from '../../util/native-stderr.js';
 
@@ -111,6 +113,29 @@ async function open(): Promise<Dawn> {
       return adapter;
     },
   };
+}
+
+/**
+ * What Dawn says of its adapter when asked in a child process (dawn-probe.js), so that a process
+ * that will not use it never loads it; undefined where that script is not beside this module (a
+ * bundle, sources run through tsx) or the child could not run: the caller asks in-process then.
+ */
+export async function probeDawnApart(): Promise<{ facts?: AdapterFacts; error?: string } | undefined> {
+  const script = fileURLToPath(new URL('./dawn-probe.js', import.meta.url));
+  if (!existsSync(script)) return undefined;
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.on('error', () => done(undefined));
+    child.on('close', () => {
+      try {
+        done(JSON.parse(out.trim().split('\n').at(-1)!) as { facts?: AdapterFacts; error?: string });
+      } catch {
+        done(undefined);
+      }
+    });
+  });
 }
 
 /** Opens Dawn once per thread; a failure is not cached (a later call tries again). */

@@ -1,7 +1,8 @@
 import { defineBackend, type TF } from '../kinds.js';
 import { activate, importTfjs, reason } from './load.js';
 import { gpuMemory } from './memory.js';
-import { adapterLabel, INSTALL_HINT, openDawn, type Dawn } from './dawn.js';
+import { adapterLabel, INSTALL_HINT, openDawn, probeDawnApart, type Dawn } from './dawn.js';
+import type { AdapterFacts } from '../../run-log/types.js';
 import { registerKernels } from '../../kernels/index.js';
 import { installWebgpuKernels } from '../../kernels/webgpu/index.js';
 
@@ -45,10 +46,14 @@ export default defineBackend<Record<string, never>>({
   // against trials sharing one device; one trial at a time per device was chosen.
   parallelTrials: () => 1,
   async load(ctx) {
+    const refuse = (facts: AdapterFacts) =>
+      new Error(`only a software adapter (${adapterLabel(facts)}: ${facts.driver}); auto takes webgpu on a hardware GPU only (--backend webgpu runs on this one)`);
+    // auto asks in a child process first: where it will not take webgpu, Dawn never loads here.
+    const apart = ctx.auto ? await probeDawnApart() : undefined;
+    if (apart?.error !== undefined) throw new Error(apart.error);
+    if (apart?.facts?.fallback) throw refuse(apart.facts);
     const dawn = await openDawn();
-    if (ctx.auto && dawn.facts.fallback) {
-      throw new Error(`only a software adapter (${adapterLabel(dawn.facts)}: ${dawn.facts.driver}); auto takes webgpu on a hardware GPU only (--backend webgpu runs on this one)`);
-    }
+    if (ctx.auto && dawn.facts.fallback) throw refuse(dawn.facts);
     let tf: TF;
     try {
       tf = await importTfjs();

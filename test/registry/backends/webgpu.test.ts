@@ -38,6 +38,21 @@ describe('backends/webgpu', function () {
     else assert.equal((await byAuto).name, 'webgpu');
   });
 
+  it('asked by auto, looks at the adapter from a child process: on a software one Dawn never loads into this one', async function () {
+    const loaded = await registries.backends.get('webgpu').load({ backends: registries.backends });
+    if (!loaded.adapter!.fallback) return this.skip();
+    const script = `const { createRegistries } = await import('./dist/src/registry/index.js');
+      const r = createRegistries();
+      const why = await r.backends.get('webgpu').load({ backends: r.backends, auto: true }).then(() => 'loaded', (e) => e.message);
+      const maps = (await import('node:fs')).readFileSync('/proc/self/maps', 'utf8');
+      console.log(JSON.stringify({ why, dawn: /dawn\.node|libvulkan/.test(maps) }));`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    const { why, dawn } = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { why: string; dawn: boolean };
+    assert.match(why, /only a software adapter \(.*fallback.*\); auto takes webgpu on a hardware GPU only/);
+    assert.equal(dawn, false, 'dawn.node or the Vulkan loader is mapped into the process');
+  });
+
   it('reads synchronously nowhere trainyard needs: dataSync fails here, which is why every read is data()', async () => {
     await registries.backends.get('webgpu').load({ backends: registries.backends });
     // A product runs on the device (small elementwise ops on values still on the host may not).
