@@ -55,8 +55,16 @@ export interface DataFacts {
 /** One split as flat typed arrays (backed by SharedArrayBuffer, so worker threads share them). */
 export interface Split {
   count: number;
-  /** count × prod(sampleShape) values. */
-  x: Float32Array;
+  /**
+   * count × prod(sampleShape) inputs: the values as float32, or bytes that code them as
+   * byte × scale + offset (an image file's pixels, a quarter of the memory; batches decode their
+   * rows). Read them through util/split-values.ts (decodeInto, rowValues, decodedSplit).
+   */
+  x: Float32Array | Uint8Array;
+  /** With byte inputs: the factor of the code (default 1). */
+  scale?: number;
+  /** With byte inputs: the offset of the code (default 0). */
+  offset?: number;
   /** count class labels. */
   y: Uint8Array;
   /** count × prod(targetShape) value targets, when facts.targetShape is set. */
@@ -92,6 +100,11 @@ export interface TransformPlugin<P = any> extends Plugin<P> {
   facts?(params: P, facts: DataFacts): DataFacts;
   /** The task its targets make (addNoise: reconstruction; oneHot: classification); see config/task.ts. */
   task?: Task;
+  /**
+   * True when apply takes a split with byte inputs as it is (and keeps what it returns coded or
+   * decodes it itself); otherwise the inputs are decoded to float32 before apply.
+   */
+  takesCodedInputs?: boolean;
   /** Transforms one split; `random` is seeded (by the dataset's splitSeed), so noise is reproducible. */
   apply(params: P, split: Split, ctx: { facts: DataFacts; random: () => number }): Split;
 }

@@ -1,4 +1,5 @@
 import type { Split, TF, Tensor } from '../registry/kinds.js';
+import { decodeInto } from '../util/split-values.js';
 
 /** One batch: inputs, int32 labels, and value targets when the split has them. */
 export interface Batch {
@@ -60,7 +61,7 @@ export class BatchMaker {
     const { x, y, t } = arrays;
     for (let i = 0; i < n; i++) {
       const row = order[start + i];
-      x.set(split.x.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize);
+      decodeInto(split, row * rowSize, rowSize, x, i * rowSize);
       y[i] = split.y[row];
       if (t) t.set(split.target!.subarray(row * targetSize, (row + 1) * targetSize), i * targetSize);
     }
@@ -77,7 +78,38 @@ export class BatchMaker {
   }
 }
 
-/** A split as fixed batches in order, made once per trial and reused every epoch. */
+/**
+ * A split's batches in order, each made when the loop reaches it and disposed when the loop moves
+ * on (or leaves): a pass over the test set holds one batch, not the split, in the backend's memory.
+ */
+export class SplitBatches implements Iterable<Batch> {
+  private readonly maker: BatchMaker;
+  private readonly order: Uint32Array;
+
+  constructor(
+    private readonly tf: TF,
+    private readonly split: Split,
+    sampleShape: number[],
+    private readonly batchSize: number,
+  ) {
+    this.maker = new BatchMaker(tf, split, sampleShape, batchSize);
+    this.order = Uint32Array.from({ length: split.count }, (_, i) => i);
+  }
+
+  *[Symbol.iterator](): Iterator<Batch> {
+    const { split, batchSize } = this;
+    for (let start = 0; start < split.count; start += batchSize) {
+      const batch = this.maker.make(this.order, start, Math.min(batchSize, split.count - start));
+      try {
+        yield batch;
+      } finally {
+        disposeBatch(this.tf, batch);
+      }
+    }
+  }
+}
+
+/** A split as fixed batches in order, all made at once (for a caller that keeps them). */
 export function fixedBatches(tf: TF, split: Split, sampleShape: number[], batchSize: number): Batch[] {
   const maker = new BatchMaker(tf, split, sampleShape, batchSize);
   const order = Uint32Array.from({ length: split.count }, (_, i) => i);

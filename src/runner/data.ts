@@ -4,13 +4,14 @@ import type { Experiment } from '../config/types.js';
 import { dataFacts } from '../config/inspect.js';
 import { Random, shuffleInPlace } from '../util/random.js';
 import { sharedFloat32, sharedUint8 } from '../util/shared.js';
+import { codeOf, decodedSplit, isCoded, rowWidth, sameKindInputs } from '../util/split-values.js';
 import { stratifiedCounts } from '../util/stratify.js';
 
-/** The rows of a split, copied into new shared arrays. */
+/** The rows of a split, copied into new shared arrays (coded bytes stay coded). */
 function take(split: Split, rows: number[]): Split {
-  const width = split.x.length / split.count;
+  const width = rowWidth(split);
   const targetWidth = split.target ? split.target.length / split.count : 0;
-  const x = sharedFloat32(rows.length * width);
+  const x = sameKindInputs(split, rows.length * width);
   const y = sharedUint8(rows.length);
   const target = split.target ? sharedFloat32(rows.length * targetWidth) : undefined;
   rows.forEach((row, i) => {
@@ -18,7 +19,8 @@ function take(split: Split, rows: number[]): Split {
     y[i] = split.y[row];
     target?.set(split.target!.subarray(row * targetWidth, (row + 1) * targetWidth), i * targetWidth);
   });
-  return { count: rows.length, x, y, ...(target ? { target } : {}) };
+  const code = isCoded(split) ? codeOf(split) : undefined;
+  return { count: rows.length, x, y, ...(code ? code : {}), ...(target ? { target } : {}) };
 }
 
 /** Holds out `size` training rows, the same share of each class (seeded), keeping the rest in order. */
@@ -61,7 +63,8 @@ export async function loadExperimentData(config: Experiment, registries: Registr
     splits = Object.fromEntries(
       Object.entries(splits).map(([name, split], s) => {
         const random = new Random(seed).fork(index * 8 + s);
-        return [name, plugin.apply(p, split, { facts: current, random: () => random.next() })];
+        const input = plugin.takesCodedInputs ? split : decodedSplit(split);
+        return [name, plugin.apply(p, input, { facts: current, random: () => random.next() })];
       }),
     );
     current = plugin.facts?.(p, current) ?? current;

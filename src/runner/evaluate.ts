@@ -14,7 +14,7 @@ export interface Metric {
  * Each metric over every batch of a split, summed on the backend and read back once:
  * the mean over the split's samples, in the order of `metrics`.
  */
-export async function evaluate(tf: TF, model: Model, batches: Batch[], count: number, metrics: Metric[], targetOf: (b: Batch) => Tensor): Promise<number[]> {
+export async function evaluate(tf: TF, model: Model, batches: Iterable<Batch>, count: number, metrics: Metric[], targetOf: (b: Batch) => Tensor): Promise<number[]> {
   let sums: Tensor[] = metrics.map(() => tf.scalar(0));
   for (const batch of batches) {
     const next = tf.tidy(() => {
@@ -61,7 +61,7 @@ export function scoring(tf: TF, registries: Registries, config: Experiment, fact
  * The confusion matrix of a classifier over batches (rows: true class, columns: the class of the
  * highest score), counted on the backend and read once.
  */
-export async function confusionOf(tf: TF, model: Model, batches: Batch[], classes: number): Promise<Confusion> {
+export async function confusionOf(tf: TF, model: Model, batches: Iterable<Batch>, classes: number): Promise<Confusion> {
   let counts: Tensor = tf.zeros([classes * classes]);
   for (const batch of batches) {
     const next = tf.tidy(() => {

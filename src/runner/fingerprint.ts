@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
+import { decodeInto, isCoded } from '../util/split-values.js';
 import type { LoadedData, Split } from '../registry/kinds.js';
 import type { DataFingerprint } from '../config/plan.js';
 
@@ -13,6 +14,19 @@ function littleEndianBytes(array: Float32Array | Uint8Array): Uint8Array {
   return copy;
 }
 
+const CHUNK = 1 << 16;
+
+/** The split's input values as float32, decoded a chunk at a time: coded bytes hash as the values they code. */
+function hashValues(hash: Hash, split: Split): void {
+  if (!isCoded(split)) return void hash.update(littleEndianBytes(split.x));
+  const chunk = new Float32Array(CHUNK);
+  for (let from = 0; from < split.x.length; from += CHUNK) {
+    const length = Math.min(CHUNK, split.x.length - from);
+    decodeInto(split, from, length, chunk, 0);
+    hash.update(littleEndianBytes(chunk.subarray(0, length)));
+  }
+}
+
 /**
  * The fingerprint of the data a run trains on, after transforms: a resume (or a queue worker on
  * another machine) recomputes it and refuses data that is not the same.
@@ -21,7 +35,7 @@ export function dataFingerprint(data: LoadedData): DataFingerprint {
   const hash = createHash('sha256');
   const splits: Split[] = [data.train, ...(data.validation ? [data.validation] : []), data.test];
   for (const split of splits) {
-    hash.update(littleEndianBytes(split.x));
+    hashValues(hash, split);
     hash.update(littleEndianBytes(split.y));
     if (split.target) hash.update(littleEndianBytes(split.target));
   }

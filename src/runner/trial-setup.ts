@@ -5,7 +5,7 @@ import { figureName, type LoadedData, type LossFn, type MetricSplit, type Optimi
 import { trialConfig, type Plan, type Trial } from '../config/plan.js';
 import { createSchedule } from '../registry/schedules/create.js';
 import { Random } from '../util/random.js';
-import { BatchMaker, disposeBatch, fixedBatches, type Batch } from './batches.js';
+import { BatchMaker, SplitBatches, type Batch } from './batches.js';
 import { buildModel, type Model } from './model.js';
 import { confusionOf, evaluate, scoring, type Metric } from './evaluate.js';
 import type { Confusion } from '../run-log/types.js';
@@ -14,6 +14,7 @@ import { EarlyStopper } from './early-stopping.js';
 import type { TrialParts } from './trial-state.js';
 import { loadInitialWeights } from './torch-weights.js';
 import { readBatchOrder } from '../util/batch-order.js';
+import { rowValues } from '../util/split-values.js';
 import { dirname, resolve } from 'node:path';
 
 /** Independent PRNG streams of one seed: every optimizer of the seed draws the same numbers. */
@@ -67,11 +68,9 @@ export async function setUpTrial(tf: TF, registries: Registries, plan: Plan, tri
     const schedule = createSchedule(registries, scheduleSpec, { baseLr: Number(trial.optimizer.lr), epochs: training.epochs, stepsPerEpoch });
     const stopper = training.earlyStopping ? new EarlyStopper(training.earlyStopping) : undefined;
     const trainBatches = new BatchMaker(tf, data.train, data.facts.sampleShape, training.batchSize);
-    const testBatches = fixedBatches(tf, data.test, data.facts.sampleShape, training.evalBatchSize);
-    disposables.push(...testBatches.map((b) => ({ dispose: () => disposeBatch(tf, b) })));
-    const validationBatches = data.validation ? fixedBatches(tf, data.validation, data.facts.sampleShape, training.evalBatchSize) : [];
-    disposables.push(...validationBatches.map((b) => ({ dispose: () => disposeBatch(tf, b) })));
-    const figures = async (batches: Batch[], count: number, split: MetricSplit, out: Record<string, number>) => {
+    const testBatches = new SplitBatches(tf, data.test, data.facts.sampleShape, training.evalBatchSize);
+    const validationBatches = data.validation ? new SplitBatches(tf, data.validation, data.facts.sampleShape, training.evalBatchSize) : [];
+    const figures = async (batches: Iterable<Batch>, count: number, split: MetricSplit, out: Record<string, number>) => {
       const values = await evaluate(tf, model, batches, count, metrics, targetOf);
       metrics.forEach((metric: Metric, i) => (out[figureName(split, metric.key)] = values[i]!));
     };
@@ -100,8 +99,7 @@ export async function setUpTrial(tf: TF, registries: Registries, plan: Plan, tri
         const images = Math.min(training.samples?.images ?? 8, data.test.count);
         const shape = data.facts.imageShape ?? data.facts.sampleShape;
         if (config.task !== 'reconstruction' || images === 0 || !data.test.target || shape.length < 2) return undefined;
-        const width = data.test.x.length / data.test.count;
-        const x = data.test.x.slice(0, images * width);
+        const x = rowValues(data.test, 0, images);
         const output = tf.tidy(() => model.apply(tf.tensor(x, [images, ...data.facts.sampleShape]), false));
         const reconstructed = Float32Array.from(await output.data());
         output.dispose();

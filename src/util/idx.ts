@@ -87,11 +87,12 @@ async function readClaimed(file: string, gzipped: boolean): Promise<{ header: Id
   const stream = contents(file, gzipped);
   let head = Buffer.alloc(0);
   let header: IdxHeader | undefined;
-  let bytes = new Uint8Array(0);
+  let bytes: Uint8Array = new Uint8Array(0);
   let filled = 0;
   const begin = () => {
     header = parseIdxHeader(head, file);
-    bytes = new Uint8Array(claimedBytes(header, file));
+    // Shared memory from the start: the pixels go to worker threads as they are, never copied.
+    bytes = new Uint8Array(new SharedArrayBuffer(claimedBytes(header, file)));
     take(head);
   };
   const take = (chunk: Uint8Array) => {

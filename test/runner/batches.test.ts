@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { BatchMaker, disposeBatch, fixedBatches } from '../../src/runner/batches.js';
+import { BatchMaker, disposeBatch, fixedBatches, SplitBatches } from '../../src/runner/batches.js';
 import { evaluate } from '../../src/runner/evaluate.js';
 import { buildModel } from '../../src/runner/model.js';
 import { createRegistries } from '../../src/registry/index.js';
@@ -40,6 +40,21 @@ describe('runner/batches', function () {
           assert.deepEqual(Array.from(await b.labels.data()), Array.from(test.y.subarray(100 * i, 100 * i + b.x.shape[0]!)), `batch ${i} labels`);
         }
         batches.forEach((b) => disposeBatch(tf as unknown as TF, b));
+      });
+
+      it('makes a split\'s batches one at a time, each freed when the loop moves on or leaves', async () => {
+        const before = tf.memory().numTensors;
+        const batches = new SplitBatches(tf as unknown as TF, test, shape, 100);
+        const sizes: number[] = [];
+        for (const b of batches) {
+          assert.equal(tf.memory().numTensors, before + 2, 'one batch alive (inputs and labels)');
+          assert.deepEqual(Array.from(await b.x.data()), rows(test, sizes.reduce((a, n) => a + n, 0), b.x.shape[0]!));
+          sizes.push(b.x.shape[0]!);
+        }
+        assert.deepEqual(sizes, [100, 100, 50]);
+        assert.equal(tf.memory().numTensors, before, 'all freed after the pass');
+        for (const _ of batches) break;
+        assert.equal(tf.memory().numTensors, before, 'freed when the loop leaves early');
       });
 
       it('keeps a training batch intact while the next one is made', async () => {

@@ -4,7 +4,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PluginInputError, type DataFacts, type LoadedData, type Split } from '../kinds.js';
 import { IdxError, readIdx, readIdxHeader } from '../../util/idx.js';
-import { sharedFloat32, sharedUint8 } from '../../util/shared.js';
+import { sharedUint8 } from '../../util/shared.js';
 
 export const FILES = ['trainImages', 'trainLabels', 'testImages', 'testLabels'] as const;
 export type FileKey = (typeof FILES)[number];
@@ -64,14 +64,15 @@ export async function inspectIdxFiles(files: IdxFiles, classes: number, source: 
   return { sampleShape, classes, trainSize: trainX[0], testSize: testX[0], source };
 }
 
-/** The pixels (times scale) and labels, into shared memory; a label ≥ classes is an error. */
+/** The pixels (as bytes coded with the scale) and labels, into shared memory; a label ≥ classes is an error. */
 export async function loadIdxFiles(files: IdxFiles, facts: DataFacts, scale: number): Promise<LoadedData> {
   const read = (key: FileKey) => withParam(files[key].param, () => readIdx(files[key].path));
   const split = async (images: FileKey, labels: FileKey): Promise<Split> => {
     const [xi, yi] = [await read(images), await read(labels)];
     const count = yi.dims[0];
-    const x = sharedFloat32(xi.data.length);
-    for (let i = 0; i < x.length; i++) x[i] = xi.data[i] * scale;
+    // The pixels stay bytes, coded with the scale: batches decode their own rows.
+    let x = xi.data;
+    if (!(x.buffer instanceof SharedArrayBuffer)) (x = sharedUint8(xi.data.length)).set(xi.data);
     const y = sharedUint8(count);
     for (let i = 0; i < count; i++) {
       if (yi.data[i] >= facts.classes) {
@@ -79,7 +80,7 @@ export async function loadIdxFiles(files: IdxFiles, facts: DataFacts, scale: num
       }
       y[i] = yi.data[i];
     }
-    return { count, x, y };
+    return { count, x, y, scale };
   };
   return { facts, train: await split('trainImages', 'trainLabels'), test: await split('testImages', 'testLabels') };
 }

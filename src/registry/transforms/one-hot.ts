@@ -7,6 +7,7 @@ export default defineTransform<Record<string, never>>({
   params: { type: 'object', properties: {}, additionalProperties: false },
   task: 'classification',
   facts: (_p, facts) => ({ ...facts, targetShape: [facts.classes] }),
+  takesCodedInputs: true,
   apply(_p, split, { facts }) {
     const target = sharedFloat32(split.count * facts.classes);
     for (let i = 0; i < split.count; i++) target[i * facts.classes + split.y[i]] = 1;

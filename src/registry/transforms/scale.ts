@@ -1,5 +1,6 @@
 import { defineTransform } from '../kinds.js';
 import { sharedFloat32 } from '../../util/shared.js';
+import { codeOf, isCoded } from '../../util/split-values.js';
 
 export default defineTransform<{ factor: number }>({
   type: 'scale',
@@ -10,7 +11,12 @@ export default defineTransform<{ factor: number }>({
     required: ['factor'],
     additionalProperties: false,
   },
+  takesCodedInputs: true,
   apply({ factor }, split) {
+    if (isCoded(split)) {
+      const { scale, offset } = codeOf(split);
+      return { ...split, scale: scale * factor, offset: offset * factor };
+    }
     const x = sharedFloat32(split.x.length);
     for (let i = 0; i < x.length; i++) x[i] = split.x[i] * factor;
     return { ...split, x };

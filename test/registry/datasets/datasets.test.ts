@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { rowValues } from '../../../src/util/split-values.js';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import mnistBundled from '../../../src/registry/datasets/mnist-bundled.js';
@@ -28,7 +29,7 @@ describe('datasets', function () {
 
     it('never puts a digit in both splits', async () => {
       const data = await mnistBundled.load({ trainSize: 8000, testSize: 2000, splitSeed: 0 }, { baseDir: '.' });
-      const key = (x: Float32Array, i: number) => x.subarray(i * 784, (i + 1) * 784).join();
+      const key = (x: Float32Array | Uint8Array, i: number) => x.subarray(i * 784, (i + 1) * 784).join();
       const train = new Set(Array.from({ length: data.train.count }, (_, i) => key(data.train.x, i)));
       let shared = 0;
       for (let i = 0; i < data.test.count; i++) if (train.has(key(data.test.x, i))) shared++;
@@ -51,7 +52,9 @@ describe('datasets', function () {
         assert.deepEqual(data.facts.sampleShape, [1, 4, 4]);
         assert.equal(data.train.count, 30);
         assert.equal(data.test.count, 10);
-        assert.equal(data.train.x[1], Math.fround(7 / 255));
+        assert.ok(data.train.x instanceof Uint8Array, 'pixels kept as bytes');
+        assert.equal(data.train.x[1], 7);
+        assert.equal(rowValues(data.train, 0, 1)[1], Math.fround(7 / 255));
         assert.deepEqual(Array.from(data.test.y.subarray(0, 3)), [0, 1, 2]);
       }
     });
