@@ -48,11 +48,14 @@ export default defineLayer<BatchNormParams>({
     const n = features(inputShape);
     // The batch axes: [B] for flat samples, [B, H, W] of NHWC images.
     const axes = inputShape.length === 1 ? [0] : [0, 1, 2];
-    const weight = affine ? tf.variable(tf.ones([n]), true) : null;
-    const bias = affine ? tf.variable(tf.zeros([n]), true) : null;
-    const runningMean = tf.variable(tf.zeros([n]), false);
-    const runningVar = tf.variable(tf.ones([n]), false);
-    const batchesTracked = tf.variable(tf.scalar(0), false);
+    // In a tidy: a variable takes its initial tensor's data but leaves that tensor alive, so each
+    // trial with batch norm left five tensors behind once it was disposed.
+    const variable = (initial: () => ReturnType<typeof tf.zeros>, trainable: boolean) => tf.tidy(() => tf.variable(initial(), trainable));
+    const weight = affine ? variable(() => tf.ones([n]), true) : null;
+    const bias = affine ? variable(() => tf.zeros([n]), true) : null;
+    const runningMean = variable(() => tf.zeros([n]), false);
+    const runningVar = variable(() => tf.ones([n]), false);
+    const batchesTracked = variable(() => tf.scalar(0), false);
     const scaleShift = (normed: ReturnType<typeof tf.mul>) => (weight && bias ? tf.add(tf.mul(normed, weight), bias) : normed);
     return {
       variables: weight && bias ? [weight, bias] : [],

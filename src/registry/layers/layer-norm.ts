@@ -31,8 +31,9 @@ export default defineLayer<LayerNormParams>({
   create({ eps, elementwiseAffine }, { tf, inputShape }) {
     // Held in the layout the layer sees: [H, W, C] for an image (torch's [C, H, W] permuted).
     const shape = inputShape.length === 3 ? [inputShape[1]!, inputShape[2]!, inputShape[0]!] : inputShape;
-    const weight = elementwiseAffine ? tf.variable(tf.ones(shape), true) : null;
-    const bias = elementwiseAffine ? tf.variable(tf.zeros(shape), true) : null;
+    // In a tidy: a variable takes its initial tensor's data but leaves that tensor alive.
+    const weight = elementwiseAffine ? tf.tidy(() => tf.variable(tf.ones(shape), true)) : null;
+    const bias = elementwiseAffine ? tf.tidy(() => tf.variable(tf.zeros(shape), true)) : null;
     const axes = shape.map((_, i) => i + 1);
     return {
       variables: weight && bias ? [weight, bias] : [],
