@@ -2,11 +2,18 @@
 // files' pixels stay 1 byte each in shared memory (Fashion-MNIST's training images: 47 MB, not
 // 188 MB as float32) and every batch decodes its own rows. These helpers are the one place that
 // decoding happens, so every reader sees the same float32 values.
-import type { Split } from '../registry/kinds.js';
 import { sharedFloat32, sharedUint8 } from './shared.js';
 
+/** The part of a split (registry/kinds.ts: Split) these helpers read; util depends on nothing above it. */
+export interface Split {
+  count: number;
+  x: Float32Array | Uint8Array;
+  scale?: number;
+  offset?: number;
+}
+
 /** True when the split's x holds coded bytes rather than the values themselves. */
-export const isCoded = (split: Pick<Split, 'x'>): split is Split & { x: Uint8Array } => split.x instanceof Uint8Array;
+export const isCoded = <S extends Pick<Split, 'x'>>(split: S): split is S & { x: Uint8Array } => split.x instanceof Uint8Array;
 
 /** The affine code of a coded split (identity for floats). */
 export function codeOf(split: Pick<Split, 'scale' | 'offset'>): { scale: number; offset: number } {
@@ -39,12 +46,12 @@ export function rowValues(split: Split, start: number, n: number): Float32Array 
 }
 
 /** The split with its inputs decoded to shared float32 (the split itself when they are floats already). */
-export function decodedSplit(split: Split): Split {
+export function decodedSplit<S extends Split>(split: S): S {
   if (!isCoded(split)) return split;
   const x = sharedFloat32(split.x.length);
   decodeInto(split, 0, split.x.length, x, 0);
   const { scale: _scale, offset: _offset, ...rest } = split;
-  return { ...rest, x };
+  return { ...rest, x } as unknown as S;
 }
 
 /** New shared inputs of the same kind as the split's (bytes stay bytes, under the same code). */
