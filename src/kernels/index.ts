@@ -97,7 +97,8 @@ export interface Kernels {
   /**
    * The new value and buffers of one parameter after one step, with the same bits as the rule's
    * tensor ops; prev is null on its first step. Null where the kernel does not take this parameter
-   * (the rule's tensor ops run instead).
+   * (the rule's tensor ops run instead). The value may be `param` itself and the buffers `prev`'s,
+   * written over in place: the caller then assigns nothing.
    */
   fusedUpdate?(step: FusedStep, param: tfjs.Variable, grad: Tensor, prev: Slot | null): { value: Tensor; slot: Slot } | null;
 }

@@ -85,7 +85,8 @@ export function createRuntime<S>(tf: TF, who: string, rule: UpdateRule<S>): Opti
             // A buffer must be the runtime's own tensor: never the caller's gradient or a parameter.
             kept[name] = tf.keep(b === grad || b === param ? tf.clone(b) : b);
           }
-          param.assign(value);
+          // An update in place (kernels/wasm/updates.ts) returns the parameter itself: assigning it would free its data.
+          if (value !== param) param.assign(value);
           next[i] = kept;
         }
       });

@@ -15,8 +15,11 @@ import type { OptimizerPlugin, OptimizerState } from '../../../src/registry/kind
 import { loadBackendOrSkip } from '../../backends.js';
 import { countDispatches } from '../../../src/registry/backends/dawn.js';
 
-/** Sizes: one vector, a tail that overlaps the last vector, a larger odd one, and one below a vector (tensor ops). */
-const SHAPES = [[4], [7, 5], [3, 331], [3]];
+/**
+ * Sizes: one vector, a tail that overlaps the last vector, a larger odd one, one below a vector
+ * (tensor ops), and whole vectors (updated in place from the second step).
+ */
+const SHAPES = [[4], [7, 5], [3, 331], [3], [8, 12]];
 const LRS = [0.1, 0.1, 0.05, 0.3, 0.02];
 
 const CASES: { name: string; plugin: OptimizerPlugin; params: Record<string, unknown> }[] = [
@@ -168,6 +171,29 @@ describe('optimizers/fused', () => {
           const before = tf.memory().numTensors;
           assertSameBits(await trajectory(c.plugin, c.params), expected.get(c.name)!);
           assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
+        });
+      }
+
+      for (const c of CASES.filter((x) => ['sgd', 'sgd momentum', 'adam'].includes(x.name))) {
+        it(`${c.name}: once its buffers exist, updates in place (no new tensors, the same data), except memory another tensor shares`, async () => {
+          const param = tf.tidy(() => tf.variable(tf.tensor(values(new Random(3), 96), [8, 12], 'float32')));
+          const grad = tf.tensor(values(new Random(4), 96), [8, 12], 'float32');
+          const runtime = c.plugin.create(c.params as never, { tf: tf as never });
+          runtime.step([param], [grad], 0.1); // first step: the buffers are made
+          const before = tf.memory().numTensors;
+          const dataId = param.dataId;
+          const { kernels } = await tf.profile(() => runtime.step([param], [grad], 0.1));
+          assert.deepEqual(kernels.map((k) => k.name), [], 'no kernel runs: the loop writes over the parameter and its buffers');
+          assert.equal(param.dataId, dataId);
+          assert.equal(tf.memory().numTensors, before);
+          // A kept clone (the best epoch's weights) shares the data: the next step must leave it alone.
+          const best = tf.keep(param.clone());
+          const kept = Float32Array.from(await best.data());
+          runtime.step([param], [grad], 0.1);
+          assert.equal(firstDifference(Float32Array.from(await best.data()), kept), -1, 'the clone kept its values');
+          assert.notEqual(firstDifference(Float32Array.from(await param.data()), kept), -1, 'the parameter moved');
+          runtime.dispose();
+          tf.dispose([param, grad, best]);
         });
       }
 
