@@ -3,7 +3,8 @@
 
 MLP 784-400-256-10 with ReLU, cross-entropy, batch 100, shuffled; SGD (lr 1e-4), SGD with momentum
 0.9 (lr 1e-4) and Adam (lr 1e-4) trained side by side on one loader; per epoch the running mean of
-each net's training loss and its test accuracy. Reads the same IDX files as trainyard.
+each net's training loss and its test accuracy. Reads the same IDX files as trainyard. With
+--seeds, several seeds one after another in this process (the study of `npm run bench`).
 Prints one JSON object on stdout. Run with Debian's python3-torch: /usr/bin/python3.
 """
 import argparse
@@ -45,26 +46,11 @@ class NeuralNet(nn.Module):
         return self.layers(x.view(-1, 784))
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--data', default='/usr/share/datasets/fashion-mnist')
-    parser.add_argument('--epochs', type=int, default=10)
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--threads', type=int, default=os.cpu_count())
-    parser.add_argument('--train-limit', type=int, default=0, help='use only the first N training samples (quick mode)')
-    args = parser.parse_args()
-    torch.manual_seed(args.seed)
-    torch.set_num_threads(args.threads)
-
-    x_train = torch.from_numpy(read_idx(find(args.data, 'train-images-idx3-ubyte')).astype(np.float32) / 255.0)
-    y_train = torch.from_numpy(read_idx(find(args.data, 'train-labels-idx1-ubyte')).astype(np.int64))
-    x_test = torch.from_numpy(read_idx(find(args.data, 't10k-images-idx3-ubyte')).astype(np.float32) / 255.0)
-    y_test = torch.from_numpy(read_idx(find(args.data, 't10k-labels-idx1-ubyte')).astype(np.int64))
-    if args.train_limit:
-        x_train, y_train = x_train[:args.train_limit], y_train[:args.train_limit]
+def train_seed(seed, x_train, y_train, x_test, y_test, epochs):
+    """The notebook's loop for one seed: three nets side by side on one shuffled loader."""
+    torch.manual_seed(seed)
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x_train, y_train), batch_size=100, shuffle=True)
     test_loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x_test, y_test), batch_size=100, shuffle=False)
-
     nets = {'SGD': NeuralNet(), 'SGD with momentum': NeuralNet(), 'Adam': NeuralNet()}
     optimizers = {
         'SGD': optim.SGD(nets['SGD'].parameters(), lr=1e-4),
@@ -74,8 +60,8 @@ def main():
     criterion = nn.CrossEntropyLoss()
     history = {name: [] for name in nets}
     steps = 0
-    started = time.perf_counter()
-    for epoch in range(1, args.epochs + 1):
+    for epoch in range(1, epochs + 1):
+        epoch_started = time.perf_counter()
         running = {name: 0.0 for name in nets}
         for inputs, labels in loader:
             for name, net in nets.items():
@@ -91,17 +77,51 @@ def main():
                 for inputs, labels in test_loader:
                     correct += (net(inputs).argmax(1) == labels).sum().item()
             history[name].append({'epoch': epoch, 'trainLoss': running[name] / len(loader), 'testAccuracy': correct / len(y_test)})
+        for name in nets:
+            history[name][-1]['seconds'] = time.perf_counter() - epoch_started
+    return history, steps * len(nets)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--data', default='/usr/share/datasets/fashion-mnist')
+    parser.add_argument('--epochs', type=int, default=10)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--seeds', default='', help='comma-separated seeds trained one after another (a study); default: --seed')
+    parser.add_argument('--threads', type=int, default=os.cpu_count())
+    parser.add_argument('--train-limit', type=int, default=0, help='use only the first N training samples (quick mode)')
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    seeds = [int(s) for s in args.seeds.split(',')] if args.seeds else [args.seed]
+
+    x_train = torch.from_numpy(read_idx(find(args.data, 'train-images-idx3-ubyte')).astype(np.float32) / 255.0)
+    y_train = torch.from_numpy(read_idx(find(args.data, 'train-labels-idx1-ubyte')).astype(np.int64))
+    x_test = torch.from_numpy(read_idx(find(args.data, 't10k-images-idx3-ubyte')).astype(np.float32) / 255.0)
+    y_test = torch.from_numpy(read_idx(find(args.data, 't10k-labels-idx1-ubyte')).astype(np.int64))
+    if args.train_limit:
+        x_train, y_train = x_train[:args.train_limit], y_train[:args.train_limit]
+
+    started = time.perf_counter()
+    per_seed = []
+    steps = 0
+    for seed in seeds:
+        history, seed_steps = train_seed(seed, x_train, y_train, x_test, y_test, args.epochs)
+        per_seed.append({'seed': seed, 'final': {name: h[-1] for name, h in history.items()}, 'history': history})
+        steps += seed_steps
     seconds = time.perf_counter() - started
     print(json.dumps({
         'tool': f'PyTorch {torch.__version__}',
         'threads': torch.get_num_threads(),
         'openblasThreads': os.environ.get('OPENBLAS_NUM_THREADS', 'default'),
+        'openblasCoretype': os.environ.get('OPENBLAS_CORETYPE', 'detected'),
         'epochs': args.epochs,
-        'trainingSteps': steps * len(nets),
+        'seeds': seeds,
+        'trainingSteps': steps,
         'seconds': seconds,
         'peakRssMB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        'final': {name: h[-1] for name, h in history.items()},
-        'history': history,
+        'final': per_seed[0]['final'],
+        'history': per_seed[0]['history'],
+        'perSeed': per_seed,
     }))
 
 
