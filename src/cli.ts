@@ -21,6 +21,7 @@ import { fsReason } from './util/fs-errors.js';
 import { writeFile } from 'node:fs/promises';
 import { trainyardVersion } from './util/environment.js';
 import { installProcessErrorHandlers } from './util/process-errors.js';
+import { limitMallocArenas } from './util/malloc-arenas.js';
 
 const HELP = (): string => `trainyard: declarative experiments for training neural networks on TensorFlow.js
 
@@ -237,6 +238,7 @@ export async function runCli(argv: string[]): Promise<number> {
 
 async function entry(): Promise<void> {
   installProcessErrorHandlers();
+  await limitMallocArenas();
   const code = await runCli(process.argv.slice(2));
   process.exitCode = code;
   // Something a plugin left running (a timer, a pending import) must not keep a finished command alive.

@@ -24,7 +24,7 @@ import { PLAN_FILE } from '../runner/run-dir.js';
 import { openRun, type OpenedRun } from './open-run.js';
 import { JsonReporter, METRICS_FILE } from '../reporters/json.js';
 import { describeReport } from './report.js';
-import { fitWorkers, train } from './run.js';
+import { apartFrom, fitWorkers, inProcess, train } from './run.js';
 import { continueRun, continues } from './continue-run.js';
 import { growPlan } from './grow.js';
 import type { QueueRun, QueueStores } from './queue-run.js';
@@ -43,13 +43,13 @@ async function takeLock(runDir: string, flag: string): Promise<RunLock> {
 }
 
 /** The backend to continue on: the run's own unless --backend names another (recorded per trial). */
-async function chooseBackend(run: OpenedRun, requested: string | undefined) {
+async function chooseBackend(run: OpenedRun, requested: string | undefined, apart: ReturnType<typeof apartFrom> | undefined) {
   const name = requested ?? run.plan.backend ?? run.config.backend.type;
   if (requested !== undefined && !run.registries.backends.has(requested)) {
     throw new UserError(`--backend ${requested}: unknown backend (valid: ${run.registries.backends.names().join(', ')})`);
   }
   try {
-    return await loadBackend(run, name);
+    return await loadBackend(run, name, apart);
   } catch (error) {
     if (requested !== undefined || !run.plan.backend) throw error;
     throw new UserError(
@@ -194,7 +194,7 @@ export async function resumeCommand(values: Record<string, unknown>, sets: { fla
       throw new UserError(`${flag} ${runDir}: a file the run trained from cannot be read: ${error.message}`);
     }));
     if (changed.length > 0) throw new UserError(`${flag} ${runDir}: ${changed.join('; ')}: the run would mix two inputs; restore the file or start a new run`);
-    const backend = await chooseBackend(run, values.backend as string | undefined);
+    const backend = await chooseBackend(run, values.backend as string | undefined, inProcess(values, target) ? undefined : apartFrom(run.plan));
     await repairLog(runDir);
     notes.forEach(say);
     const plan: Plan = { ...run.plan, backend: run.plan.backend ?? backend.name, data: { ...run.plan.data, fingerprint } };

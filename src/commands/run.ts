@@ -4,7 +4,8 @@ import { createRegistries } from '../registry/index.js';
 import { checkOutputRoot } from '../config/inspect.js';
 import { failWith } from '../config/load.js';
 import { formatWarning, UserError } from '../util/errors.js';
-import { PluginInputError, type LoadedBackend, type LoadedData } from '../registry/kinds.js';
+import { PluginInputError, type LoadedData } from '../registry/kinds.js';
+import type { ProbedBackend } from '../runner/backend.js';
 import type { RunEvent, RunEventInput, TrialResult } from '../run-log/types.js';
 import { createRunDir, RunDirError } from '../runner/run-dir.js';
 import type { RunLock } from '../run-log/lock.js';
@@ -106,12 +107,18 @@ function onInterrupt(stopFlag: Int32Array): () => void {
   };
 }
 
+/** Whether the trials train in this thread (--workers 0 on a run of its own). */
+export const inProcess = (values: Record<string, unknown>, queue: unknown): boolean => !queue && workerCount(values.workers as string | undefined) === 0;
+
+/** What a thread that starts the backend apart needs to load the experiment's plugins first. */
+export const apartFrom = (plan: Plan) => ({ experimentFile: plan.experiment.file, pluginModules: plan.pluginModules ?? [] });
+
 /**
  * The worker count a run may use within limits.memoryMB (--workers N refused when it cannot fit;
  * the default shrunk to what fits, with a note), and the plan with the estimate for it.
  * --workers 0 trains in this thread: one trial at a time, as one worker would.
  */
-export function fitWorkers(inputs: FitInputs, backend: LoadedBackend, values: Record<string, unknown>, trials?: number): FittedRun {
+export function fitWorkers(inputs: FitInputs, backend: ProbedBackend, values: Record<string, unknown>, trials?: number): FittedRun {
   const requested = workerCount(values.workers as string | undefined);
   const fitted = fitRun(inputs, inputs.registries.backends.get(backend.name), requested === 0 ? 1 : requested, trials);
   if (fitted.note) console.error(fitted.note);
@@ -130,7 +137,7 @@ export interface TrainOptions {
 }
 
 /** Trains the inputs' trials into the run directory with the JSON, console and report reporters; returns the exit code. */
-export async function train(inputs: RunInputs, backend: LoadedBackend, data: LoadedData, run: TrainOptions, values: Record<string, unknown>): Promise<number> {
+export async function train(inputs: RunInputs, backend: ProbedBackend, data: LoadedData, run: TrainOptions, values: Record<string, unknown>): Promise<number> {
   const { runDir } = run;
   const started = performance.now();
   const records = new JsonReporter(runDir, inputs.plan, run.resume?.earlier ?? []);
@@ -146,7 +153,7 @@ export async function train(inputs: RunInputs, backend: LoadedBackend, data: Loa
     const { workers } = run;
     const outcome = await runPlan(inputs, data, backend, {
       runDir,
-      executor: run.queue?.executor ?? (workers === 0 ? new InProcessExecutor(backend.tf, inputs.registries) : new WorkerThreadsExecutor(workers)),
+      executor: run.queue?.executor ?? (workers === 0 ? new InProcessExecutor(backend.tf ?? (await loadBackend(inputs, backend.name)).tf, inputs.registries) : new WorkerThreadsExecutor(workers)),
       ...(run.queue ? { queue: run.queue.shown } : { store: { kind: 'directory', dir: runDir } as const }),
       workers: run.queue ? 0 : Math.max(0, Math.min(workers, queued)),
       ...(run.resume ? { resume: { done: run.resume.done, recovered: run.resume.recovered } } : {}),
@@ -210,9 +217,11 @@ export async function runCommand(args: string[], values: Record<string, unknown>
   const queueSide = target ? await import('./queue-run.js') : undefined;
   const link = target ? await queueSide!.connectQueue(target) : undefined;
   const disconnect = () => link && [link.commands, link.reader].forEach((c) => c.disconnect());
-  let backend: LoadedBackend, fitted: FittedRun, data: LoadedData;
+  let backend: ProbedBackend, fitted: FittedRun, data: LoadedData;
   try {
-    backend = await loadBackend(prepared); // a backend that cannot run is an error before anything is written
+    // A backend that cannot run is an error before anything is written; trials that train in worker
+    // threads or on a queue leave this thread without a TF.js instance of its own.
+    backend = await loadBackend(prepared, undefined, inProcess(values, target) ? undefined : apartFrom(prepared.plan));
     fitted = fitWorkers(prepared, backend, values); // so is a run that cannot fit limits.memoryMB
     data = await loadData(prepared, file);
   } catch (error) {

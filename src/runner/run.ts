@@ -9,7 +9,8 @@ import type { Reporter, RunEventInput, RunStatus, TrialResult } from '../run-log
 import { machineEnvironment } from '../util/environment.js';
 import { EventBus } from './event-bus.js';
 import { isStopped, newStopFlag, requestStop, type Executor, type TrialRunContext } from './executor.js';
-import { loadBackendQuietly } from './backend.js';
+import { loadBackendQuietly, probeBackend, type ProbedBackend } from './backend.js';
+import type { ProbeRequest } from './backend-probe.js';
 import type { StoreSpec } from './store.js';
 
 export { newStopFlag } from './executor.js';
@@ -59,17 +60,23 @@ export function defaultWorkers(trials: number, backend: Pick<BackendPlugin, 'par
   return Math.max(1, Math.min(trials, backend.parallelTrials?.(cores) ?? cores + 1));
 }
 
-/** Chooses and loads the backend (auto tries them in order), recording why earlier ones failed. */
-export async function loadBackend(inputs: { registries: Registries; config: Experiment }, name = inputs.config.backend.type): Promise<LoadedBackend> {
+/**
+ * Chooses and loads the backend (auto tries them in order), recording why earlier ones failed.
+ * With `apart` (a run whose trials train in worker threads or on a queue), it is started in a
+ * thread of its own that then ends: this thread gets no TF.js instance (see backend-probe.ts).
+ */
+export async function loadBackend(inputs: { registries: Registries; config: Experiment }, name?: string): Promise<LoadedBackend>;
+export async function loadBackend(inputs: { registries: Registries; config: Experiment }, name: string | undefined, apart: Omit<ProbeRequest, 'backend'> | undefined): Promise<ProbedBackend>;
+export async function loadBackend(inputs: { registries: Registries; config: Experiment }, name = inputs.config.backend.type, apart?: Omit<ProbeRequest, 'backend'>): Promise<ProbedBackend> {
   try {
-    return await loadBackendQuietly(inputs.registries, name);
+    return await (apart ? probeBackend(inputs.registries, name, apart) : loadBackendQuietly(inputs.registries, name));
   } catch (error) {
     throw new UserError(`backend '${name}' cannot run: ${(error as Error).message}`);
   }
 }
 
 /** Trains the plan's trials through the executor and sends the events to the reporters. */
-export async function runPlan(inputs: RunInputs, data: LoadedData, backend: LoadedBackend, options: RunOptions): Promise<RunOutcome> {
+export async function runPlan(inputs: RunInputs, data: LoadedData, backend: ProbedBackend, options: RunOptions): Promise<RunOutcome> {
   const { plan } = inputs;
   const started = performance.now();
   const stopFlag = options.stopFlag ?? newStopFlag();
