@@ -5,6 +5,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { Kernels } from '../index.js';
 import { replaceKernel } from '../tf-kernels.js';
 import { installHeapKernels } from '../wasm/index.js';
+import { markCachesByMemory } from '../wasm/updates.js';
 import type { TensorInfo, WasmBackend } from '../wasm/simd.js';
 import type { Sgemm } from './open.js';
 import { DENSE_BACKWARD, denseBackward, product } from './products.js';
@@ -39,8 +40,18 @@ interface Engine {
  */
 export function installWasmBlasBackend(tf: TF, name: string, sgemm: Sgemm): Kernels {
   if (!(tf as unknown as Engine).findBackendFactory(name)) registerBackend(tf, name, sgemm);
-  return { ...installHeapKernels(tf, name), ...denseKernels(tf) };
+  return { ...installHeapKernels(tf, name, { inPlace: true }), ...denseKernels(tf) };
 }
+
+/** tfjs-backend-wasm's kernels that cache an XNNPACK operator by a weight's tensor id (see markCachesByMemory). */
+const CACHING_KERNELS = new Set(['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Prelu', 'Conv2DBackpropInput']);
+
+/** The kernel, marking its backend as one where updates may not write in place before it runs. */
+const marking = <F extends (args: never) => unknown>(kernelFunc: F): F =>
+  ((args: { backend: object }) => {
+    markCachesByMemory(args.backend);
+    return kernelFunc(args as never);
+  }) as unknown as F;
 
 function registerBackend(tf: TF, name: string, sgemm: Sgemm): void {
   const engine = tf as unknown as Engine;
@@ -59,7 +70,8 @@ function registerBackend(tf: TF, name: string, sgemm: Sgemm): void {
   // Priority below wasm's: naming the backend selects it, TF.js never picks it by itself.
   tf.registerBackend(name, wasmFactory as never, 1);
   for (const kernel of kernels) {
-    if (kernel !== batchMatMul && kernel !== fusedMatMul && kernel !== identity && kernel !== sum) engine.registerKernel({ ...kernel, backendName: name });
+    if (kernel === batchMatMul || kernel === fusedMatMul || kernel === identity || kernel === sum) continue;
+    engine.registerKernel(CACHING_KERNELS.has(kernel.kernelName) ? { ...kernel, backendName: name, kernelFunc: marking(kernel.kernelFunc) } : { ...kernel, backendName: name });
   }
   // TF.js clones every tensor a gradient saves through Identity, which plain wasm copies; tensors
   // are immutable, so sharing the data with a reference count (as the cpu backend does) is enough.
@@ -79,7 +91,7 @@ function registerBackend(tf: TF, name: string, sgemm: Sgemm): void {
     setupFunc: batchMatMul.setupFunc,
     kernelFunc: (args) => {
       const { a, b } = args.inputs;
-      return product(sgemm, args.backend, a!, b!, !!args.attrs.transposeA, !!args.attrs.transposeB) ?? batchMatMul.kernelFunc(args);
+      return product(sgemm, args.backend, a!, b!, !!args.attrs.transposeA, !!args.attrs.transposeB) ?? marking(batchMatMul.kernelFunc)(args);
     },
   });
   engine.registerKernel({
@@ -91,7 +103,7 @@ function registerBackend(tf: TF, name: string, sgemm: Sgemm): void {
       const activation = args.attrs.activation as string;
       const covered = (activation === 'linear' || activation === 'relu') && !preluActivationWeights && (!bias || bias.shape.length <= 1);
       const out = covered && product(sgemm, args.backend, a!, b!, !!args.attrs.transposeA, !!args.attrs.transposeB, { bias, relu: activation === 'relu' });
-      return out || fusedMatMul.kernelFunc(args);
+      return out || marking(fusedMatMul.kernelFunc)(args);
     },
   });
   replaceKernel(tf, {

@@ -11,10 +11,10 @@ import { registerMaxPoolGrad } from '../conv/pool.js';
 type TF = typeof tfjs;
 
 /** Registers with TF.js the kernels on the heap of wasm backend `backendName`; returns what plugins may use. */
-export function installHeapKernels(tf: TF, backendName: string): Kernels {
+export function installHeapKernels(tf: TF, backendName: string, options: { inPlace: boolean }): Kernels {
   registerUpdateKernels(tf, backendName);
   registerCrossEntropyKernels(tf, backendName);
-  return { fusedUpdate: fusedUpdate(tf), softmaxCrossEntropy: softmaxCrossEntropy(tf) };
+  return { fusedUpdate: fusedUpdate(tf, options.inPlace), softmaxCrossEntropy: softmaxCrossEntropy(tf) };
 }
 
 /** The kernels of TF.js's plain 'wasm' backend (after its package has loaded and registered its own). */
@@ -23,5 +23,6 @@ export function installWasmKernels(tf: TF): Kernels {
   // wasm has no Conv2DBackpropFilter; all three convolution kernels as im2col on its own products.
   registerConvKernels(tf, 'wasm', batchMatMulProduct(tf, 'wasm'));
   registerMaxPoolGrad(tf, 'wasm');
-  return installHeapKernels(tf, 'wasm');
+  // Its products run on XNNPACK, which caches packed weights by their memory: no updates in place.
+  return installHeapKernels(tf, 'wasm', { inPlace: false });
 }

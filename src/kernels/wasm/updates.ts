@@ -100,6 +100,16 @@ function loopsLink(backend: unknown): boolean {
 }
 
 /**
+ * Backends on which a kernel has run that caches a weight's packed form by its memory (TF.js's
+ * XNNPACK operators in tfjs-backend-wasm: fully-connected, convolutions, prelu, keyed by the
+ * tensor's id): an update in place would leave that cache stale, so there every update makes new
+ * tensors. Plain wasm's products are all XNNPACK; wasm-blas marks itself only when one of its
+ * kernels falls back to one (kernels/blas/index.ts).
+ */
+const cachesByMemory = new WeakSet<object>();
+export const markCachesByMemory = (backend: object): void => void cachesByMemory.add(backend);
+
+/**
  * Whether an update may write over these tensors' memory: each is the only tensor of its data (a
  * clone kept as the best epoch's weights shares it, and must keep the old values), and whole
  * vectors cover it (the loops recompute an overlapping last vector, which in place would apply it twice).
@@ -115,6 +125,7 @@ function writableInPlace(backend: WasmBackend, tensors: Tensor[]): boolean {
  * Null where the update must make new tensors (first step, shared or ragged memory, another rule).
  */
 function updateInPlace(backend: WasmBackend, step: FusedStep, param: Tensor, grad: Tensor, prev: Slot | null): { value: Tensor; slot: Slot } | null {
+  if (cachesByMemory.has(backend)) return null;
   const at = (t: TensorInfo | Tensor) => heapOffset(backend, t as TensorInfo);
   const bit = (b: boolean) => (b ? 1 : 0);
   if (step.rule === 'sgd') {
@@ -142,8 +153,11 @@ function updateInPlace(backend: WasmBackend, step: FusedStep, param: Tensor, gra
   return null;
 }
 
-/** The fusedUpdate kernel of the Kernels interface, on the kernels registerUpdateKernels registered. */
-export function fusedUpdate(tf: TF): NonNullable<Kernels['fusedUpdate']> {
+/**
+ * The fusedUpdate kernel of the Kernels interface, on the kernels registerUpdateKernels registered;
+ * with `inPlace`, in place where updateInPlace may.
+ */
+export function fusedUpdate(tf: TF, inPlace: boolean): NonNullable<Kernels['fusedUpdate']> {
   const run = (kernel: string, inputs: Record<string, Tensor>, attrs: Record<string, number>) =>
     tf.engine().runKernel(kernel, inputs as never, attrs as never) as unknown as Tensor[];
   const bit = (b: boolean) => (b ? 1 : 0);
@@ -153,8 +167,8 @@ export function fusedUpdate(tf: TF): NonNullable<Kernels['fusedUpdate']> {
     if (grad.dtype !== 'float32' || grad.size !== param.size) {
       throw new Error(`fused update: param ${param.name} [${param.shape}] and its gradient [${grad.shape}] ${grad.dtype} do not match`);
     }
-    const inPlace = updateInPlace(tf.backend() as unknown as WasmBackend, step, param, grad, prev);
-    if (inPlace) return inPlace;
+    const updated = inPlace ? updateInPlace(tf.backend() as unknown as WasmBackend, step, param, grad, prev) : null;
+    if (updated) return updated;
     if (step.rule === 'sgd') {
       const buf = prev?.momentumBuffer;
       const [value, nextBuf] = run(SGD_KERNEL, buf ? { param, grad, buf } : { param, grad }, {
