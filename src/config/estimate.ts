@@ -83,17 +83,25 @@ const IDX_DATASETS = new Set(['idx', 'mnist', 'fashion-mnist', 'kmnist']);
 const KEEPING_TRANSFORMS = new Set(['flatten', 'oneHot']);
 
 /**
+ * Whether the inputs stay bytes in memory (util/split-values.ts): an IDX dataset's pixels, through
+ * transforms that take them coded (scale, normalize, flatten, oneHot); any other transform decodes them.
+ */
+function codedInputs(config: Experiment, registries: Registries): boolean {
+  return IDX_DATASETS.has(config.dataset.type) && config.dataset.transforms.every((t) => registries.transforms.has(t.type) && registries.transforms.get(t.type).takesCodedInputs === true);
+}
+
+/**
  * What loading the data leaves in the main thread until V8 next collects garbage, which it may not
  * do before training ends (the main thread allocates little then): the mnist package's 21 MB of
- * JSON parsed into 7.8 million numbers (measured 128 MB, whatever the split sizes); an IDX file
- * read, inflated and concatenated (measured 2.7 bytes per pixel); one copy of the data for
- * other datasets. A validation hold-out copies the training set; a transform drops its inputs.
+ * JSON parsed into 7.8 million numbers (measured 128 MB, whatever the split sizes); an IDX file's
+ * inflated chunks (measured 0.6 bytes per pixel beside the pixels themselves, 2026-12-02); one copy
+ * of the data for other datasets. A validation hold-out copies the training set; a transform drops its inputs.
  */
-function loadingBytes(config: Experiment, facts: DataFacts, dataBytes: number): number {
+function loadingBytes(config: Experiment, facts: DataFacts, dataBytes: number, inputBytes: number): number {
   const samples = facts.trainSize + (facts.validationSize ?? 0) + facts.testSize;
   const type = config.dataset.type;
-  let bytes = type === 'mnist-bundled' ? 128 * MB : IDX_DATASETS.has(type) ? samples * size(facts.sampleShape) * 2.7 : dataBytes;
-  if (facts.validationSize) bytes += (facts.trainSize + facts.validationSize) * size(facts.sampleShape) * FLOAT;
+  let bytes = type === 'mnist-bundled' ? 128 * MB : IDX_DATASETS.has(type) ? samples * size(facts.sampleShape) * 0.6 : dataBytes;
+  if (facts.validationSize) bytes += (facts.trainSize + facts.validationSize) * size(facts.sampleShape) * inputBytes;
   const rewriting = config.dataset.transforms.filter((t) => !KEEPING_TRANSFORMS.has(t.type)).length;
   return Math.round(bytes + rewriting * samples * size(facts.sampleShape) * FLOAT);
 }
@@ -107,7 +115,9 @@ function workerBytesFor(profile: MemoryProfile, trial: TrialMemory): number {
 /** The memory estimate of a plan on a backend (default: the config's): pure arithmetic on the facts (see MemoryEstimate). */
 export function estimateMemory(config: Experiment, registries: Registries, facts: DataFacts, backend: string = config.backend.type): MemoryEstimate {
   const profile = memoryProfile(backend, registries);
-  const perSample = size(facts.sampleShape) * FLOAT + 1 + (facts.targetShape ? size(facts.targetShape) * FLOAT : 0);
+  // Bytes an input value takes in the shared data: 1 while it stays coded, else float32.
+  const inputBytes = codedInputs(config, registries) ? 1 : FLOAT;
+  const perSample = size(facts.sampleShape) * inputBytes + 1 + (facts.targetShape ? size(facts.targetShape) * FLOAT : 0);
   const split = (samples: number): SplitEstimate => ({ samples, bytes: samples * perSample });
   const splits = {
     train: split(facts.trainSize),
@@ -119,7 +129,7 @@ export function estimateMemory(config: Experiment, registries: Registries, facts
     .map((trial) => ({ trial, workerBytes: workerBytesFor(profile, trial) }))
     .sort((a, b) => b.workerBytes - a.workerBytes);
   const largest = trials[0]!.trial;
-  const process = { baseBytes: profile.processBytes, dataBytes, loadingBytes: loadingBytes(config, facts, dataBytes), bytes: 0 };
+  const process = { baseBytes: profile.processBytes, dataBytes, loadingBytes: loadingBytes(config, facts, dataBytes, inputBytes), bytes: 0 };
   process.bytes = process.baseBytes + process.dataBytes + process.loadingBytes;
   return {
     backend: profile.backend,

@@ -31,7 +31,7 @@ function trialParts(config: Experiment, estimate: MemoryEstimate, activations: n
     ['parameters', t.parameterBytes, `weights, gradients, ${plural(t.stateBuffers, 'optimizer state buffer')} and the step's temporaries ${formatBytes(t.parameterBytes)} (${count(estimate.parametersPerTrial)} parameters × ${t.stepCopies} copies × 4 bytes)`],
     ['training', trainingBytes, `training activations ${formatBytes(trainingBytes)} (batchSize ${count(config.training.batchSize)} × ${count(activations)} values × 4 bytes × 3, and the batch)`],
     ['evaluation', t.evaluationActivationBytes, `evaluation activations ${formatBytes(t.evaluationActivationBytes)} (evalBatchSize ${count(config.training.evalBatchSize)})`],
-    ['batches', t.evaluationBatchBytes, `the test and validation sets as batches ${formatBytes(t.evaluationBatchBytes)} (kept by every trial)`],
+    ['batches', t.evaluationBatchBytes, `an evaluation batch ${formatBytes(t.evaluationBatchBytes)} (evalBatchSize ${count(config.training.evalBatchSize)})`],
   ];
 }
 

@@ -94,7 +94,7 @@ export interface TrialMemory {
   trainingBatchBytes: number;
   /** The activations of one evaluation batch (no tape: forward values only). */
   evaluationActivationBytes: number;
-  /** Every test and validation batch: src/runner/trial.ts makes them once per trial and keeps them all. */
+  /** The evaluation batch alive at a time (runner/batches.ts SplitBatches makes each as the pass reaches it), as float32 tensors. */
   evaluationBatchBytes: number;
   /** A best-weights copy (earlyStopping.restoreBest). */
   bestBytes: number;
@@ -117,7 +117,7 @@ export function trialMemory(config: Experiment, registries: Registries, facts: D
   const trainingActivationBytes = batch * model.activations * FLOAT * 3;
   const trainingBatchBytes = batch * perSample;
   const evaluationActivationBytes = Math.min(training.evalBatchSize, evaluated) * model.activations * FLOAT;
-  const evaluationBatchBytes = (facts.testSize + (facts.validationSize ?? 0)) * perSample;
+  const evaluationBatchBytes = Math.min(training.evalBatchSize, evaluated) * perSample;
   const weightBytes = model.parameters * FLOAT;
   const bestBytes = training.earlyStopping?.restoreBest ? weightBytes : 0;
   return config.optimizers.map((optimizer) => {

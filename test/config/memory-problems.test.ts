@@ -97,7 +97,7 @@ describe('config/memory-problems: refusing what cannot fit', () => {
     assert.equal(JSON.parse(plan.stdout).estimates.optimizers[0].optimizer, 'Adam');
     const validate = runCli(['validate', 'experiments/lecture-25-optimizers.yaml', '--set', 'limits.memoryMB=10']);
     assert.equal(validate.status, 2);
-    assert.match(validate.stderr, /lecture-25-optimizers\.yaml \(--set limits\.memoryMB=10\) limits\.memoryMB: the plan needs about 354 MB of memory with one worker thread/);
+    assert.match(validate.stderr, /lecture-25-optimizers\.yaml \(--set limits\.memoryMB=10\) limits\.memoryMB: the plan needs about 351 MB of memory with one worker thread/);
   });
 
   it('formats bytes as people read them', () => {

@@ -88,10 +88,10 @@ describe('config/trial-memory: what one trial holds at its peak', () => {
     assert.equal(tanh.activations, 100);
   });
 
-  it('the lecture: the Adam step is its peak, on top of the evaluation batches every trial keeps', () => {
+  it('the lecture: the Adam step is its peak, on top of the one evaluation batch alive at a time', () => {
     const [adam] = trialMemory(config(), registries, digits, true);
     const trainingBatchBytes = 100 * (784 * 4 + 4);
-    const evaluationBatchBytes = 2000 * (784 * 4 + 4);
+    const evaluationBatchBytes = 1000 * (784 * 4 + 4); // evalBatchSize rows
     assert.deepEqual(adam, {
       optimizer: 'Adam',
       parameters: P,
@@ -118,7 +118,7 @@ describe('config/trial-memory: what one trial holds at its peak', () => {
     assert.equal(evaluation.liveBytes, evaluation.evaluationBatchBytes + P * 4 + evaluation.evaluationActivationBytes);
   });
 
-  it('one entry per optimizer with its seeds, the validation set among the kept batches, a best copy with restoreBest', () => {
+  it('one entry per optimizer with its seeds, an evaluation batch of the larger of test and validation, a best copy with restoreBest', () => {
     const trials = trialMemory(
       config({
         optimizers: [
@@ -133,7 +133,7 @@ describe('config/trial-memory: what one trial holds at its peak', () => {
       false,
     );
     assert.deepEqual(trials.map((t) => [t.optimizer, t.trials, t.stepCopies]), [['SGD', 3, 4], ['Adam', 3, 17]]);
-    assert.equal(trials[0]!.evaluationBatchBytes, 4000 * (784 * 4 + 4));
+    assert.equal(trials[0]!.evaluationBatchBytes, 1000 * (784 * 4 + 4));
     assert.equal(trials[1]!.bestBytes, P * 4);
     assert.equal(trials[1]!.checkpointBytes, P * 4 * 4);
   });
