@@ -498,4 +498,31 @@
       (br $iNext)))
     ;; the same place in dx as the maximum's in x
     (local.set $at (i32.add (local.get $dx) (i32.sub (local.get $where) (local.get $x))))
-    (f32.store (local.get $at) (f32.add (f32.load (local.get $at)) (f32.load (local.get $dy))))))
+    (f32.store (local.get $at) (f32.add (f32.load (local.get $at)) (f32.load (local.get $dy)))))
+  ;; x[r, j] = x[r, j] + bias[j], then max(·, 0) when relu, in place over rows × n floats (byte
+  ;; offsets x and bias; any n: four lanes at a time, then the rest of each row one at a time).
+  (func (export "biasAct") (param $x i32) (param $bias i32) (param $rows i32) (param $n i32) (param $relu i32)
+    (local $end i32) (local $rowEnd i32) (local $vEnd i32) (local $j i32) (local $v v128) (local $s f32)
+    (local.set $end (i32.add (local.get $x) (i32.shl (i32.mul (local.get $rows) (local.get $n)) (i32.const 2))))
+    (block $rDone (loop $rNext
+      (br_if $rDone (i32.ge_u (local.get $x) (local.get $end)))
+      (local.set $rowEnd (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $vEnd (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+      (local.set $j (local.get $bias))
+      (block $vDone (loop $vNext
+        (br_if $vDone (i32.ge_u (local.get $x) (local.get $vEnd)))
+        (local.set $v (f32x4.add (v128.load (local.get $x)) (v128.load (local.get $j))))
+        (if (local.get $relu) (then (local.set $v (f32x4.max (local.get $v) (v128.const f32x4 0 0 0 0)))))
+        (v128.store (local.get $x) (local.get $v))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vNext)))
+      (block $sDone (loop $sNext
+        (br_if $sDone (i32.ge_u (local.get $x) (local.get $rowEnd)))
+        (local.set $s (f32.add (f32.load (local.get $x)) (f32.load (local.get $j))))
+        (if (local.get $relu) (then (local.set $s (f32.max (local.get $s) (f32.const 0)))))
+        (f32.store (local.get $x) (local.get $s))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $sNext)))
+      (br $rNext)))))
