@@ -275,20 +275,20 @@
             (br_if $iDone (i32.ge_u (local.get $i) (local.get $kh)))
             (local.set $ih (i32.add (i32.sub (i32.mul (local.get $yo) (local.get $sh)) (local.get $top)) (i32.mul (local.get $i) (local.get $dh))))
             (if (i32.ge_u (local.get $ih) (local.get $h))
-              (then (memory.fill (local.get $d) (i32.const 0) (local.get $run)))
+              (then (call $zero (local.get $d) (local.get $run)))
               (else
                 (local.set $row (i32.add (local.get $x)
                   (i32.mul (i32.add (i32.mul (local.get $ib) (local.get $h)) (local.get $ih)) (i32.mul (local.get $w) (local.get $pixel)))))
                 (if (local.get $whole)
-                  (then (memory.copy (local.get $d) (i32.add (local.get $row) (i32.mul (local.get $iw0) (local.get $pixel))) (local.get $run)))
+                  (then (call $copy (local.get $d) (i32.add (local.get $row) (i32.mul (local.get $iw0) (local.get $pixel))) (local.get $run)))
                   (else
                     (local.set $j (i32.const 0))
                     (block $jDone (loop $jNext
                       (br_if $jDone (i32.ge_u (local.get $j) (local.get $kw)))
                       (local.set $iw (i32.add (local.get $iw0) (i32.mul (local.get $j) (local.get $dw))))
                       (if (i32.ge_u (local.get $iw) (local.get $w))
-                        (then (memory.fill (i32.add (local.get $d) (i32.mul (local.get $j) (local.get $pixel))) (i32.const 0) (local.get $pixel)))
-                        (else (memory.copy (i32.add (local.get $d) (i32.mul (local.get $j) (local.get $pixel)))
+                        (then (call $zero (i32.add (local.get $d) (i32.mul (local.get $j) (local.get $pixel))) (local.get $pixel)))
+                        (else (call $copy (i32.add (local.get $d) (i32.mul (local.get $j) (local.get $pixel)))
                           (i32.add (local.get $row) (i32.mul (local.get $iw) (local.get $pixel))) (local.get $pixel))))
                       (local.set $j (i32.add (local.get $j) (i32.const 1)))
                       (br $jNext)))))))
@@ -525,4 +525,43 @@
         (local.set $x (i32.add (local.get $x) (i32.const 4)))
         (local.set $j (i32.add (local.get $j) (i32.const 4)))
         (br $sNext)))
-      (br $rNext)))))
+      (br $rNext))))
+  ;; n bytes (a multiple of 4) from src to dst, which do not overlap: memory.copy for long runs,
+  ;; else four lanes at a time and then single floats (a memory.copy of a few bytes, as im2col
+  ;; makes for a convolution with one or a few input channels, costs a call into the engine).
+  (func $copy (param $dst i32) (param $src i32) (param $n i32)
+    (local $end i32)
+    (if (i32.ge_u (local.get $n) (i32.const 128))
+      (then (memory.copy (local.get $dst) (local.get $src) (local.get $n)) (return)))
+    (local.set $end (i32.add (local.get $dst) (i32.and (local.get $n) (i32.const -16))))
+    (block $vDone (loop $vNext
+      (br_if $vDone (i32.ge_u (local.get $dst) (local.get $end)))
+      (v128.store (local.get $dst) (v128.load (local.get $src)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (br $vNext)))
+    (local.set $end (i32.add (local.get $dst) (i32.and (local.get $n) (i32.const 15))))
+    (block $sDone (loop $sNext
+      (br_if $sDone (i32.ge_u (local.get $dst) (local.get $end)))
+      (i32.store (local.get $dst) (i32.load (local.get $src)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (local.set $src (i32.add (local.get $src) (i32.const 4)))
+      (br $sNext))))
+
+  ;; n bytes (a multiple of 4) of zeros at dst, as $copy chooses.
+  (func $zero (param $dst i32) (param $n i32)
+    (local $end i32)
+    (if (i32.ge_u (local.get $n) (i32.const 128))
+      (then (memory.fill (local.get $dst) (i32.const 0) (local.get $n)) (return)))
+    (local.set $end (i32.add (local.get $dst) (i32.and (local.get $n) (i32.const -16))))
+    (block $vDone (loop $vNext
+      (br_if $vDone (i32.ge_u (local.get $dst) (local.get $end)))
+      (v128.store (local.get $dst) (v128.const i32x4 0 0 0 0))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (br $vNext)))
+    (local.set $end (i32.add (local.get $dst) (i32.and (local.get $n) (i32.const 15))))
+    (block $sDone (loop $sNext
+      (br_if $sDone (i32.ge_u (local.get $dst) (local.get $end)))
+      (i32.store (local.get $dst) (i32.const 0))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (br $sNext)))))
