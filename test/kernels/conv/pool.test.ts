@@ -16,6 +16,7 @@ interface Case {
 
 const cases: Case[] = [
   { name: '2×2, stride 2 (the CNN pools), 8 channels', x: [2, 6, 8, 8], filter: [2, 2], strides: [2, 2], pad: 'valid' },
+  { name: '2×2, stride 2 tiling the input, ties, 6 channels (four lanes and two single ones)', x: [3, 4, 6, 6], filter: [2, 2], strides: [2, 2], pad: 'valid', ties: true },
   { name: '2×2, stride 2 over odd sizes (last row and column in no window), 5 channels', x: [2, 5, 7, 5], filter: [2, 2], strides: [2, 2], pad: 'valid' },
   { name: '3×3, stride 1, same (overlapping windows, clipped at the edges), 6 channels', x: [1, 7, 5, 6], filter: [3, 3], strides: [1, 1], pad: 'same' },
   { name: '3×2, stride [2, 1], same, 3 channels', x: [3, 8, 6, 3], filter: [3, 2], strides: [2, 1], pad: 'same' },
