@@ -33,13 +33,18 @@ const dims = (g: ConvGeometry) => [
  * time: several times faster than the same loops in JS), or the JS ones where they cannot link.
  */
 function unfold(backend: WasmBackend, direction: 'im2col' | 'col2im', from: TensorInfo, to: TensorInfo, g: ConvGeometry): void {
+  unfoldAt(backend, direction, heapOffset(backend, from), heapOffset(backend, to), g);
+}
+
+/** unfold between byte offsets of the heap (a block of images of a tensor: g's batchSize of them). */
+export function unfoldAt(backend: WasmBackend, direction: 'im2col' | 'col2im', from: number, to: number, g: ConvGeometry): void {
   const heap = wasmHeap(backend);
-  if (heap) return simdLoops(heap)[direction](heapOffset(backend, from), heapOffset(backend, to), ...dims(g));
-  (direction === 'im2col' ? im2col : col2im)(floats(backend), at(backend, from), at(backend, to), g);
+  if (heap) return simdLoops(heap)[direction](from, to, ...dims(g));
+  (direction === 'im2col' ? im2col : col2im)(floats(backend), from / 4, to / 4, g);
 }
 
 /** A 1×1 convolution with stride 1 and no padding: its patch matrix is the input itself. */
-const pointwise = (g: ConvGeometry) =>
+export const pointwise = (g: ConvGeometry) =>
   g.filterHeight === 1 && g.filterWidth === 1 && g.strideHeight === 1 && g.strideWidth === 1 && g.padInfo.top === 0 && g.padInfo.left === 0;
 
 export function geometry(tf: TF, inShape: number[], filterShape: number[], attrs: Record<string, unknown>): ConvGeometry {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { kernelsFor, type ConvWindows } from '../../../src/kernels/index.js';
+import { openBlas } from '../../../src/kernels/blas/index.js';
+import { registerConvLayerKernels } from '../../../src/kernels/blas/conv-layer.js';
 import { createRegistries } from '../../../src/registry/index.js';
 import { loadBackendOrSkip } from '../../backends.js';
 
@@ -89,6 +91,21 @@ describe("kernels/blas/conv-layer on wasm-blas: a convolution layer's passes equ
     await tf.setBackend('wasm-blas');
     const got = byKernels(c, false);
     [y!, dw!, db!].forEach((want, i) => assertClose(got[i]!, want, ['output', 'dW', 'db'][i]!));
+  });
+
+  describe('in blocks of a few images (a batch too large for one block of patches)', () => {
+    before(async () => registerConvLayerKernels(tf, 'wasm-blas', (await openBlas()).sgemm, 100));
+    after(async () => registerConvLayerKernels(tf, 'wasm-blas', (await openBlas()).sgemm));
+
+    for (const c of [cases[0]!, cases[2]!, cases[3]!]) {
+      it(`${c.name}: the same`, async () => {
+        await tf.setBackend('cpu');
+        const want = byOps(c);
+        await tf.setBackend('wasm-blas');
+        const got = byKernels(c);
+        ['output', 'dx', 'dW', 'db'].slice(0, want.length).forEach((what, i) => assertClose(got[i]!, want[i]!, what));
+      });
+    }
   });
 
   it('leaves no tensor behind', async () => {
