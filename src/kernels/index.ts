@@ -84,7 +84,30 @@ export interface DenseBackwardArgs {
   inputGrad: boolean;
 }
 
+/** Where a convolution's windows lie: its strides and explicit padding [[0, 0], [top, bottom], [left, right], [0, 0]] (NHWC). */
+export interface ConvWindows {
+  strides: [number, number];
+  pad: [[number, number], [number, number], [number, number], [number, number]];
+}
+
+export interface ConvBackwardArgs extends ConvWindows {
+  /** dLoss/dy; with relu, y = relu(z) masks it, else it is dLoss/dz. */
+  dy: Tensor;
+  /** The layer's input [batch, h, w, in], output y and filter [kh, kw, in, out]. */
+  x: Tensor;
+  y: Tensor;
+  w: Tensor;
+  relu: boolean;
+  /** Whether to compute db and dx. */
+  bias: boolean;
+  inputGrad: boolean;
+}
+
 export interface Kernels {
+  /** act(conv2d(x, W) + b) for NHWC x, filter W [kh, kw, in, out], b [out] or none, act ReLU or linear, in one kernel. */
+  convForward?(x: Tensor, w: Tensor, b: Tensor | null, relu: boolean, windows: ConvWindows): Tensor;
+  /** A convolution layer's whole backward pass in one kernel (convForward's, with its ReLU): dW, db, dx. */
+  convBackward?(args: ConvBackwardArgs): { dw: Tensor; db: Tensor | null; dx: Tensor | null };
   /** act(x·W + b) for x [batch, in], W [in, out], b [out] or none, act ReLU or linear, in one kernel. */
   denseForward?(x: Tensor, w: Tensor, b: Tensor | null, relu: boolean): Tensor;
   /** A dense layer's whole backward pass in one kernel: dW = xᵀ dz, db = 1ᵀ dz, dx = dz Wᵀ. */

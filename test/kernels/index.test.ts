@@ -29,10 +29,10 @@ describe('kernels', () => {
     }
   });
 
-  it('wasm-blas registers the dense kernels too', async function () {
+  it('wasm-blas registers the dense and convolution layer kernels too', async function () {
     await loadBackendOrSkip(this, registries, 'wasm-blas');
-    assert.deepEqual(present(kernelsFor(tf as never)), ['denseBackward', 'denseForward', 'fusedUpdate', 'softmaxCrossEntropy']);
-    assert.ok(tf.getKernel('TrainyardDenseBackward', 'wasm-blas'));
+    assert.deepEqual(present(kernelsFor(tf as never)), ['convBackward', 'convForward', 'denseBackward', 'denseForward', 'fusedUpdate', 'softmaxCrossEntropy']);
+    for (const name of ['TrainyardDenseBackward', 'TrainyardConvForward', 'TrainyardConvBackward']) assert.ok(tf.getKernel(name, 'wasm-blas'), name);
   });
 
   it('follows the active backend: a lookup after tf.setBackend gives that backend\'s set', async () => {

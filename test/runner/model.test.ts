@@ -6,6 +6,8 @@ import { Random } from '../../src/util/random.js';
 import type { PluginSpec } from '../../src/config/types.js';
 import { loadBackendOrSkip, TEST_BACKENDS } from '../backends.js';
 import { defineLayer } from '../../src/registry/kinds.js';
+import { kernelsFor } from '../../src/kernels/index.js';
+import { toInternal, toTorch } from '../../src/registry/tensor-layout.js';
 
 const registries = createRegistries();
 
@@ -20,7 +22,7 @@ function unfolded(layers: PluginSpec[], sampleShape: number[], random: Random) {
     shape = plugin.outputShape(params, shape);
     return runtime;
   });
-  return { variables: runtimes.flatMap((r) => r.variables), apply: (x: tf.Tensor) => runtimes.reduce((h, r) => r.apply(h, true), x) };
+  return { variables: runtimes.flatMap((r) => r.variables), apply: (x: tf.Tensor) => toTorch(tf as never, runtimes.reduce((h, r) => r.apply(h, true), toInternal(tf as never, x))) };
 }
 
 /** Read asynchronously: webgpu has no dataSync in Node. */
@@ -50,13 +52,30 @@ for (const backend of TEST_BACKENDS) {
       other.dispose();
     });
 
-    for (const [name, layers] of cases) {
+    const conv = (outChannels: number, stride: number, bias: boolean) => ({ type: 'conv2d', outChannels, kernelSize: 3, stride, padding: 1, dilation: 1, bias });
+    const convCases: [string, PluginSpec[]][] = [
+      ['conv2d + relu pairs, with and without bias, stride 1 and 2 (folded)', [conv(4, 1, true), { type: 'relu' }, conv(5, 2, false), { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 3, activation: 'linear', useBias: true }]],
+      ['conv2d then maxPool2d then relu (not folded)', [conv(4, 1, true), { type: 'maxPool2d', kernelSize: 2, padding: 0 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 3, activation: 'linear', useBias: true }]],
+    ];
+
+    it('on a backend with convolution layer kernels, a conv2d and its relu run as one kernel each way', async function () {
+      if (!kernelsFor(tf as never).convForward) this.skip();
+      const model = buildModel(tf as never, convCases[0]![1], registries, [3, 6, 5], new Random(7));
+      const x = tf.randomNormal([9, 3, 6, 5], 0, 1, 'float32', 3);
+      const { kernels } = await tf.profile(() => tf.dispose(tf.variableGrads(() => tf.sum(model.apply(x, true)) as tf.Scalar, model.variables as tf.Variable[]).grads));
+      const names = kernels.map((k) => k.name);
+      for (const name of ['TrainyardConvForward', 'TrainyardConvBackward']) assert.ok(names.includes(name), names.join(' '));
+      for (const name of ['Conv2D', 'Relu', 'Step', 'Add']) assert.ok(!names.includes(name), `${name} in ${names.join(' ')}`);
+      model.dispose();
+    });
+
+    for (const [name, layers, sample] of [...cases.map(([n, l]) => [n, l, [2, 4]] as const), ...convCases.map(([n, l]) => [n, l, [3, 6, 5]] as const)]) {
       it(`${name}: same weights, outputs and gradients as the layers one by one`, async () => {
-        const model = buildModel(tf as never, layers, registries, [2, 4], new Random(7));
-        const reference = unfolded(layers, [2, 4], new Random(7));
+        const model = buildModel(tf as never, layers, registries, [...sample], new Random(7));
+        const reference = unfolded(layers, [...sample], new Random(7));
         assert.equal(model.variables.length, reference.variables.length);
         for (const [i, v] of model.variables.entries()) assert.equal(await maxDiff(v, reference.variables[i]!), 0, `variable ${i}`);
-        const x = tf.randomNormal([9, 2, 4], 0, 1, 'float32', 3);
+        const x = tf.randomNormal([9, ...sample], 0, 1, 'float32', 3);
         const target = tf.randomNormal([9, 3], 0, 1, 'float32', 4);
         const loss = (out: tf.Tensor) => tf.mean(tf.square(tf.sub(out, target))) as tf.Scalar;
         assert.ok((await maxDiff(model.apply(x, true), reference.apply(x))) < 1e-6, 'outputs');
@@ -98,6 +117,18 @@ describe('runner/model: layers that absorb the next one', () => {
     // The first two fold into 6; the third has only a relu after it, which scale does not absorb.
     assert.deepEqual(made, [6, 5]);
     assert.deepEqual(Array.from(model.apply(tf.tensor2d([[1, -1, 0.5, 2]]), false).dataSync()), [30, 0, 15, 60]);
+  });
+
+  it('conv2d absorbs a relu after it, nothing else, and keeps its tensors', () => {
+    const conv2d = registries.layers.get('conv2d');
+    const params = { outChannels: 4, kernelSize: 3, stride: 1, padding: 1, dilation: 1, bias: true };
+    const fused = conv2d.fuse!(params, { type: 'relu' });
+    assert.deepEqual(fused, { ...params, relu: true });
+    assert.equal(conv2d.fuse!(fused, { type: 'relu' }), undefined);
+    assert.equal(conv2d.fuse!(params, { type: 'tanh' }), undefined);
+    assert.equal(conv2d.fuse!(params, { type: 'maxPool2d', kernelSize: 2 }), undefined);
+    assert.deepEqual(conv2d.torch!(fused, [3, 8, 8]), conv2d.torch!(params, [3, 8, 8]));
+    assert.deepEqual(conv2d.outputShape(fused, [3, 8, 8]), conv2d.outputShape(params, [3, 8, 8]));
   });
 
   it('dense absorbs a relu after a linear dense layer, nothing else', () => {

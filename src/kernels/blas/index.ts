@@ -12,6 +12,7 @@ import { DENSE_BACKWARD, denseBackward, product } from './products.js';
 import { registerConvKernels } from '../conv/kernels.js';
 import { registerMaxPoolGrad } from '../conv/pool.js';
 import { registerLeadingSums } from './sums.js';
+import { convLayerKernels, registerConvLayerKernels } from './conv-layer.js';
 
 export { openBlas, BLAS_LIBRARIES, type Sgemm } from './open.js';
 
@@ -36,11 +37,12 @@ interface Engine {
  * Registers TF.js backend `name`: the wasm backend's own kernels, except BatchMatMul and
  * _FusedMatMul, which run on `sgemm` (falling back to wasm's for what they do not cover), and
  * Identity, which shares its input's data instead of copying it; then DENSE_BACKWARD, the
- * convolutions on im2col and `sgemm`, and the heap kernels. Returns the kernels plugins may use on it. Needs @tensorflow/tfjs-backend-wasm loaded.
+ * convolutions on im2col and `sgemm` (TF.js's three, and a convolution layer's two passes with its
+ * bias and ReLU), and the heap kernels. Returns the kernels plugins may use on it. Needs @tensorflow/tfjs-backend-wasm loaded.
  */
 export function installWasmBlasBackend(tf: TF, name: string, sgemm: Sgemm): Kernels {
   if (!(tf as unknown as Engine).findBackendFactory(name)) registerBackend(tf, name, sgemm);
-  return { ...installHeapKernels(tf, name, { inPlace: true }), ...denseKernels(tf) };
+  return { ...installHeapKernels(tf, name, { inPlace: true }), ...denseKernels(tf), ...convLayerKernels(tf) };
 }
 
 /** tfjs-backend-wasm's kernels that cache an XNNPACK operator by a weight's tensor id (see markCachesByMemory). */
@@ -113,6 +115,7 @@ function registerBackend(tf: TF, name: string, sgemm: Sgemm): void {
   });
   // Convolutions as im2col and sgemm (wasm has no Conv2DBackpropFilter; its others run on XNNPACK or loops).
   registerConvKernels(tf, name, (backend, a, b, ta, tb) => product(sgemm, backend, a, b, ta, tb)!);
+  registerConvLayerKernels(tf, name, sgemm);
   registerMaxPoolGrad(tf, name);
   registerLeadingSums(tf, name, sgemm, sum);
 }

@@ -12,14 +12,14 @@ type TF = typeof tfjs;
 /** op(a)·op(b) of two 2-D float32 tensors on the heap, as a new tensor on the heap. */
 export type HeapProduct = (backend: WasmBackend, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean) => TensorInfo;
 
-interface KernelArgs {
+export interface KernelArgs {
   inputs: Record<string, TensorInfo>;
   backend: WasmBackend;
   attrs: Record<string, unknown>;
 }
 
 /** The same data under another shape (a reshape without a kernel). */
-const view = (t: TensorInfo, shape: number[]): TensorInfo => ({ dataId: t.dataId, shape, dtype: t.dtype });
+export const view = (t: TensorInfo, shape: number[]): TensorInfo => ({ dataId: t.dataId, shape, dtype: t.dtype });
 const floats = (backend: WasmBackend) => new Float32Array(backend.wasm.HEAPU8.buffer);
 const at = (backend: WasmBackend, t: TensorInfo) => heapOffset(backend, t) / 4;
 
@@ -33,16 +33,21 @@ const dims = (g: ConvGeometry) => [
  * time: several times faster than the same loops in JS), or the JS ones where they cannot link.
  */
 function unfold(backend: WasmBackend, direction: 'im2col' | 'col2im', from: TensorInfo, to: TensorInfo, g: ConvGeometry): void {
+  unfoldAt(backend, direction, heapOffset(backend, from), heapOffset(backend, to), g);
+}
+
+/** unfold between byte offsets of the heap (a block of images of a tensor: g's batchSize of them). */
+export function unfoldAt(backend: WasmBackend, direction: 'im2col' | 'col2im', from: number, to: number, g: ConvGeometry): void {
   const heap = wasmHeap(backend);
-  if (heap) return simdLoops(heap)[direction](heapOffset(backend, from), heapOffset(backend, to), ...dims(g));
-  (direction === 'im2col' ? im2col : col2im)(floats(backend), at(backend, from), at(backend, to), g);
+  if (heap) return simdLoops(heap)[direction](from, to, ...dims(g));
+  (direction === 'im2col' ? im2col : col2im)(floats(backend), from / 4, to / 4, g);
 }
 
 /** A 1×1 convolution with stride 1 and no padding: its patch matrix is the input itself. */
-const pointwise = (g: ConvGeometry) =>
+export const pointwise = (g: ConvGeometry) =>
   g.filterHeight === 1 && g.filterWidth === 1 && g.strideHeight === 1 && g.strideWidth === 1 && g.padInfo.top === 0 && g.padInfo.left === 0;
 
-function geometry(tf: TF, inShape: number[], filterShape: number[], attrs: Record<string, unknown>): ConvGeometry {
+export function geometry(tf: TF, inShape: number[], filterShape: number[], attrs: Record<string, unknown>): ConvGeometry {
   return tf.backend_util.computeConv2DInfo(
     inShape as [number, number, number, number],
     filterShape as [number, number, number, number],
@@ -56,7 +61,7 @@ function geometry(tf: TF, inShape: number[], filterShape: number[], attrs: Recor
 }
 
 /** The patch matrix of x on the heap (x itself for a pointwise convolution); `owned` says whether to free it. */
-function patches(backend: WasmBackend, x: TensorInfo, g: ConvGeometry): { cols: TensorInfo; owned: boolean } {
+export function patches(backend: WasmBackend, x: TensorInfo, g: ConvGeometry): { cols: TensorInfo; owned: boolean } {
   const shape = patchShape(g);
   if (pointwise(g)) return { cols: view(x, shape), owned: false };
   at(backend, x); // inputs before allocations (see heapOffset)
@@ -101,31 +106,39 @@ export function registerConvKernels(tf: TF, backendName: string, product: HeapPr
   register('Conv2DBackpropFilter', ({ inputs: { x, dy }, backend, attrs }) => {
     check('Conv2DBackpropFilter', x!, dy!);
     const filterShape = attrs.filterShape as number[];
-    const g = geometry(tf, x!.shape, filterShape, { ...attrs, dilations: 1 });
-    const { cols, owned } = patches(backend, x!, g);
-    try {
-      const [rows] = patchShape(g);
-      return view(product(backend, cols, view(dy!, [rows, filterShape[3]!]), true, false), filterShape);
-    } finally {
-      if (owned) backend.disposeData(cols.dataId);
-    }
+    return filterGrad(backend, product, x!, dy!, filterShape, geometry(tf, x!.shape, filterShape, { ...attrs, dilations: 1 }));
   });
 
   register('Conv2DBackpropInput', ({ inputs: { dy, filter }, backend, attrs }) => {
     check('Conv2DBackpropInput', dy!, filter!);
     const inputShape = attrs.inputShape as number[];
-    const g = geometry(tf, inputShape, filter!.shape, { ...attrs, dilations: 1 });
-    const [rows, k] = patchShape(g);
-    const dcols = product(backend, view(dy!, [rows, filter!.shape[3]!]), view(filter!, [k, filter!.shape[3]!]), false, true);
-    if (pointwise(g)) return view(dcols, inputShape);
-    try {
-      const dx = backend.makeOutput(inputShape, 'float32');
-      unfold(backend, 'col2im', dcols, dx, g);
-      return dx;
-    } finally {
-      backend.disposeData(dcols.dataId);
-    }
+    return inputGrad(backend, product, dy!, filter!, inputShape, geometry(tf, inputShape, filter!.shape, { ...attrs, dilations: 1 }));
   });
+}
+
+/** The gradient of a convolution's filter (shaped filterShape): patchesᵀ · dy. */
+export function filterGrad(backend: WasmBackend, product: HeapProduct, x: TensorInfo, dy: TensorInfo, filterShape: number[], g: ConvGeometry): TensorInfo {
+  const { cols, owned } = patches(backend, x, g);
+  try {
+    const [rows] = patchShape(g);
+    return view(product(backend, cols, view(dy, [rows, filterShape[3]!]), true, false), filterShape);
+  } finally {
+    if (owned) backend.disposeData(cols.dataId);
+  }
+}
+
+/** The gradient of a convolution's input (shaped inputShape): dy · filterᵀ, scattered back by col2im. */
+export function inputGrad(backend: WasmBackend, product: HeapProduct, dy: TensorInfo, filter: TensorInfo, inputShape: number[], g: ConvGeometry): TensorInfo {
+  const [rows, k] = patchShape(g);
+  const dcols = product(backend, view(dy, [rows, filter.shape[3]!]), view(filter, [k, filter.shape[3]!]), false, true);
+  if (pointwise(g)) return view(dcols, inputShape);
+  try {
+    const dx = backend.makeOutput(inputShape, 'float32');
+    unfold(backend, 'col2im', dcols, dx, g);
+    return dx;
+  } finally {
+    backend.disposeData(dcols.dataId);
+  }
 }
 
 /** The product of a backend's own BatchMatMul kernel (as registered when this is called). */

@@ -38,6 +38,10 @@ export interface SimdLoops {
   /** im2col and col2im of src/kernels/conv/im2col.ts: (from, to, then the geometry's 14 integers), byte offsets. */
   im2col(...args: number[]): void;
   col2im(...args: number[]): void;
+  /** x[r, j] = x[r, j] + bias[j] (then max(·, 0) when relu is 1) over rows × n floats at byte offset x, in place. */
+  biasAct(x: number, bias: number, rows: number, n: number, relu: number): void;
+  /** MaxPoolGrad of src/kernels/conv/pool.ts: (x, dy, dx, then b, h, w, c, outH, outW, kh, kw, sh, sw, top, left), byte offsets. */
+  maxPoolGrad(...args: number[]): void;
 }
 
 let compiled: WebAssembly.Module | undefined;

@@ -1,4 +1,5 @@
 import { defineLayer, type TF, type Tensor } from '../kinds.js';
+import { kernelsFor } from '../../kernels/index.js';
 import { imageShape, pair, pairSchema, slide, uniform } from './layout.js';
 
 export interface Conv2dParams {
@@ -8,6 +9,8 @@ export interface Conv2dParams {
   padding: number | number[] | 'same' | 'valid';
   dilation: number | number[];
   bias: boolean;
+  /** Set by fuse, never written in a config (the schema has no such key): a relu layer follows and rides in this one. */
+  relu?: boolean;
 }
 
 /** [top, bottom, left, right] padding as torch applies it ('same': the odd pixel after, as torch does). */
@@ -70,6 +73,8 @@ export default defineLayer<Conv2dParams>({
     const [top, bottom, left, right] = convPadding(p);
     return [p.outChannels, slide('conv2d', 'height', h, kh, sh, top, bottom, dh), slide('conv2d', 'width', w, kw, sw, left, right, dw)];
   },
+  // A relu layer after a convolution rides in its kernels (where the backend has them).
+  fuse: (p, next) => (next.type === 'relu' && !p.relu ? { ...p, relu: true } : undefined),
   parameters(p, inputShape) {
     const [kh, kw] = pair(p.kernelSize);
     return p.outChannels * (inputShape[0]! * kh * kw + (p.bias ? 1 : 0));
@@ -82,7 +87,7 @@ export default defineLayer<Conv2dParams>({
       ...(p.bias ? [{ name: 'bias', shape: [p.outChannels], from: 'variables' as const, index: 1 }] : []),
     ];
   },
-  create(p, { tf, inputShape, random }) {
+  create(p, { tf, inputShape, random, inputNeedsGrad }) {
     const inChannels = inputShape[0]!;
     const [kh, kw] = pair(p.kernelSize);
     const [sh, sw] = pair(p.stride);
@@ -94,13 +99,39 @@ export default defineLayer<Conv2dParams>({
     const weight = tf.tidy(() => tf.variable(tf.transpose(tf.tensor4d(uniform(p.outChannels * fanIn, bound, random), [p.outChannels, inChannels, kh, kw]), [2, 3, 1, 0]), true));
     const bias = p.bias ? tf.tidy(() => tf.variable(tf.tensor1d(uniform(p.outChannels, bound, random)), true)) : null;
     const padding = [[0, 0], [top, bottom], [left, right], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]];
+    const windows = { strides: [sh, sw] as [number, number], pad: padding };
+    const relu = p.relu === true;
+    const variables = bias ? [weight, bias] : [weight];
+    const plain = (x: Tensor): Tensor => {
+      const z = tf.conv2d(x as never, dilateFilter(tf, weight, dh, dw) as never, [sh, sw], padding);
+      const y = bias ? tf.add(z, bias) : z;
+      return relu ? tf.relu(y) : y;
+    };
+    // The backend's one-kernel passes (bias and ReLU inside), looked up on every call: a layer
+    // outlives a tf.setBackend. A dilated filter is spaced out by ops first, so it takes the ops.
+    const fused = (x: Tensor): Tensor | null => {
+      const { convForward, convBackward } = kernelsFor(tf);
+      if (!convForward || !convBackward || dh !== 1 || dw !== 1) return null;
+      // The first trainable layer's input is data: its gradient is not computed at all.
+      const inputs = inputNeedsGrad ? [x, ...variables] : variables;
+      const op = tf.customGrad(((...args: unknown[]) => {
+        const save = args[args.length - 1] as (t: Tensor[]) => void;
+        const y = convForward(x, weight, bias, relu, windows);
+        save([x, y]);
+        return {
+          value: y,
+          gradFunc: (dy: Tensor, [sx, sy]: Tensor[]) => {
+            const { dx, dw: dW, db } = convBackward({ dy, x: sx!, y: sy!, w: weight, relu, bias: bias !== null, inputGrad: inputNeedsGrad, ...windows });
+            return [...(dx ? [dx] : []), dW, ...(db ? [db] : [])];
+          },
+        };
+      }) as never) as unknown as (...t: Tensor[]) => Tensor;
+      return op(...inputs);
+    };
     return {
-      variables: bias ? [weight, bias] : [weight],
+      variables,
       names: bias ? ['weight', 'bias'] : ['weight'],
-      apply: (x) => {
-        const y = tf.conv2d(x as never, dilateFilter(tf, weight, dh, dw) as never, [sh, sw], padding);
-        return bias ? tf.add(y, bias) : y;
-      },
+      apply: (x) => fused(x) ?? plain(x),
     };
   },
 });
