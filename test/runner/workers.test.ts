@@ -65,10 +65,10 @@ describe('runner/workers: worker threads within limits.memoryMB', () => {
   it('fitRun: the estimate for the loaded backend, with the chosen count, in the plan it returns', async () => {
     const prepared = await prepare(LECTURE, { sets: [{ flag: '--set', text: 'limits.memoryMB=450' }] });
     const fitted = fitRun(prepared, backend('wasm-blas'));
-    // 354 MB with one worker, 434 with two, 509 with three.
+    // 351 MB with one worker, 428 with two, 499 with three.
     assert.equal(fitted.workers, 2);
     assert.match(fitted.note!, /^memory: 2 worker threads instead of 3/);
-    assert.deepEqual([fitted.plan.estimates!.backend, fitted.plan.estimates!.workers, Math.round(fitted.plan.estimates!.runBytes! / MB)], ['wasm-blas', 2, 434]);
+    assert.deepEqual([fitted.plan.estimates!.backend, fitted.plan.estimates!.workers, Math.round(fitted.plan.estimates!.runBytes! / MB)], ['wasm-blas', 2, 428]);
     assert.equal(prepared.plan.estimates!.workers, undefined, 'the prepared plan is left as it was');
     const cpu = fitRun(prepared, backend('cpu'), 1);
     assert.deepEqual([cpu.workers, cpu.plan.estimates!.backend, cpu.note], [1, 'cpu', undefined]);
@@ -98,7 +98,7 @@ describe('runner/workers: worker threads within limits.memoryMB', () => {
       const out = join(makeTempDir(), 'runs');
       const result = cli(['run', LECTURE, '--out', out, '--quiet', '--workers', '3', '--set', 'limits.memoryMB=450']);
       assert.equal(result.code, 2, result.stderr);
-      assert.match(result.stderr, /^trainyard: --workers 3: the run needs about 509 MB of memory with 3 worker threads .*; 2 worker threads fit \(--workers 2\), or raise the limit to at least 509 MB/m);
+      assert.match(result.stderr, /^trainyard: --workers 3: the run needs about 499 MB of memory with 3 worker threads .*; 2 worker threads fit \(--workers 2\), or raise the limit to at least 499 MB/m);
       assert.doesNotMatch(result.stderr, /^\s+at /m);
       assert.equal(existsSync(out), false, `${out}: ${existsSync(out) ? readdirSync(out).join(', ') : ''}`);
     });

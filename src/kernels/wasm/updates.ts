@@ -108,6 +108,9 @@ function loopsLink(backend: unknown): boolean {
  */
 const cachesByMemory = new WeakSet<object>();
 export const markCachesByMemory = (backend: object): void => void cachesByMemory.add(backend);
+/** Whether the backend is marked (for tests, which may clear the mark while none of their tensors is cached, and restore it). */
+export const cachesWeightsByMemory = (backend: object): boolean => cachesByMemory.has(backend);
+export const clearCachesByMemory = (backend: object): void => void cachesByMemory.delete(backend);
 
 /**
  * Whether an update may write over these tensors' memory: each is the only tensor of its data (a
