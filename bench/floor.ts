@@ -2,7 +2,7 @@
 // timings it is set against: OpenBLAS's sgemm (one thread, the kernels trainyard picks) on each
 // matrix product of a training step and of an evaluation batch, as a throughput; the run's FLOPs
 // at that throughput on every core is the time no implementation of these products can beat.
-import { cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { openBlas, type Sgemm } from '../src/kernels/blas/open.js';
 
 /** [m, n, k] of C[m×n] = A[m×k]·B[k×n]. */
@@ -61,6 +61,6 @@ export async function lectureFloor(o: { widths: number[]; batch: number; evalBat
   const perTrialEpoch = { flops: stepsPerEpoch * flopsOf(step) + evalBatches * flopsOf(evaluation), seconds: stepsPerEpoch * stepSeconds + evalBatches * evalSeconds };
   const flops = o.trials * o.epochs * perTrialEpoch.flops;
   const gflopsPerCore = perTrialEpoch.flops / perTrialEpoch.seconds / 1e9;
-  const cores = cpus().length;
+  const cores = availableParallelism();
   return { flops, gflopsPerCore, cores, seconds: flops / (gflopsPerCore * 1e9 * cores), library };
 }

@@ -99,8 +99,8 @@ export async function torchLecture(config: TorchConfig, epochs: number): Promise
 }
 
 /**
- * The study's trials PyTorch's two ways: one process at 2 threads, seeds one after another; and one
- * single-thread process per core side by side, the seeds dealt between them.
+ * The study's trials PyTorch's two ways: one process at 2 threads, seeds one after another; and two
+ * single-thread processes side by side (this machine's cores), the seeds dealt between them.
  */
 export async function torchStudy(config: TorchConfig, epochs: number, seeds: number): Promise<Outcome[]> {
   const all = Array.from({ length: seeds }, (_, i) => i);

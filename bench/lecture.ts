@@ -52,7 +52,11 @@ const runs = number('runs', 1);
 const seeds = number('seeds', 2);
 
 const LECTURE = { widths: [784, 400, 256, 10], batch: 100, evalBatch: 1000, trainCount: 60000, testCount: 10000 };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
 const f1 = (x: number) => x.toFixed(1);
 
 function table(rows: string[][]): void {

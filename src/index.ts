@@ -14,8 +14,8 @@ export {
   figureName,
   PluginInputError,
 } from './registry/kinds.js';
-// A split's inputs may be bytes with an affine code (Split.x, scale, offset): read them through these.
-export { decodedSplit, decodeInto, isCoded, rowValues } from './util/split-values.js';
+// A split's inputs may be bytes with codes (Split.x, codes): read them through these.
+export { codesOf, decodedSplit, decodeInto, isCoded, rowValues, scaledCodes } from './util/split-values.js';
 
 export type {
   // one per kind, with the params type P

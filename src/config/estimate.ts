@@ -97,12 +97,14 @@ function codedInputs(config: Experiment, registries: Registries): boolean {
  * inflated chunks (measured 0.6 bytes per pixel beside the pixels themselves, 2026-12-02); one copy
  * of the data for other datasets. A validation hold-out copies the training set; a transform drops its inputs.
  */
-function loadingBytes(config: Experiment, facts: DataFacts, dataBytes: number, inputBytes: number): number {
+function loadingBytes(config: Experiment, registries: Registries, facts: DataFacts, dataBytes: number, inputBytes: number): number {
   const samples = facts.trainSize + (facts.validationSize ?? 0) + facts.testSize;
   const type = config.dataset.type;
   let bytes = type === 'mnist-bundled' ? 128 * MB : IDX_DATASETS.has(type) ? samples * size(facts.sampleShape) * 0.6 : dataBytes;
   if (facts.validationSize) bytes += (facts.trainSize + facts.validationSize) * size(facts.sampleShape) * inputBytes;
-  const rewriting = config.dataset.transforms.filter((t) => !KEEPING_TRANSFORMS.has(t.type)).length;
+  // On coded inputs, scale and normalize rewrite only the 256 codes.
+  const coded = inputBytes === 1;
+  const rewriting = config.dataset.transforms.filter((t) => !KEEPING_TRANSFORMS.has(t.type) && !(coded && registries.transforms.has(t.type) && registries.transforms.get(t.type).takesCodedInputs)).length;
   return Math.round(bytes + rewriting * samples * size(facts.sampleShape) * FLOAT);
 }
 
@@ -129,7 +131,7 @@ export function estimateMemory(config: Experiment, registries: Registries, facts
     .map((trial) => ({ trial, workerBytes: workerBytesFor(profile, trial) }))
     .sort((a, b) => b.workerBytes - a.workerBytes);
   const largest = trials[0]!.trial;
-  const process = { baseBytes: profile.processBytes, dataBytes, loadingBytes: loadingBytes(config, facts, dataBytes, inputBytes), bytes: 0 };
+  const process = { baseBytes: profile.processBytes, dataBytes, loadingBytes: loadingBytes(config, registries, facts, dataBytes, inputBytes), bytes: 0 };
   process.bytes = process.baseBytes + process.dataBytes + process.loadingBytes;
   return {
     backend: profile.backend,

@@ -56,15 +56,13 @@ export interface DataFacts {
 export interface Split {
   count: number;
   /**
-   * count × prod(sampleShape) inputs: the values as float32, or bytes that code them as
-   * byte × scale + offset (an image file's pixels, a quarter of the memory; batches decode their
-   * rows). Read them through util/split-values.ts (decodeInto, rowValues, decodedSplit).
+   * count × prod(sampleShape) inputs: the values as float32, or bytes whose values are `codes`
+   * (an image file's pixels, a quarter of the memory; batches decode their rows). Read them
+   * through util/split-values.ts (decodeInto, rowValues, decodedSplit).
    */
   x: Float32Array | Uint8Array;
-  /** With byte inputs: the factor of the code (default 1). */
-  scale?: number;
-  /** With byte inputs: the offset of the code (default 0). */
-  offset?: number;
+  /** With byte inputs: the float32 value of each of the 256 bytes (absent: each byte its own value). */
+  codes?: Float32Array;
   /** count class labels. */
   y: Uint8Array;
   /** count × prod(targetShape) value targets, when facts.targetShape is set. */

@@ -4,7 +4,7 @@ import type { Experiment } from '../config/types.js';
 import { dataFacts } from '../config/inspect.js';
 import { Random, shuffleInPlace } from '../util/random.js';
 import { sharedFloat32, sharedUint8 } from '../util/shared.js';
-import { codeOf, decodedSplit, isCoded, rowWidth, sameKindInputs } from '../util/split-values.js';
+import { decodedSplit, rowWidth, sameKindInputs } from '../util/split-values.js';
 import { stratifiedCounts } from '../util/stratify.js';
 
 /** The rows of a split, copied into new shared arrays (coded bytes stay coded). */
@@ -19,8 +19,7 @@ function take(split: Split, rows: number[]): Split {
     y[i] = split.y[row];
     target?.set(split.target!.subarray(row * targetWidth, (row + 1) * targetWidth), i * targetWidth);
   });
-  const code = isCoded(split) ? codeOf(split) : undefined;
-  return { count: rows.length, x, y, ...(code ? code : {}), ...(target ? { target } : {}) };
+  return { count: rows.length, x, y, ...(split.codes ? { codes: split.codes } : {}), ...(target ? { target } : {}) };
 }
 
 /** Holds out `size` training rows, the same share of each class (seeded), keeping the rest in order. */

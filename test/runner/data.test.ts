@@ -22,7 +22,7 @@ describe('runner/data', () => {
     const data = await loadExperimentData(experiment(dir), createRegistries(), '.');
     assert.ok(data.train.x instanceof Uint8Array && data.train.x.buffer instanceof SharedArrayBuffer);
     assert.equal(data.train.x.byteLength, 40 * 16);
-    assert.equal(data.train.scale, 1 / 255);
+    assert.equal(data.train.codes![7], Math.fround(7 / 255), 'coded as byte / 255');
     assert.deepEqual(Array.from(rowValues(data.train, 1, 1)), Array.from({ length: 16 }, (_, i) => Math.fround(PIXEL(16 + i) / 255)));
   });
 
@@ -31,7 +31,7 @@ describe('runner/data', () => {
     const { train, validation } = data as { train: Split; validation: Split };
     assert.equal(train.count + validation.count, 40);
     assert.ok(validation.x instanceof Uint8Array && train.x instanceof Uint8Array);
-    assert.equal(validation.scale, 1 / 255);
+    assert.equal(validation.codes, train.codes, 'the same codes');
     const all = new Set(Array.from({ length: 40 }, (_, r) => Array.from({ length: 16 }, (_, i) => PIXEL(r * 16 + i)).join()));
     for (let r = 0; r < validation.count; r++) assert.ok(all.has(Array.from(validation.x.subarray(r * 16, (r + 1) * 16)).join()), `validation row ${r} is a training row`);
   });
@@ -50,7 +50,7 @@ describe('runner/data', () => {
     const transforms = [{ type: 'normalize', mean: 0.5, std: 0.25 }, { type: 'probe' }];
     await loadExperimentData(experiment(dir, { transforms } as never), registries, '.');
     assert.ok(seen!.x instanceof Float32Array, 'a plugin without takesCodedInputs gets float32');
-    assert.equal(seen!.scale, undefined);
+    assert.equal(seen!.codes, undefined);
     const expected = (i: number) => (PIXEL(i) / 255 - 0.5) / 0.25;
     Array.from(seen!.x.subarray(0, 16)).forEach((v, i) => assert.ok(Math.abs(v - expected(i)) < 1e-6, `${v} vs ${expected(i)}`));
   });

@@ -4,10 +4,11 @@
 // resident memory measured on a machine whose only adapter is a software one.
 import { openDawn } from './dawn.js';
 
+let answer: string;
 try {
-  const dawn = await openDawn();
-  process.stdout.write(`${JSON.stringify({ facts: dawn.facts })}\n`);
+  answer = JSON.stringify({ facts: (await openDawn()).facts });
 } catch (error) {
-  process.stdout.write(`${JSON.stringify({ error: (error as Error).message })}\n`);
+  answer = JSON.stringify({ error: (error as Error).message });
 }
-process.exit(0);
+// Exit once the line is written (a pipe may be asynchronous): Dawn's own threads would keep the process alive.
+process.stdout.write(`${answer}\n`, () => process.exit(0));

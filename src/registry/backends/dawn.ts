@@ -115,10 +115,14 @@ async function open(): Promise<Dawn> {
   };
 }
 
+/** How long the child may take to find an adapter before it counts as a driver that hangs. */
+const PROBE_TIMEOUT_MS = 60_000;
+
 /**
  * What Dawn says of its adapter when asked in a child process (dawn-probe.js), so that a process
- * that will not use it never loads it; undefined where that script is not beside this module (a
- * bundle, sources run through tsx) or the child could not run: the caller asks in-process then.
+ * that will not use it never loads it; a child that crashes (a driver's segfault), hangs or says
+ * nothing is an error, not a reason to load Dawn here. Undefined where that script is not beside
+ * this module (a bundle, sources run through tsx) or node cannot start: the caller asks in-process then.
  */
 export async function probeDawnApart(): Promise<{ facts?: AdapterFacts; error?: string } | undefined> {
   const script = fileURLToPath(new URL('./dawn-probe.js', import.meta.url));
@@ -126,13 +130,19 @@ export async function probeDawnApart(): Promise<{ facts?: AdapterFacts; error?: 
   return new Promise((done) => {
     const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), PROBE_TIMEOUT_MS);
     child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('error', () => done(undefined));
-    child.on('close', () => {
+    child.on('error', () => {
+      clearTimeout(timer);
+      done(undefined);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
       try {
         done(JSON.parse(out.trim().split('\n').at(-1)!) as { facts?: AdapterFacts; error?: string });
       } catch {
-        done(undefined);
+        const how = signal === 'SIGKILL' ? `gave no answer in ${PROBE_TIMEOUT_MS / 1000} s` : signal ? `crashed (${signal})` : `ended (exit ${code}) without an answer`;
+        done({ error: `Dawn, asked for its adapter in a child process, ${how}. ${INSTALL_HINT}` });
       }
     });
   });

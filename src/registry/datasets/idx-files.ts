@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { PluginInputError, type DataFacts, type LoadedData, type Split } from '../kinds.js';
 import { IdxError, readIdx, readIdxHeader } from '../../util/idx.js';
 import { sharedUint8 } from '../../util/shared.js';
+import { scaledCodes } from '../../util/split-values.js';
 
 export const FILES = ['trainImages', 'trainLabels', 'testImages', 'testLabels'] as const;
 export type FileKey = (typeof FILES)[number];
@@ -67,10 +68,11 @@ export async function inspectIdxFiles(files: IdxFiles, classes: number, source: 
 /** The pixels (as bytes coded with the scale) and labels, into shared memory; a label ≥ classes is an error. */
 export async function loadIdxFiles(files: IdxFiles, facts: DataFacts, scale: number): Promise<LoadedData> {
   const read = (key: FileKey) => withParam(files[key].param, () => readIdx(files[key].path));
+  const codes = scaledCodes(scale);
   const split = async (images: FileKey, labels: FileKey): Promise<Split> => {
     const [xi, yi] = [await read(images), await read(labels)];
     const count = yi.dims[0];
-    // The pixels stay bytes, coded with the scale: batches decode their own rows.
+    // The pixels stay bytes, coded as byte × scale: batches decode their own rows.
     let x = xi.data;
     if (!(x.buffer instanceof SharedArrayBuffer)) (x = sharedUint8(xi.data.length)).set(xi.data);
     const y = sharedUint8(count);
@@ -80,7 +82,7 @@ export async function loadIdxFiles(files: IdxFiles, facts: DataFacts, scale: num
       }
       y[i] = yi.data[i];
     }
-    return { count, x, y, scale };
+    return { count, x, y, codes };
   };
   return { facts, train: await split('trainImages', 'trainLabels'), test: await split('testImages', 'testLabels') };
 }

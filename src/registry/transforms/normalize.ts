@@ -1,6 +1,6 @@
 import { defineTransform } from '../kinds.js';
 import { sharedFloat32 } from '../../util/shared.js';
-import { codeOf, isCoded } from '../../util/split-values.js';
+import { codesOf, isCoded } from '../../util/split-values.js';
 
 export default defineTransform<{ mean: number; std: number }>({
   type: 'normalize',
@@ -14,13 +14,10 @@ export default defineTransform<{ mean: number; std: number }>({
     required: ['mean', 'std'],
     additionalProperties: false,
   },
-  // On bytes the code absorbs it: (b·s + o − mean) / std = b·(s/std) + (o − mean)/std.
+  // On bytes it rewrites the 256 codes, with the arithmetic it applies to floats: the same bits.
   takesCodedInputs: true,
   apply({ mean, std }, split) {
-    if (isCoded(split)) {
-      const { scale, offset } = codeOf(split);
-      return { ...split, scale: scale / std, offset: (offset - mean) / std };
-    }
+    if (isCoded(split)) return { ...split, codes: codesOf(split).map((v) => (v - mean) / std) };
     const x = sharedFloat32(split.x.length);
     for (let i = 0; i < x.length; i++) x[i] = (split.x[i] - mean) / std;
     return { ...split, x };

@@ -1,6 +1,6 @@
 import { defineTransform } from '../kinds.js';
 import { sharedFloat32 } from '../../util/shared.js';
-import { codeOf, isCoded } from '../../util/split-values.js';
+import { codesOf, isCoded } from '../../util/split-values.js';
 
 export default defineTransform<{ factor: number }>({
   type: 'scale',
@@ -11,12 +11,10 @@ export default defineTransform<{ factor: number }>({
     required: ['factor'],
     additionalProperties: false,
   },
+  // On bytes it rewrites the 256 codes, with the arithmetic it applies to floats: the same bits.
   takesCodedInputs: true,
   apply({ factor }, split) {
-    if (isCoded(split)) {
-      const { scale, offset } = codeOf(split);
-      return { ...split, scale: scale * factor, offset: offset * factor };
-    }
+    if (isCoded(split)) return { ...split, codes: codesOf(split).map((v) => v * factor) };
     const x = sharedFloat32(split.x.length);
     for (let i = 0; i < x.length; i++) x[i] = split.x[i] * factor;
     return { ...split, x };
