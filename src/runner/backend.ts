@@ -33,6 +33,9 @@ export async function probeBackend(registries: Registries, name: string, plugins
     worker.once('error', (error) => resolve({ ok: false, error: error.message }));
     worker.once('exit', (code) => resolve({ ok: false, error: `the thread that starts it ended (exit ${code})` }));
   });
+  // The experiment's plugins loaded in this thread but not in that one: a thread's trouble, which
+  // the training workers report per trial; whether the backend runs is asked here instead.
+  if (!reply.ok && reply.plugins) return loadBackendQuietly(registries, name);
   if (!reply.ok) throw new Error(reply.error);
   return reply.backend;
 }
