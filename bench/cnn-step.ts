@@ -8,7 +8,7 @@ import { createRegistries } from '../src/registry/index.js';
 import { buildModel } from '../src/runner/model.js';
 import { seedStreams } from '../src/runner/trial.js';
 import type { TF } from '../src/registry/kinds.js';
-import { cpuFlags, openBlasCoreFor } from '../src/kernels/blas/core-type.js';
+import { singleThreadTorchConfigs } from './lecture-runs.js';
 
 export const CNN_LAYERS = [
   { type: 'conv2d', outChannels: 32, kernelSize: 3, stride: 1, padding: 1, dilation: 1, bias: true },
@@ -89,11 +89,7 @@ export async function cnnBench(repeats = 20): Promise<void> {
   const { tf, name } = await registries.backends.get('auto').load({ backends: registries.backends });
   const ours = await trainyardStep(tf, repeats);
   // PyTorch at its fastest here: OpenBLAS on 1 thread, with and without its kernels named for this CPU (the faster of the two).
-  const core = openBlasCoreFor(cpuFlags());
-  const configs: { label: string; env: Record<string, string> }[] = [
-    { label: 'OpenBLAS 1 thread', env: { OPENBLAS_NUM_THREADS: '1' } },
-    ...(core ? [{ label: `OpenBLAS 1 thread, ${core} kernels`, env: { OPENBLAS_NUM_THREADS: '1', OPENBLAS_CORETYPE: core } }] : []),
-  ];
+  const configs = singleThreadTorchConfigs();
   const { OPENBLAS_CORETYPE: _, ...inherited } = process.env;
   const tried = configs.map((c) => ({ ...c, run: spawnSync('/usr/bin/python3', ['bench/cnn_step_torch.py', String(repeats)], { encoding: 'utf8', env: { ...inherited, ...c.env } }) }));
   const measured = tried.filter((t) => t.run.status === 0).map((t) => ({ ...t, ref: JSON.parse(t.run.stdout) as { torch: string; threads1: number; threads2: number } }));

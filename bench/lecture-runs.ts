@@ -71,18 +71,22 @@ const torchOutcome = (config: TorchConfig, r: TorchReport & { wallSeconds: numbe
   epochSeconds: meanPerEpoch(Object.values(r.history)),
 });
 
+/** OpenBLAS on 1 thread under PyTorch's own threads, and that with its kernels named for this CPU where the flags name them. */
+export function singleThreadTorchConfigs(): TorchConfig[] {
+  const core = openBlasCoreFor(cpuFlags());
+  return [
+    { label: 'OpenBLAS 1 thread', env: { OPENBLAS_NUM_THREADS: '1' } },
+    ...(core ? [{ label: `OpenBLAS 1 thread, ${core} kernels`, env: { OPENBLAS_NUM_THREADS: '1', OPENBLAS_CORETYPE: core } }] : []),
+  ];
+}
+
 /**
  * PyTorch's configurations here, each timed on one epoch of 10,000 samples; the fastest is the
  * reference. As shipped, PyTorch's 2 intra-op threads each call a multi-threaded OpenBLAS, which
  * oversubscribes 2 cores; OpenBLAS may also misjudge the CPU (see src/kernels/blas/core-type.ts).
  */
 export async function bestTorchConfig(): Promise<TorchConfig> {
-  const core = openBlasCoreFor(cpuFlags());
-  const configs: TorchConfig[] = [
-    { label: 'OpenBLAS as shipped', env: {} },
-    { label: 'OpenBLAS 1 thread', env: { OPENBLAS_NUM_THREADS: '1' } },
-    ...(core ? [{ label: `OpenBLAS 1 thread, ${core} kernels`, env: { OPENBLAS_NUM_THREADS: '1', OPENBLAS_CORETYPE: core } }] : []),
-  ];
+  const configs: TorchConfig[] = [{ label: 'OpenBLAS as shipped', env: {} }, ...singleThreadTorchConfigs()];
   console.log('\nPyTorch configurations, one epoch on 10,000 samples each:');
   let best: { config: TorchConfig; seconds: number } | undefined;
   for (const config of configs) {

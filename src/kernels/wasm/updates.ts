@@ -15,6 +15,50 @@ const ADAM_KERNEL = 'TrainyardFusedAdam';
 const RMSPROP_KERNEL = 'TrainyardFusedRmsprop';
 const ADAGRAD_KERNEL = 'TrainyardFusedAdagrad';
 
+/** Heap byte offsets of an update's tensors (0: none); outputs may be the inputs (an update in place). */
+interface Offsets {
+  param: number;
+  grad: number;
+  outParam: number;
+  /** SGD's momentum buffer, Adam's two moments: in, then out. */
+  buffers: number[];
+  outBuffers: number[];
+}
+
+const bit = (b: boolean) => (b ? 1 : 0);
+
+/** The SGD kernel's attrs (numbers, as TF.js carries them) for a step. */
+const sgdAttrs = (step: Extract<FusedStep, { rule: 'sgd' }>, size: number): Record<string, number> => ({
+  size, lr: step.lr, maximize: bit(step.maximize), weightDecay: step.weightDecay,
+  momentum: step.momentum, dampening: step.dampening, nesterov: bit(step.nesterov),
+});
+
+const adamAttrs = (step: Extract<FusedStep, { rule: 'adam' }>, size: number): Record<string, number> => ({
+  size, maximize: bit(step.maximize), weightDecay: step.weightDecay,
+  beta1: step.betas[0], beta2: step.betas[1], eps: step.eps, negStepSize: step.negStepSize, bc2Sqrt: step.bc2Sqrt,
+  useDecay: bit(step.decay !== undefined), decay: step.decay ?? 1,
+});
+
+/** simd.wat's SGD pass; the first step (no buffer in) starts the momentum buffer. */
+function sgdLoop(backend: WasmBackend, o: Offsets, a: Record<string, number>): void {
+  simdLoops(wasmHeap(backend)!).sgd(
+    o.param, o.grad, o.buffers[0] ?? 0, o.outParam, o.outBuffers[0] ?? 0, a.size!,
+    o.buffers[0] ? 0 : 1, a.maximize!, a.weightDecay ? 1 : 0, a.weightDecay!,
+    a.momentum ? 1 : 0, a.momentum!, a.dampening ? 1 : 0, 1 - a.dampening!,
+    a.nesterov!, -a.lr!,
+  );
+}
+
+/** simd.wat's Adam pass; the first step (no moments in) starts them. */
+function adamLoop(backend: WasmBackend, o: Offsets, a: Record<string, number>): void {
+  simdLoops(wasmHeap(backend)!).adam(
+    o.param, o.grad, o.buffers[0] ?? 0, o.buffers[1] ?? 0, o.outParam, o.outBuffers[0]!, o.outBuffers[1]!, a.size!,
+    o.buffers[0] ? 0 : 1, a.maximize!, a.weightDecay ? 1 : 0, a.weightDecay!,
+    a.beta1!, 1 - a.beta1!, a.beta2!, 1 - a.beta2!,
+    a.negStepSize!, a.bc2Sqrt!, a.eps!, a.useDecay!, a.decay!,
+  );
+}
+
 /** Registers the update kernels with TF.js for backend `backendName` (one whose tensors live on a wasm heap). */
 export function registerUpdateKernels(tf: TF, backendName: string): void {
   const register = (kernelName: string, run: (backend: WasmBackend, inputs: Record<string, TensorInfo>, attrs: Record<string, number>) => TensorInfo[]) =>
@@ -31,12 +75,7 @@ export function registerUpdateKernels(tf: TF, backendName: string): void {
     const nextBuf = a.momentum ? backend.makeOutput(shape, 'float32') : null;
     // Only offsets, which growing the heap leaves valid: the loops address the heap's memory itself.
     const at = (t: TensorInfo | null | undefined) => (t ? heapOffset(backend, t) : 0);
-    simdLoops(wasmHeap(backend)!).sgd(
-      at(param), at(grad), at(buf), at(value), at(nextBuf), a.size!,
-      buf ? 0 : 1, a.maximize!, a.weightDecay ? 1 : 0, a.weightDecay!,
-      a.momentum ? 1 : 0, a.momentum!, a.dampening ? 1 : 0, 1 - a.dampening!,
-      a.nesterov!, -a.lr!,
-    );
+    sgdLoop(backend, { param: at(param), grad: at(grad), outParam: at(value), buffers: buf ? [at(buf)] : [], outBuffers: [at(nextBuf)] }, a);
     return nextBuf ? [value, nextBuf] : [value];
   });
 
@@ -44,12 +83,7 @@ export function registerUpdateKernels(tf: TF, backendName: string): void {
     const shape = param!.shape;
     const [value, m, v] = [0, 1, 2].map(() => backend.makeOutput(shape, 'float32')) as [TensorInfo, TensorInfo, TensorInfo];
     const at = (t: TensorInfo | undefined) => (t ? heapOffset(backend, t) : 0);
-    simdLoops(wasmHeap(backend)!).adam(
-      at(param), at(grad), at(expAvg), at(expAvgSq), at(value), at(m), at(v), a.size!,
-      expAvg ? 0 : 1, a.maximize!, a.weightDecay ? 1 : 0, a.weightDecay!,
-      a.beta1!, 1 - a.beta1!, a.beta2!, 1 - a.beta2!,
-      a.negStepSize!, a.bc2Sqrt!, a.eps!, a.useDecay!, a.decay!,
-    );
+    adamLoop(backend, { param: at(param), grad: at(grad), outParam: at(value), buffers: expAvg ? [at(expAvg), at(expAvgSq)] : [], outBuffers: [at(m), at(v)] }, a);
     return [value, m, v];
   });
 
@@ -129,28 +163,19 @@ function writableInPlace(backend: WasmBackend, tensors: Tensor[]): boolean {
  */
 function updateInPlace(backend: WasmBackend, step: FusedStep, param: Tensor, grad: Tensor, prev: Slot | null): { value: Tensor; slot: Slot } | null {
   if (cachesByMemory.has(backend)) return null;
-  const at = (t: TensorInfo | Tensor) => heapOffset(backend, t as TensorInfo);
-  const bit = (b: boolean) => (b ? 1 : 0);
+  const at = (t: Tensor) => heapOffset(backend, t as unknown as TensorInfo);
+  // Each output is its input's memory.
+  const over = (buffers: Tensor[]): Offsets => ({ param: at(param), grad: at(grad), outParam: at(param), buffers: buffers.map(at), outBuffers: buffers.map(at) });
   if (step.rule === 'sgd') {
     const buf = prev?.momentumBuffer;
     if ((step.momentum && !buf) || !writableInPlace(backend, buf ? [param, buf] : [param])) return null;
-    simdLoops(wasmHeap(backend)!).sgd(
-      at(param), at(grad), buf ? at(buf) : 0, at(param), buf ? at(buf) : 0, param.size,
-      0, bit(step.maximize), step.weightDecay ? 1 : 0, step.weightDecay,
-      step.momentum ? 1 : 0, step.momentum, step.dampening ? 1 : 0, 1 - step.dampening,
-      bit(step.nesterov), -step.lr,
-    );
+    sgdLoop(backend, over(buf ? [buf] : []), sgdAttrs(step, param.size));
     return { value: param, slot: buf ? { momentumBuffer: buf } : {} };
   }
   if (step.rule === 'adam') {
     const [m, v] = [prev?.expAvg, prev?.expAvgSq];
     if (!m || !v || !writableInPlace(backend, [param, m, v])) return null;
-    simdLoops(wasmHeap(backend)!).adam(
-      at(param), at(grad), at(m), at(v), at(param), at(m), at(v), param.size,
-      0, bit(step.maximize), step.weightDecay ? 1 : 0, step.weightDecay,
-      step.betas[0], 1 - step.betas[0], step.betas[1], 1 - step.betas[1],
-      step.negStepSize, step.bc2Sqrt, step.eps, bit(step.decay !== undefined), step.decay ?? 1,
-    );
+    adamLoop(backend, over([m, v]), adamAttrs(step, param.size));
     return { value: param, slot: { expAvg: m, expAvgSq: v } };
   }
   return null;
@@ -163,7 +188,6 @@ function updateInPlace(backend: WasmBackend, step: FusedStep, param: Tensor, gra
 export function fusedUpdate(tf: TF, inPlace: boolean): NonNullable<Kernels['fusedUpdate']> {
   const run = (kernel: string, inputs: Record<string, Tensor>, attrs: Record<string, number>) =>
     tf.engine().runKernel(kernel, inputs as never, attrs as never) as unknown as Tensor[];
-  const bit = (b: boolean) => (b ? 1 : 0);
   return (step, param, grad, prev) => {
     // The loops read and write whole vectors: fewer than 4 values would run past the tensor.
     if (param.dtype !== 'float32' || param.size < 4 || !loopsLink(tf.backend())) return null;
@@ -174,19 +198,12 @@ export function fusedUpdate(tf: TF, inPlace: boolean): NonNullable<Kernels['fuse
     if (updated) return updated;
     if (step.rule === 'sgd') {
       const buf = prev?.momentumBuffer;
-      const [value, nextBuf] = run(SGD_KERNEL, buf ? { param, grad, buf } : { param, grad }, {
-        size: param.size, lr: step.lr, maximize: bit(step.maximize), weightDecay: step.weightDecay,
-        momentum: step.momentum, dampening: step.dampening, nesterov: bit(step.nesterov),
-      });
+      const [value, nextBuf] = run(SGD_KERNEL, buf ? { param, grad, buf } : { param, grad }, sgdAttrs(step, param.size));
       return { value: value!, slot: nextBuf ? { momentumBuffer: nextBuf } : {} };
     }
     if (step.rule === 'adam') {
       const inputs: Record<string, Tensor> = prev ? { param, grad, expAvg: prev.expAvg!, expAvgSq: prev.expAvgSq! } : { param, grad };
-      const [value, expAvg, expAvgSq] = run(ADAM_KERNEL, inputs, {
-        size: param.size, maximize: bit(step.maximize), weightDecay: step.weightDecay,
-        beta1: step.betas[0], beta2: step.betas[1], eps: step.eps, negStepSize: step.negStepSize, bc2Sqrt: step.bc2Sqrt,
-        useDecay: bit(step.decay !== undefined), decay: step.decay ?? 1,
-      });
+      const [value, expAvg, expAvgSq] = run(ADAM_KERNEL, inputs, adamAttrs(step, param.size));
       return { value: value!, slot: { expAvg: expAvg!, expAvgSq: expAvgSq! } };
     }
     if (step.rule === 'rmsprop') {
